@@ -1,0 +1,43 @@
+/**
+ * Netdata-compatible configuration: `ebpf.d.conf`, `ebpf.d/<file>.conf`,
+ * the module table of ebpf.plugin 1.37.1 and the command-line switches.
+ */
+export { ConfigError } from './errors.js';
+export type { ConfigErrorDetails } from './errors.js';
+export { BOOLEAN_ACCEPTED, netdataBoolean, parseBoolean, parseIni, readIniFile } from './ini.js';
+export type { IniDocument } from './ini.js';
+export { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, findModule } from './modules.js';
+export type { ModuleConfigSpec, ModuleDescriptor } from './modules.js';
+export {
+  DEFAULT_BTF_PATH,
+  DEFAULT_LIFETIME,
+  DEFAULT_PID_TABLE_SIZE,
+  DEFAULT_UPDATE_EVERY,
+  MAX_PID_TABLE_SIZE,
+  OPTION_KEYS,
+  builtinOptions,
+  formatOption,
+} from './options.js';
+export type { OptionName, OptionSources, OptionValues } from './options.js';
+export { parseNetdataArgs } from './cli.js';
+export type { CliOverrides, NetdataArgs } from './cli.js';
+export {
+  DEFAULT_USER_CONFIG_DIR,
+  GLOBAL_SECTION,
+  NETDATA_STOCK_CONFIG_DIR,
+  PROGRAMS_SECTION,
+  effectiveAppsCgroups,
+  loadConfig,
+  resolveConfigDirs,
+  shippedConfigDir,
+} from './load.js';
+export type {
+  AppsCgroupsDecision,
+  ConfigDirs,
+  GlobalConfig,
+  LoadConfigOptions,
+  LoadedConfig,
+  ResolveConfigDirsOptions,
+} from './load.js';
+export { describeConfig } from './describe.js';
+export type { DescribeConfigOptions } from './describe.js';
