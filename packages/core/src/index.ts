@@ -1,1 +1,11 @@
-export * from "./types.js";
+/**
+ * @ebpf-collectors/core: configuration, the collector contract, attach-mode
+ * selection, the scheduler, the PID table, apps and cgroup grouping, and the
+ * chart model.
+ */
+export * from './types.js';
+export * from './errors.js';
+export * from './attach.js';
+export * from './agent.js';
+export * from './logger.js';
+export * from './config/index.js';

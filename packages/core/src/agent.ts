@@ -1,0 +1,254 @@
+/**
+ * The agent: starts the enabled collectors, runs the heartbeat that collects
+ * each one every `update every` seconds, hands every tick to the outputs, and
+ * closes everything it started.
+ */
+import type { Loader } from '@ebpf-collectors/loader-native';
+import { AttachError, OutputClosedError } from './errors.js';
+import { childLogger } from './logger.js';
+import type {
+  AttachReport,
+  CollectorConfig,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+  GroupAccumulator,
+  Logger,
+  Output,
+  OutputFrame,
+  ProcessGrouping,
+} from './types.js';
+
+/** A process grouping that can refresh itself from /proc. */
+export interface GroupingSource extends ProcessGrouping {
+  /** Rescan processes (Netdata does it every 10 s). */
+  scan(): void;
+  /** A process exited (learned from a BPF event): expire it sooner. */
+  noteExit?(pid: number): void;
+}
+
+/** Time source, injectable so the scheduler can be tested without waiting. */
+export interface AgentClock {
+  /** Wall clock, ms since the epoch. */
+  now(): number;
+  /** Resolve after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+/** Options of {@link createAgent}. */
+export interface AgentOptions {
+  /** Collector packages available (installed). */
+  collectors: ReadonlyArray<CollectorDefinition>;
+  /** Resolved configuration per collector name; collectors absent here or with `enabled: false` are not started. */
+  configs: ReadonlyMap<string, CollectorConfig>;
+  outputs: ReadonlyArray<Output>;
+  loader: Loader;
+  logger: Logger;
+  grouping: GroupingSource;
+  /** Builds per-group accumulators (core's `createGroupAccumulator` bound to `grouping`). */
+  createAccumulator(by: 'app' | 'cgroup' | 'service', lanes: number): GroupAccumulator;
+  /** Seconds between process rescans. Default 10. */
+  scanEvery?: number;
+  clock?: AgentClock;
+}
+
+/** A collector that failed to start, and why. */
+export interface FailedCollector {
+  name: string;
+  error: Error;
+  report?: AttachReport;
+}
+
+/** Outcome of {@link Agent.start}. */
+export interface AgentStartResult {
+  running: ReadonlyArray<{ name: string; instance: CollectorInstance; config: CollectorConfig }>;
+  failed: ReadonlyArray<FailedCollector>;
+  /** Reports of every collector that was tried, in start order. */
+  reports: ReadonlyArray<AttachReport>;
+}
+
+/** Why {@link Agent.run} returned. */
+export type AgentStopReason = 'signal' | 'output-closed' | 'no-collectors';
+
+/** A running set of collectors and outputs. */
+export interface Agent extends AsyncDisposable {
+  /** Load and attach every enabled collector. Failures are logged and reported; the others keep going. */
+  start(): Promise<AgentStartResult>;
+  /** Run the heartbeat until `signal` aborts or an output closes. */
+  run(signal?: AbortSignal): Promise<AgentStopReason>;
+  /** Collect the collectors due at `second` (epoch seconds) and write one frame to the outputs. For tests and tools. */
+  tick(second: number): Promise<void>;
+  /** Detach every collector and close the outputs. Idempotent. */
+  close(): Promise<void>;
+}
+
+const systemClock: AgentClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    }),
+};
+
+interface Running {
+  name: string;
+  instance: CollectorInstance;
+  config: CollectorConfig;
+  /** Consecutive failed collections, to keep logs quiet while a collector is broken. */
+  failures: number;
+}
+
+/** Create an agent. Nothing is loaded until {@link Agent.start}. */
+export function createAgent(options: AgentOptions): Agent {
+  const clock = options.clock ?? systemClock;
+  const scanEvery = options.scanEvery ?? 10;
+  const logger = options.logger;
+  const stopper = new AbortController();
+  const running: Running[] = [];
+  let lastScan = -Infinity;
+  let closed = false;
+
+  async function startOne(definition: CollectorDefinition, config: CollectorConfig): Promise<Running> {
+    const log = childLogger(logger, definition.name);
+    const instance = await definition.start({
+      config,
+      loader: options.loader,
+      logger: log,
+      grouping: options.grouping,
+      createAccumulator: options.createAccumulator,
+      ...(options.grouping.noteExit ? { notifyExit: (pid: number) => options.grouping.noteExit?.(pid) } : {}),
+      signal: stopper.signal,
+    });
+    return { name: definition.name, instance, config, failures: 0 };
+  }
+
+  async function start(): Promise<AgentStartResult> {
+    const failed: FailedCollector[] = [];
+    const reports: AttachReport[] = [];
+    // The grouping must know processes before the first apps charts are built.
+    scanProcesses(Math.floor(clock.now() / 1000));
+    for (const definition of options.collectors) {
+      const config = options.configs.get(definition.name);
+      if (!config?.enabled) continue;
+      try {
+        const started = await startOne(definition, config);
+        running.push(started);
+        reports.push(started.instance.report);
+        const tried = started.instance.report.attempts
+          .filter((a) => !a.ok)
+          .map((a) => `${a.mode}: ${a.reason ?? 'failed'}`);
+        logger.info(
+          `${definition.name}: running in ${started.instance.attachMode} mode, every ${config.updateEvery}s` +
+            (tried.length ? ` (not used: ${tried.join('; ')})` : ''),
+        );
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        const report = error instanceof AttachError ? error.report : undefined;
+        if (report) reports.push(report);
+        failed.push({ name: definition.name, error: err, ...(report ? { report } : {}) });
+        logger.error(`${definition.name}: not started: ${err.message}`);
+      }
+    }
+    return {
+      running: running.map(({ name, instance, config }) => ({ name, instance, config })),
+      failed,
+      reports,
+    };
+  }
+
+  function scanProcesses(second: number) {
+    if (second - lastScan < scanEvery) return;
+    lastScan = second;
+    try {
+      options.grouping.scan();
+    } catch (error) {
+      logger.warn(`process scan failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async function collectOne(entry: Running): Promise<CollectorFrame | undefined> {
+    try {
+      const frame = await entry.instance.collect();
+      if (entry.failures > 0) logger.info(`${entry.name}: collecting again after ${entry.failures} failure(s)`);
+      entry.failures = 0;
+      return frame;
+    } catch (error) {
+      entry.failures++;
+      // Log the first failure and then every 60th, so a broken map read cannot flood Netdata's error.log.
+      if (entry.failures === 1 || entry.failures % 60 === 0) {
+        logger.error(
+          `${entry.name}: collection failed (${entry.failures}x): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      return undefined;
+    }
+  }
+
+  async function tick(second: number): Promise<void> {
+    scanProcesses(second);
+    const frames: Array<{ collector: string; frame: CollectorFrame }> = [];
+    for (const entry of running) {
+      if (second % entry.config.updateEvery !== 0) continue;
+      const frame = await collectOne(entry);
+      if (frame) frames.push({ collector: entry.name, frame });
+    }
+    if (frames.length === 0) return;
+    const outputFrame: OutputFrame = { timeMs: second * 1000, frames };
+    for (const output of options.outputs) await output.write(outputFrame);
+  }
+
+  async function run(signal?: AbortSignal): Promise<AgentStopReason> {
+    if (running.length === 0) return 'no-collectors';
+    const onAbort = () => stopper.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      let next = Math.floor(clock.now() / 1000) + 1;
+      while (!stopper.signal.aborted) {
+        await clock.sleep(Math.max(0, next * 1000 - clock.now()), stopper.signal);
+        if (stopper.signal.aborted) break;
+        try {
+          await tick(next);
+        } catch (error) {
+          if (error instanceof OutputClosedError) return 'output-closed';
+          throw error;
+        }
+        // Skip beats we slept through rather than bursting to catch up.
+        next = Math.max(next + 1, Math.floor(clock.now() / 1000) + 1);
+      }
+      return 'signal';
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    stopper.abort();
+    for (const entry of running.splice(0)) {
+      try {
+        entry.instance.close();
+      } catch (error) {
+        logger.error(`${entry.name}: close failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const output of options.outputs) {
+      try {
+        await output.close();
+      } catch (error) {
+        if (!(error instanceof OutputClosedError)) {
+          logger.warn(`output ${output.name}: close failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  }
+
+  return { start, run, tick, close, [Symbol.asyncDispose]: close };
+}
