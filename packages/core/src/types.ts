@@ -259,6 +259,8 @@ export interface CollectorDefinition {
   readonly modes: ReadonlyArray<AttachMode>;
   /** One-line description for `--help` and `--check`. */
   readonly description: string;
+  /** `[global]` keys of its config file beyond Netdata's common ones (so they are not warned about as unknown). */
+  readonly extraGlobalKeys?: ReadonlyArray<string>;
   /** Load, attach, and return the running instance. Throws `AttachError` carrying the report when no mode works. */
   start(context: CollectorContext): Promise<CollectorInstance>;
 }

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import type { Loader } from '@ebpf-collectors/loader-native';
+import {
+  AttachError,
+  OutputClosedError,
+  createAgent,
+  type AgentClock,
+  type CollectorConfig,
+  type CollectorDefinition,
+  type CollectorFrame,
+  type GroupingSource,
+  type Logger,
+  type OutputFrame,
+} from '../src/index.js';
+
+function config(module: string, updateEvery: number, enabled = true): CollectorConfig {
+  return {
+    module,
+    enabled,
+    loadMode: 'entry',
+    apps: false,
+    cgroups: false,
+    updateEvery,
+    pidTableSize: 32768,
+    typeFormat: 'auto',
+    coreTracing: 'trampoline',
+    collectPid: 'real parent',
+    mapsPerCore: false,
+    lifetime: 300,
+    btfPath: '/sys/kernel/btf/',
+    origin: 'default',
+    sections: new Map(),
+  };
+}
+
+interface Probe {
+  collects: number;
+  closed: number;
+}
+
+function collector(name: string, probe: Probe, behaviour: { startError?: Error; collectError?: () => boolean } = {}): CollectorDefinition {
+  return {
+    name,
+    configKeys: [name],
+    configFile: `${name}.conf`,
+    cliFlag: name,
+    enabledByDefault: true,
+    defaultCollectPid: 'real parent',
+    modes: ['tracepoint'],
+    description: name,
+    async start() {
+      if (behaviour.startError) throw behaviour.startError;
+      return {
+        attachMode: 'tracepoint',
+        report: { collector: name, chosen: 'tracepoint', attempts: [{ mode: 'tracepoint', ok: true }] },
+        charts: () => [],
+        collect(): CollectorFrame {
+          probe.collects++;
+          if (behaviour.collectError?.()) throw new Error(`${name} read failed`);
+          return { charts: [] };
+        },
+        close() {
+          probe.closed++;
+        },
+      };
+    },
+  };
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (m: string) => void lines.push(`${level} ${m}`);
+  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+function grouping(): GroupingSource & { scans: number } {
+  return {
+    scans: 0,
+    scan() {
+      this.scans++;
+    },
+    appOf: () => undefined,
+    cgroupOf: () => undefined,
+    serviceOf: () => undefined,
+    exposedApps: () => [],
+    cgroups: () => [],
+    services: () => [],
+    isAlive: () => true,
+  };
+}
+
+const noLoader = {} as Loader;
+
+function base(collectors: CollectorDefinition[], configs: CollectorConfig[], frames: OutputFrame[], logger = recordingLogger()) {
+  return {
+    collectors,
+    configs: new Map(configs.map((c) => [c.module, c])),
+    outputs: [{ name: 'memory', write: (f: OutputFrame) => void frames.push(f), close: () => {} }],
+    loader: noLoader,
+    logger,
+    grouping: grouping(),
+    createAccumulator: () => ({ update: () => new Map() }),
+  };
+}
+
+describe('agent scheduling', () => {
+  it('collects each collector on its own interval and writes one frame per tick', async () => {
+    const fast: Probe = { collects: 0, closed: 0 };
+    const slow: Probe = { collects: 0, closed: 0 };
+    const frames: OutputFrame[] = [];
+    const agent = createAgent(base([collector('fast', fast), collector('slow', slow)], [config('fast', 1), config('slow', 2)], frames));
+    const started = await agent.start();
+    expect(started.running.map((r) => r.name)).toEqual(['fast', 'slow']);
+    for (let second = 100; second < 106; second++) await agent.tick(second);
+    expect(fast.collects).toBe(6);
+    expect(slow.collects).toBe(3);
+    expect(frames).toHaveLength(6);
+    expect(frames.map((f) => f.frames.map((x) => x.collector).join('+'))).toEqual([
+      'fast+slow',
+      'fast',
+      'fast+slow',
+      'fast',
+      'fast+slow',
+      'fast',
+    ]);
+    await agent.close();
+    await agent.close();
+    expect(fast.closed).toBe(1);
+    expect(slow.closed).toBe(1);
+  });
+
+  it('skips disabled collectors and keeps going when one cannot attach', async () => {
+    const ok: Probe = { collects: 0, closed: 0 };
+    const off: Probe = { collects: 0, closed: 0 };
+    const report = { collector: 'broken', attempts: [{ mode: 'tracepoint' as const, ok: false, reason: 'EPERM' }] };
+    const logger = recordingLogger();
+    const agent = createAgent(
+      base(
+        [collector('ok', ok), collector('off', off), collector('broken', { collects: 0, closed: 0 }, { startError: new AttachError(report) })],
+        [config('ok', 1), config('off', 1, false), config('broken', 1)],
+        [],
+        logger,
+      ),
+    );
+    const started = await agent.start();
+    expect(started.running.map((r) => r.name)).toEqual(['ok']);
+    expect(started.failed).toHaveLength(1);
+    expect(started.failed[0]?.report).toEqual(report);
+    expect(started.reports.map((r) => r.collector)).toEqual(['ok', 'broken']);
+    expect(logger.lines.some((l) => l.startsWith('error broken: not started'))).toBe(true);
+    await agent.close();
+  });
+
+  it('logs a failing collection once, not every second, and recovers', async () => {
+    const probe: Probe = { collects: 0, closed: 0 };
+    let failing = true;
+    const logger = recordingLogger();
+    const frames: OutputFrame[] = [];
+    const agent = createAgent(base([collector('flaky', probe, { collectError: () => failing })], [config('flaky', 1)], frames, logger));
+    await agent.start();
+    for (let s = 0; s < 10; s++) await agent.tick(s);
+    failing = false;
+    await agent.tick(10);
+    expect(probe.collects).toBe(11);
+    expect(logger.lines.filter((l) => l.includes('collection failed'))).toHaveLength(1);
+    expect(logger.lines.some((l) => l.includes('collecting again after 10 failure(s)'))).toBe(true);
+    expect(frames).toHaveLength(1);
+    await agent.close();
+  });
+
+  it('run() returns output-closed when the output reports its reader is gone', async () => {
+    let now = 1_000_000;
+    const clock: AgentClock = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    };
+    const probe: Probe = { collects: 0, closed: 0 };
+    let writes = 0;
+    const options = base([collector('c', probe)], [config('c', 1)], []);
+    const agent = createAgent({
+      ...options,
+      clock,
+      outputs: [
+        {
+          name: 'pipe',
+          write: () => {
+            if (++writes === 3) throw new OutputClosedError('pipe');
+          },
+          close: () => {},
+        },
+      ],
+    });
+    await agent.start();
+    await expect(agent.run()).resolves.toBe('output-closed');
+    expect(writes).toBe(3);
+    await agent.close();
+    expect(probe.closed).toBe(1);
+  });
+
+  it('run() stops on abort and rescans processes every scanEvery seconds', async () => {
+    let now = 5_000_000;
+    const stop = new AbortController();
+    const clock: AgentClock = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        if (now >= 5_000_000 + 25_000) stop.abort();
+      },
+    };
+    const options = base([collector('c', { collects: 0, closed: 0 })], [config('c', 1)], []);
+    const agent = createAgent({ ...options, clock, scanEvery: 10 });
+    await agent.start();
+    await expect(agent.run(stop.signal)).resolves.toBe('signal');
+    // one scan at start (second 5000) and at 5010 and 5020
+    expect(options.grouping.scans).toBe(3);
+    await agent.close();
+  });
+});
