@@ -9,3 +9,4 @@ export * from './attach.js';
 export * from './agent.js';
 export * from './logger.js';
 export * from './config/index.js';
+export * from './stream-sink.js';
