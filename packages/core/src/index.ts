@@ -10,3 +10,4 @@ export * from './agent.js';
 export * from './logger.js';
 export * from './config/index.js';
 export * from './stream-sink.js';
+export * from './grouping/index.js';

@@ -1,0 +1,653 @@
+/**
+ * The PID table: a /proc scan that knows, for every process, its application
+ * group (apps_groups.conf + Netdata's inheritance rules), its cgroup and its
+ * systemd service.
+ */
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { Logger, ProcessGrouping } from '../types.js';
+import { AppsGroups, emptyAppsGroups } from './apps-groups.js';
+import { classifyProcCgroup, type CgroupClass } from './cgroups.js';
+import { ProcReadError } from './errors.js';
+
+/** Netdata's `PID_MAX_DEFAULT`, the default `pid table size`. */
+export const DEFAULT_MAX_PIDS = 32768;
+
+/**
+ * Default of {@link PidTableOptions.cgroupRefreshScans}. Reading every
+ * process's cgroup file costs more than reading its stat (1.6k processes on
+ * a v1 host: ~28 ms vs ~17 ms), and processes rarely move once started.
+ */
+export const DEFAULT_CGROUP_REFRESH_SCANS = 10;
+
+/** Netdata reads at most this much of `/proc/<pid>/cmdline`. */
+export const CMDLINE_MAX_BYTES = 16384;
+
+const INIT_PID = 1;
+const STAT_BUFFER_BYTES = 4096;
+const CGROUP_CACHE_MAX = 4096;
+const NO_TARGET = -1;
+const NO_CGROUP: CgroupClass = Object.freeze({ kind: 'none' });
+
+/** Options of {@link PidTable}. */
+export interface PidTableOptions {
+  /** Parsed apps_groups.conf. Default: no groups (every process in `other`). */
+  apps?: AppsGroups;
+  /** Where /proc is mounted; tests point it at a fixture tree. Default `/proc`. */
+  procRoot?: string;
+  /** Most processes tracked (Netdata's `pid table size`). Default {@link DEFAULT_MAX_PIDS}. */
+  maxPids?: number;
+  /** Read `/proc/<pid>/cgroup` (cgroup and service lookups). Default false. */
+  cgroups?: boolean;
+  /**
+   * Re-read every process's cgroup file once per this many scans; it is
+   * always read when a process is first seen and after it execs (container
+   * runtimes move a process before they exec its entrypoint). Default
+   * {@link DEFAULT_CGROUP_REFRESH_SCANS}.
+   */
+  cgroupRefreshScans?: number;
+  /** Receives debug lines for processes matched by `+` patterns. */
+  logger?: Logger;
+}
+
+/** What one {@link PidTable.scan} did. */
+export interface ScanResult {
+  /** Processes tracked after the scan, including those kept one scan after they vanished. */
+  readonly tracked: number;
+  /** Processes seen for the first time. */
+  readonly added: number;
+  /** Entries forgotten by this scan (vanished one scan earlier, or noted exited and now gone). */
+  readonly removed: number;
+  /** Processes present in /proc but not tracked because the table is full. */
+  readonly dropped: number;
+  /** Wall time of the scan, milliseconds. */
+  readonly durationMs: number;
+}
+
+/** Counters of a {@link PidTable}. */
+export interface PidTableStats {
+  /** Entries in the table now. */
+  readonly tracked: number;
+  /** Processes not tracked at the last scan because the table was full. */
+  readonly dropped: number;
+  /** Sum of `dropped` over all scans. */
+  readonly droppedTotal: number;
+  readonly scans: number;
+  /** Duration of the last scan, ms. */
+  readonly lastScanMs: number;
+  /** Sum of all scan durations, ms. */
+  readonly totalScanMs: number;
+  /** Files read: cmdline and cgroup (stat is read once per process per scan). */
+  readonly cmdlineReads: number;
+  readonly cgroupReads: number;
+}
+
+/** A grouping that can tell two processes with the same PID apart. */
+export interface PidIdentity {
+  /**
+   * Start time of the process now holding `pid` (clock ticks since boot,
+   * field 22 of `/proc/<pid>/stat`), `undefined` if not tracked. A change
+   * means the PID was reused.
+   */
+  startTimeOf(pid: number): number | undefined;
+}
+
+/** Whether a grouping also implements {@link PidIdentity}. */
+export function hasPidIdentity(grouping: ProcessGrouping): grouping is ProcessGrouping & PidIdentity {
+  return typeof (grouping as Partial<PidIdentity>).startTimeOf === 'function';
+}
+
+/** One tracked process. A class so every entry has the same shape. */
+class PidEntry {
+  ppid = 0;
+  startTime = 0;
+  comm = '';
+  commBytes: Buffer | undefined = undefined;
+  /** Index into the app group names; persists across scans like Netdata's `p->target`. */
+  target = NO_TARGET;
+  cgroup: CgroupClass = NO_CGROUP;
+  seenScan = 0;
+  /** Scan at which it was first missing from /proc; 0 while present. */
+  goneScan = 0;
+  /** A BPF exit event said it exited. */
+  exited = false;
+  zombie = false;
+  // Per-scan inheritance state.
+  parent: PidEntry | undefined = undefined;
+  children = 0;
+  merged = false;
+
+  readonly statPath: string;
+
+  constructor(
+    readonly pid: number,
+    readonly dir: string,
+  ) {
+    this.statPath = `${dir}/stat`;
+  }
+}
+
+/**
+ * The PID table (implements {@link ProcessGrouping}).
+ *
+ * `scan()` walks `<procRoot>/[0-9]*`, reads each process's `stat` (name and
+ * parent), its `cmdline` only when a `*substring*` pattern needs it and only
+ * when the name changed, and its `cgroup` file when cgroups are on. It then
+ * assigns application groups with Netdata's inheritance rules:
+ * 0. PID 1 (and 0) are `other`, whatever their name matches;
+ * 1. a process without a group takes its parent's;
+ * 2. childless processes merge into their parent (never into PID 1) when both
+ *    have the same group or the parent has none, the parent taking the
+ *    child's group;
+ * 3. every unmerged process still without a group is `other`;
+ * 4. merged processes still without a group take their parent's.
+ * As in Netdata, a group once given to a process stays until its name
+ * changes to one that matches another pattern; a PID reused by a new process
+ * (different start time) starts afresh. So after the first scan every new
+ * process gets its own match or its parent's group, and step 2 only hands a
+ * child's group up to parents that never had one (those whose parent is not
+ * tracked). Netdata pins PID 1 only at step 3 but keeps that group, which
+ * gives the same result from its second scan on; step 0 makes the first scan
+ * agree with the later ones.
+ *
+ * Processes gone from /proc stay one more scan (so the kernel's last values
+ * can still be attributed; `isAlive` is false for them), then are forgotten.
+ * `noteExit` makes that happen at the next scan. Not thread-safe; not
+ * reentrant — call `scan()` from one place.
+ */
+export class PidTable implements ProcessGrouping, PidIdentity {
+  readonly #apps: AppsGroups;
+  readonly #procRoot: string;
+  readonly #maxPids: number;
+  readonly #cgroupsOn: boolean;
+  readonly #cgroupRefresh: number;
+  readonly #logger: Logger | undefined;
+  readonly #names: ReadonlyArray<string>;
+
+  readonly #byPid = new Map<number, PidEntry>();
+  /** Entries in order of first sighting (Netdata walks its list newest first). */
+  readonly #order: PidEntry[] = [];
+  /** Entries seen by the last scan, newest first. */
+  #live: PidEntry[] = [];
+
+  readonly #statBuf = Buffer.allocUnsafe(STAT_BUFFER_BYTES);
+  readonly #bigBuf = Buffer.allocUnsafe(CMDLINE_MAX_BYTES);
+  readonly #cgroupCache = new Map<string, CgroupClass>();
+  /** Reused for every stat line so the scan loop allocates nothing for known processes. */
+  readonly #fields: StatFields = { state: 0, ppid: 0, startTime: 0 };
+
+  readonly #exposed: boolean[];
+  #exposedList: ReadonlyArray<string> = [];
+  #cgroupList: ReadonlyArray<string> = [];
+  #serviceList: ReadonlyArray<string> = [];
+
+  #scans = 0;
+  #dropped = 0;
+  #droppedTotal = 0;
+  #lastScanMs = 0;
+  #totalScanMs = 0;
+  #cmdlineReads = 0;
+  #cgroupReads = 0;
+
+  /**
+   * @throws RangeError when `maxPids` or `cgroupRefreshScans` is not a positive integer
+   */
+  constructor(options: PidTableOptions = {}) {
+    this.#apps = options.apps ?? emptyAppsGroups();
+    this.#procRoot = options.procRoot ?? '/proc';
+    this.#maxPids = options.maxPids ?? DEFAULT_MAX_PIDS;
+    this.#cgroupsOn = options.cgroups ?? false;
+    this.#cgroupRefresh = options.cgroupRefreshScans ?? DEFAULT_CGROUP_REFRESH_SCANS;
+    this.#logger = options.logger;
+    if (!Number.isInteger(this.#maxPids) || this.#maxPids < 1) {
+      throw new RangeError(`maxPids must be a positive integer, got ${this.#maxPids}`);
+    }
+    if (!Number.isInteger(this.#cgroupRefresh) || this.#cgroupRefresh < 1) {
+      throw new RangeError(`cgroupRefreshScans must be a positive integer, got ${this.#cgroupRefresh}`);
+    }
+    this.#names = this.#apps.names();
+    this.#exposed = this.#names.map(() => false);
+  }
+
+  /** The apps_groups.conf this table matches against. */
+  get apps(): AppsGroups {
+    return this.#apps;
+  }
+
+  /**
+   * Rescan /proc and reassign groups. Synchronous: three system calls per
+   * known process (open, read, close of `stat`), no allocation for processes
+   * whose name did not change. A process that vanishes while being read is
+   * simply missing from this scan.
+   *
+   * @throws ProcReadError (`EPROCREAD`) when `procRoot` itself cannot be listed
+   */
+  scan(): ScanResult {
+    const t0 = performance.now();
+    const scan = ++this.#scans;
+    let added = 0;
+    let removed = 0;
+    let dropped = 0;
+
+    const refreshCgroups = this.#cgroupsOn && scan % this.#cgroupRefresh === 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.#procRoot);
+    } catch (err) {
+      throw new ProcReadError(this.#procRoot, err);
+    }
+
+    const fresh: PidEntry[] = [];
+    for (const name of names) {
+      const pid = parsePid(name);
+      if (pid < 0) continue;
+      let entry = this.#byPid.get(pid);
+      const statPath = entry?.statPath ?? `${this.#procRoot}/${name}/stat`;
+      const n = readInto(statPath, this.#statBuf);
+      // Exited between readdir and open: it will be missing from this scan.
+      if (n <= 0) continue;
+      const buf = this.#statBuf;
+      const open = buf.indexOf(0x28);
+      const close = buf.lastIndexOf(0x29, n - 1);
+      if (open < 0 || close < open) continue;
+      const fields = this.#fields;
+      if (!parseStatFields(buf, close + 2, n, fields)) continue;
+
+      if (entry !== undefined && entry.startTime !== fields.startTime) {
+        // PID reused by a new process: nothing of the old one applies.
+        this.#byPid.delete(pid);
+        removed++;
+        entry = undefined;
+      }
+      if (entry === undefined) {
+        if (this.#byPid.size >= this.#maxPids) {
+          dropped++;
+          continue;
+        }
+        entry = new PidEntry(pid, `${this.#procRoot}/${name}`);
+        entry.startTime = fields.startTime;
+        this.#byPid.set(pid, entry);
+        fresh.push(entry);
+        added++;
+      }
+
+      entry.ppid = fields.ppid;
+      entry.zombie = fields.state === 0x5a /* Z */ || fields.state === 0x58; /* X */
+      entry.seenScan = scan;
+      entry.goneScan = 0;
+      // An exit event for a process that is still running was for another task: keep it.
+      if (entry.exited && !entry.zombie) entry.exited = false;
+
+      const commLen = close - open - 1;
+      const known = entry.commBytes;
+      if (known === undefined || known.length !== commLen || buf.compare(known, 0, commLen, open + 1, close) !== 0) {
+        entry.commBytes = Buffer.from(buf.subarray(open + 1, close));
+        entry.comm = buf.toString('utf8', open + 1, close);
+        this.#assignFromName(entry);
+        if (this.#cgroupsOn) this.#readCgroup(entry);
+      } else if (refreshCgroups) {
+        this.#readCgroup(entry);
+      }
+    }
+
+    // Not seen by this scan: gone. Kept for one more scan (a process missing once, e.g. a failed
+    // read, comes back with its group), except after noteExit.
+    let kept = 0;
+    const order = this.#order;
+    for (let i = 0; i < order.length; i++) {
+      const e = order[i]!;
+      if (this.#byPid.get(e.pid) !== e) continue;
+      if (e.seenScan !== scan) {
+        if (e.exited || e.goneScan !== 0) {
+          this.#byPid.delete(e.pid);
+          removed++;
+          continue;
+        }
+        e.goneScan = scan;
+      }
+      order[kept++] = e;
+    }
+    order.length = kept;
+    // readdir order is the filesystem's; sorting makes the order-sensitive merge step deterministic
+    // (real /proc lists ascending PIDs already, so this is a cheap pass there).
+    fresh.sort((a, b) => a.pid - b.pid);
+    for (const e of fresh) order.push(e);
+
+    const live: PidEntry[] = [];
+    for (let i = order.length - 1; i >= 0; i--) {
+      const e = order[i]!;
+      if (e.seenScan === scan) live.push(e);
+    }
+    this.#live = live;
+
+    this.#inherit(live);
+    this.#publish(live);
+
+    this.#dropped = dropped;
+    this.#droppedTotal += dropped;
+    const durationMs = performance.now() - t0;
+    this.#lastScanMs = durationMs;
+    this.#totalScanMs += durationMs;
+    return { tracked: this.#byPid.size, added, removed, dropped, durationMs };
+  }
+
+  /** {@inheritDoc ProcessGrouping.appOf} */
+  appOf(pid: number): string | undefined {
+    const e = this.#byPid.get(pid);
+    if (e === undefined) return undefined;
+    return this.#names[e.target] ?? this.#names[this.#apps.otherIndex];
+  }
+
+  /** {@inheritDoc ProcessGrouping.cgroupOf} */
+  cgroupOf(pid: number): string | undefined {
+    const c = this.#byPid.get(pid)?.cgroup;
+    return c?.kind === 'cgroup' ? c.name : undefined;
+  }
+
+  /** {@inheritDoc ProcessGrouping.serviceOf} */
+  serviceOf(pid: number): string | undefined {
+    const c = this.#byPid.get(pid)?.cgroup;
+    return c?.kind === 'service' ? c.name : undefined;
+  }
+
+  /** {@inheritDoc ProcessGrouping.exposedApps} */
+  exposedApps(): ReadonlyArray<string> {
+    return this.#exposedList;
+  }
+
+  /** Cgroups (non-service) with at least one process at the last scan, sorted. */
+  cgroups(): ReadonlyArray<string> {
+    return this.#cgroupList;
+  }
+
+  /** systemd services with at least one process at the last scan, sorted. */
+  services(): ReadonlyArray<string> {
+    return this.#serviceList;
+  }
+
+  /**
+   * True when the last scan saw the process and no exit was noted since; for
+   * a PID the table does not track (table full, or newer than the last scan),
+   * whether `kill(pid, 0)` succeeds (or, with a custom `procRoot`, whether
+   * `<procRoot>/<pid>` exists).
+   */
+  isAlive(pid: number): boolean {
+    const e = this.#byPid.get(pid);
+    if (e !== undefined) return e.goneScan === 0 && !e.exited;
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    if (this.#procRoot !== '/proc') return existsSync(`${this.#procRoot}/${pid}`);
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      // EPERM: it exists but belongs to someone we may not signal.
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
+  /**
+   * A process exited (BPF exit event): `isAlive` is false from now on and
+   * the next scan forgets it unless /proc still shows it running.
+   */
+  noteExit(pid: number): void {
+    const e = this.#byPid.get(pid);
+    if (e !== undefined) e.exited = true;
+  }
+
+  /** Start time of the tracked process holding `pid` (see {@link PidIdentity}). */
+  startTimeOf(pid: number): number | undefined {
+    return this.#byPid.get(pid)?.startTime;
+  }
+
+  /** Process name of a tracked PID. */
+  commOf(pid: number): string | undefined {
+    return this.#byPid.get(pid)?.comm;
+  }
+
+  /** Parent PID of a tracked PID as of the last scan. */
+  ppidOf(pid: number): number | undefined {
+    return this.#byPid.get(pid)?.ppid;
+  }
+
+  /** PIDs seen by the last scan, newest first. */
+  *pids(): IterableIterator<number> {
+    for (const e of this.#live) yield e.pid;
+  }
+
+  /** Counters for the plugin's own charts and `--check`. */
+  stats(): PidTableStats {
+    return {
+      tracked: this.#byPid.size,
+      dropped: this.#dropped,
+      droppedTotal: this.#droppedTotal,
+      scans: this.#scans,
+      lastScanMs: this.#lastScanMs,
+      totalScanMs: this.#totalScanMs,
+      cmdlineReads: this.#cmdlineReads,
+      cgroupReads: this.#cgroupReads,
+    };
+  }
+
+  #assignFromName(entry: PidEntry): void {
+    const apps = this.#apps;
+    let cmdline: string | undefined;
+    // Used for this match only: keeping up to 16 KiB per process would dominate the table's memory.
+    if (apps.needsCmdline) cmdline = this.#readCmdline(entry);
+    const pattern = apps.matchPattern(entry.comm, cmdline);
+    // No match keeps the previous group, as Netdata does after an exec.
+    if (pattern === undefined) return;
+    entry.target = apps.group(pattern.group)?.index ?? NO_TARGET;
+    if (pattern.debug) {
+      this.#logger?.debug(
+        `apps: pid ${entry.pid} (${entry.comm}) matched '${pattern.id}' of group '${pattern.group}' (${pattern.file}:${pattern.line})`,
+      );
+    }
+  }
+
+  /** NULs become spaces; an unreadable cmdline stands as the name, as in Netdata. */
+  #readCmdline(entry: PidEntry): string {
+    this.#cmdlineReads++;
+    const buf = this.#bigBuf;
+    const n = readInto(`${entry.dir}/cmdline`, buf);
+    if (n < 0) return entry.comm;
+    for (let i = 0; i < n; i++) if (buf[i] === 0) buf[i] = 0x20;
+    return buf.toString('utf8', 0, n);
+  }
+
+  #readCgroup(entry: PidEntry): void {
+    this.#cgroupReads++;
+    const n = readInto(`${entry.dir}/cgroup`, this.#bigBuf);
+    if (n < 0) return;
+    const text = this.#bigBuf.toString('latin1', 0, n);
+    let c = this.#cgroupCache.get(text);
+    if (c === undefined) {
+      c = classifyProcCgroup(Buffer.from(text, 'latin1').toString('utf8'));
+      if (this.#cgroupCache.size >= CGROUP_CACHE_MAX) this.#cgroupCache.clear();
+      this.#cgroupCache.set(text, c);
+    }
+    entry.cgroup = c;
+  }
+
+  /** Netdata's four inheritance steps over the processes seen by this scan (newest first). */
+  #inherit(live: PidEntry[]): void {
+    const other = this.#apps.otherIndex;
+    const byPid = this.#byPid;
+    for (const e of live) {
+      e.parent = undefined;
+      e.children = 0;
+      e.merged = false;
+    }
+    for (const e of live) {
+      if (e.ppid === 0) continue;
+      const p = byPid.get(e.ppid);
+      if (p !== undefined && p.seenScan === e.seenScan && p !== e) {
+        e.parent = p;
+        p.children++;
+      }
+    }
+
+    // PID 1 and 0 are `other` before step 1 too. Netdata pins them only in step 3 but keeps the
+    // result, so from its second scan on init's children inherit `other`; pinning first gives the
+    // first scan the same outcome instead of spreading whatever pattern matched init's name.
+    const init = byPid.get(INIT_PID);
+    if (init !== undefined) init.target = other;
+    const idle = byPid.get(0);
+    if (idle !== undefined) idle.target = other;
+
+    // 1. Children without a group take their parent's (oldest first: parents settle before children).
+    for (let found = true; found; ) {
+      found = false;
+      for (let i = live.length - 1; i >= 0; i--) {
+        const e = live[i]!;
+        if (e.target === NO_TARGET && e.parent !== undefined && e.parent.target !== NO_TARGET) {
+          e.target = e.parent.target;
+          found = true;
+        }
+      }
+    }
+
+    // 2. Merge childless processes into their parents, newest first as Netdata's list runs.
+    for (let found = true; found; ) {
+      found = false;
+      for (const e of live) {
+        const p = e.parent;
+        if (
+          e.children === 0 &&
+          !e.merged &&
+          p !== undefined &&
+          p.children > 0 &&
+          (e.target === p.target || p.target === NO_TARGET) &&
+          e.ppid !== INIT_PID
+        ) {
+          p.children--;
+          e.merged = true;
+          if (e.target !== NO_TARGET && p.target === NO_TARGET) p.target = e.target;
+          found = true;
+        }
+      }
+    }
+
+    // 3. Any top-level process left without a group is `other` (init and idle already are).
+    for (const e of live) {
+      if (!e.merged && e.target === NO_TARGET) e.target = other;
+    }
+
+    // 4. Merged processes still without a group take their parent's.
+    for (let found = true; found; ) {
+      found = false;
+      for (let i = live.length - 1; i >= 0; i--) {
+        const e = live[i]!;
+        if (e.target === NO_TARGET && e.merged && e.parent !== undefined && e.parent.target !== NO_TARGET) {
+          e.target = e.parent.target;
+          found = true;
+        }
+      }
+    }
+  }
+
+  #publish(live: PidEntry[]): void {
+    let exposedChanged = false;
+    const cgroups = new Set<string>();
+    const services = new Set<string>();
+    for (const e of live) {
+      const t = e.target;
+      if (t >= 0 && !this.#exposed[t]) {
+        this.#exposed[t] = true;
+        exposedChanged = true;
+      }
+      const c = e.cgroup;
+      if (c.kind === 'cgroup') cgroups.add(c.name);
+      else if (c.kind === 'service') services.add(c.name);
+    }
+    if (exposedChanged) this.#exposedList = Object.freeze(this.#names.filter((_, i) => this.#exposed[i]));
+    if (!sameMembers(this.#cgroupList, cgroups)) this.#cgroupList = Object.freeze([...cgroups].sort());
+    if (!sameMembers(this.#serviceList, services)) this.#serviceList = Object.freeze([...services].sort());
+  }
+}
+
+function sameMembers(list: ReadonlyArray<string>, set: ReadonlySet<string>): boolean {
+  if (list.length !== set.size) return false;
+  for (const x of list) if (!set.has(x)) return false;
+  return true;
+}
+
+/** A /proc entry name as a PID, or -1 when it is not all digits. */
+function parsePid(name: string): number {
+  const len = name.length;
+  if (len === 0 || len > 10) return -1;
+  let pid = 0;
+  for (let i = 0; i < len; i++) {
+    const c = name.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    pid = pid * 10 + c;
+  }
+  return pid;
+}
+
+/**
+ * Read a small file into `buf` with one read (procfs files return their
+ * whole content, up to the buffer, in one call). Returns the byte count or
+ * -1 when the file cannot be opened or read (the process went away).
+ */
+function readInto(path: string, buf: Buffer): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return -1;
+  }
+  try {
+    return readSync(fd, buf, 0, buf.length, null);
+  } catch {
+    return -1;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface StatFields {
+  state: number;
+  ppid: number;
+  startTime: number;
+}
+
+/**
+ * Fields after the `)` that closes the name: 3 state, 4 ppid, ... 22
+ * starttime, written into `out`. Returns false for a truncated line.
+ */
+function parseStatFields(buf: Buffer, pos: number, end: number, out: StatFields): boolean {
+  if (pos >= end) return false;
+  const state = buf[pos]!;
+  let field = 3;
+  let value = 0;
+  let ppid = -1;
+  let i = pos + 1;
+  // Walk space-separated numeric fields; only ppid (4) and starttime (22) are kept.
+  while (i < end) {
+    while (i < end && buf[i] === 0x20) i++;
+    field++;
+    value = 0;
+    let negative = false;
+    if (buf[i] === 0x2d) {
+      negative = true;
+      i++;
+    }
+    while (i < end) {
+      const c = buf[i]! - 48;
+      if (c < 0 || c > 9) break;
+      value = value * 10 + c;
+      i++;
+    }
+    if (negative) value = -value;
+    if (field === 4) ppid = value;
+    else if (field === 22) {
+      if (ppid < 0) return false;
+      out.state = state;
+      out.ppid = ppid;
+      out.startTime = value;
+      return true;
+    }
+    while (i < end && buf[i] !== 0x20) i++;
+  }
+  return false;
+}
