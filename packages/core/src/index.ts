@@ -11,3 +11,4 @@ export * from './logger.js';
 export * from './config/index.js';
 export * from './stream-sink.js';
 export * from './grouping/index.js';
+export * from './kit/index.js';

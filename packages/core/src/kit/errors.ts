@@ -1,0 +1,43 @@
+/**
+ * Errors collectors raise while choosing and attaching their programs. Each
+ * carries a stable `code` that attach reports (`--check`) print.
+ */
+import type { AttachMode } from '../types.js';
+
+/** None of the kernel functions a mode would hook exists in the running kernel (BTF, or kallsyms without BTF). */
+export class KernelFunctionMissingError extends Error {
+  readonly code = 'ENOENT';
+  constructor(
+    readonly collector: string,
+    readonly mode: AttachMode,
+    /** The functions looked for, in order of preference. */
+    readonly functions: ReadonlyArray<string>,
+  ) {
+    super(`${collector} ${mode}: the kernel has none of ${functions.join(', ')}`);
+    this.name = 'KernelFunctionMissingError';
+  }
+}
+
+/** `tracepoint/` programs need tracefs to find their event ids, and it is not mounted. */
+export class TracefsNotMountedError extends Error {
+  readonly code = 'ENOTRACEFS';
+  constructor(
+    readonly collector: string,
+    readonly tried: ReadonlyArray<string>,
+  ) {
+    super(
+      `${collector}: tracefs is not mounted (looked in ${tried.join(', ')}); ` +
+        'mount it with `mount -t tracefs nodev /sys/kernel/tracing`',
+    );
+    this.name = 'TracefsNotMountedError';
+  }
+}
+
+/** `collect()` was called after `close()`. */
+export class CollectorClosedError extends Error {
+  readonly code = 'ECLOSED';
+  constructor(readonly collector: string) {
+    super(`${collector} collector: collect() after close()`);
+    this.name = 'CollectorClosedError';
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Helpers every collector needs, ours and third parties' alike: loading one
+ * attach mode with cleanup, kernel function and tracepoint checks, per-PID
+ * tables, counter deltas and the per-group (apps, cgroup, services) charts.
+ */
+export * from './errors.js';
+export * from './kernel.js';
+export * from './load.js';
+export * from './pid-map.js';
+export * from './counters.js';
+export * from './group-charts.js';

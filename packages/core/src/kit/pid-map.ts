@@ -1,0 +1,74 @@
+/**
+ * Per-PID BPF tables: sizing them as Netdata does, decoding a batched read
+ * into per-PID lanes, and dropping the keys of processes that are gone.
+ */
+import type { BpfMap, MapDump } from '@ebpf-collectors/loader-native';
+import type { CollectorConfig, PidValues, ProcessGrouping } from '../types.js';
+
+/**
+ * Entries of a per-PID table for a configuration, as Netdata sizes it by
+ * `collect pid` (real parent: a third of `pid table size`, parent: half,
+ * all: all of it), and 1 when no per-PID values are kept (apps and cgroups off).
+ */
+export function pidTableEntries(config: Pick<CollectorConfig, 'pidTableSize' | 'collectPid'>, perPid: boolean): number {
+  if (!perPid) return 1;
+  const size = Math.max(1, Math.floor(config.pidTableSize));
+  switch (config.collectPid) {
+    case 'all':
+      return size;
+    case 'parent':
+      return Math.max(1, Math.floor(size / 2));
+    default:
+      return Math.max(1, Math.floor(size / 3));
+  }
+}
+
+/** `collect pid` as the number the BPF helpers in `bpf/include/ebpfc_pid.h` expect. */
+export const COLLECT_PID_LEVEL: Readonly<Record<CollectorConfig['collectPid'], number>> = {
+  'real parent': 0,
+  parent: 1,
+  all: 2,
+  'not set': 0,
+};
+
+/**
+ * Per-PID lanes of a dump of a table keyed by a u32 PID whose value is
+ * `lanes` u64 counters (per-CPU copies already summed by the loader).
+ *
+ * @throws RangeError when the dump is shorter than `count` entries of that layout
+ */
+export function decodePidLanes(dump: Pick<MapDump, 'count' | 'keys' | 'values'>, lanes: number, table = 'pid table'): PidValues[] {
+  const { count, keys, values } = dump;
+  const valueSize = lanes * 8;
+  if (keys.length < count * 4 || values.length < count * valueSize) {
+    throw new RangeError(
+      `${table}: ${count} entries need ${count * 4} key and ${count * valueSize} value bytes, got ${keys.length} and ${values.length}`,
+    );
+  }
+  const out: PidValues[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const base = i * valueSize;
+    const lane: bigint[] = new Array(lanes);
+    for (let l = 0; l < lanes; l++) lane[l] = values.readBigUInt64LE(base + l * 8);
+    out[i] = { pid: keys.readUInt32LE(i * 4), values: lane };
+  }
+  return out;
+}
+
+/**
+ * Delete the entries of PIDs that are no longer alive, after their values
+ * were read and accounted. Keeps the table (and the next read) small; a late
+ * event recreates a key, and accumulators count a recreated entry from zero.
+ *
+ * @returns how many keys were deleted
+ */
+export function dropDeadPids(map: BpfMap, pids: Iterable<PidValues>, grouping: Pick<ProcessGrouping, 'isAlive'>): number {
+  const key = Buffer.alloc(4);
+  let dropped = 0;
+  for (const { pid } of pids) {
+    if (grouping.isAlive(pid)) continue;
+    key.writeUInt32LE(pid, 0);
+    if (map.delete(key)) dropped++;
+  }
+  return dropped;
+}
