@@ -319,18 +319,17 @@ describe('effectiveAppsCgroups', () => {
     sections: new Map(),
   });
 
-  it('switches apps and cgroups off for a stock configuration on probe or tracepoint, with a reason', () => {
-    for (const mode of ['probe', 'tracepoint'] as const) {
-      const decision = effectiveAppsCgroups(base('stock'), mode);
-      expect(decision.apps).toBe(false);
-      expect(decision.cgroups).toBe(false);
-      expect(decision.reason).toContain(`attached with ${mode}, not trampoline`);
-      expect(decision.reason).toContain('ebpf.d/vfs.conf');
-    }
+  it('switches apps and cgroups off for a stock configuration on kprobes, with a reason', () => {
+    const decision = effectiveAppsCgroups(base('stock'), 'probe');
+    expect(decision.apps).toBe(false);
+    expect(decision.cgroups).toBe(false);
+    expect(decision.reason).toContain('attached with kprobes');
+    expect(decision.reason).toContain('ebpf.d/vfs.conf');
   });
 
-  it('keeps them with trampolines, or when the configuration is the user\'s or built-in', () => {
+  it('keeps them with trampolines and tracepoints (no kprobe on release_task), or when the configuration is the user\'s or built-in', () => {
     expect(effectiveAppsCgroups(base('stock'), 'trampoline')).toEqual({ apps: true, cgroups: true });
+    expect(effectiveAppsCgroups(base('stock'), 'tracepoint')).toEqual({ apps: true, cgroups: true });
     expect(effectiveAppsCgroups(base('user'), 'probe')).toEqual({ apps: true, cgroups: true });
     expect(effectiveAppsCgroups(base('default'), 'tracepoint')).toEqual({ apps: true, cgroups: true });
   });
@@ -346,7 +345,8 @@ describe('effectiveAppsCgroups', () => {
     const loaded = await loadConfig({ dirs: { user: empty, stock: shippedConfigDir() } });
     const process = collector(loaded, 'process');
     expect(process.apps).toBe(true);
-    expect(effectiveAppsCgroups(process, 'tracepoint').apps).toBe(false);
+    expect(effectiveAppsCgroups(process, 'probe').apps).toBe(false);
+    expect(effectiveAppsCgroups(process, 'tracepoint').apps).toBe(true);
     expect(effectiveAppsCgroups(process, 'trampoline').apps).toBe(true);
   });
 });

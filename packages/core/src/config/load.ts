@@ -505,15 +505,19 @@ export interface AppsCgroupsDecision {
 /**
  * Netdata's last adjustment, made once the attach mode is known (§2.3 step
  * 7): with a configuration that came from the stock files, apps and cgroup
- * charts stay on only when the collector attached with trampolines, because
- * the PID-table cleanup then needs a kprobe on `release_task`, which every
- * process exit pays for. Users who accept that cost say so in their own files.
+ * charts are switched off when keeping them would need a kprobe on
+ * `release_task`, which every process exit pays for. Netdata applies it to
+ * every non-trampoline mode; we apply it to `probe` only, on purpose: our
+ * tracepoint mode cleans PID tables from the `sched_process_free` raw
+ * tracepoint, which costs about what a trampoline does, so switching apps
+ * off there would take the charts away for nothing. Users who accept the
+ * kprobe cost say so in their own files.
  *
  * @param config - The collector's resolved configuration.
  * @param chosenMode - The attach mode the collector actually runs in.
  */
 export function effectiveAppsCgroups(config: CollectorConfig, chosenMode: CoreTracing): AppsCgroupsDecision {
-  if (config.origin !== 'stock' || chosenMode === 'trampoline' || (!config.apps && !config.cgroups)) {
+  if (config.origin !== 'stock' || chosenMode !== 'probe' || (!config.apps && !config.cgroups)) {
     return { apps: config.apps, cgroups: config.cgroups };
   }
   const off = [config.apps ? 'apps' : undefined, config.cgroups ? 'cgroup' : undefined].filter(Boolean).join(' and ');
@@ -521,9 +525,9 @@ export function effectiveAppsCgroups(config: CollectorConfig, chosenMode: CoreTr
     apps: false,
     cgroups: false,
     reason:
-      `${config.module}: ${off} charts are off: the configuration comes from the stock files and the collector ` +
-      `attached with ${chosenMode}, not trampoline, so cleaning its PID table would put a probe on release_task ` +
-      `(every process exit). Set "apps = yes" / "cgroups = yes" in your own ebpf.d.conf or ebpf.d/${configFileHint(config)} to keep them.`,
+      `${off} charts are off: the configuration comes from the stock files and the collector attached with ` +
+      `kprobes, so cleaning its PID table would put a kprobe on release_task (every process exit). ` +
+      `Set "apps = yes" / "cgroups = yes" in your own ebpf.d.conf or ebpf.d/${configFileHint(config)} to keep them.`,
   };
 }
 

@@ -1,0 +1,155 @@
+/**
+ * Command line of `ebpf.plugin`: Netdata's conventions (a leading number is
+ * the update interval; options with one or two dashes; thread flags), parsed
+ * by core's `parseNetdataArgs`, plus our own options.
+ */
+import { parseNetdataArgs, type CliOverrides } from '@ebpf-collectors/core';
+
+/** Where charts go. `auto`: a terminal view when stdout is a TTY, the Netdata protocol otherwise. */
+export type OutputKind = 'auto' | 'netdata' | 'terminal';
+
+/** Parsed command line. */
+export interface PluginArguments {
+  help: boolean;
+  version: boolean;
+  check: boolean;
+  /** argv[1] as Netdata passes it: used only where the config does not set `update every`. */
+  updateEveryArg?: number;
+  /** `--update-every S`: overrides every collector's interval, config included. */
+  updateEvery?: number;
+  configDir?: string;
+  /** `--collectors a,b`: run only these collectors (module names). */
+  collectors?: string[];
+  /** Netdata's switches (`--global`, `--all`, `--return`, `--legacy`, `--core`, thread flags). */
+  netdata: CliOverrides;
+  output: OutputKind;
+  logLevel?: string;
+  /** `--duration S`: stop after S seconds (for tests and demos). */
+  durationSeconds?: number;
+}
+
+/** A bad command line. The plugin prints the message and exits with {@link UsageError.exitCode}. */
+export class UsageError extends Error {
+  readonly code = 'EUSAGE';
+  /** sysexits' EX_USAGE. */
+  readonly exitCode = 64;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function positiveInteger(flag: string, text: string | undefined): number {
+  if (text === undefined) throw new UsageError(`${flag} needs a value`);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a whole number of seconds > 0, not "${text}"`);
+  }
+  return value;
+}
+
+/** Parse argv (without node and the script). Throws {@link UsageError}. */
+export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
+  const netdata = parseNetdataArgs(argv);
+  const args: PluginArguments = {
+    help: netdata.help,
+    version: netdata.version,
+    check: false,
+    netdata: netdata.cli,
+    output: 'auto',
+    ...(netdata.updateEvery !== undefined ? { updateEveryArg: netdata.updateEvery } : {}),
+  };
+  const rest = netdata.rest;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i] as string;
+    if (/^\d+$/.test(word)) throw new UsageError(`update every must be the first argument, and > 0 (got "${word}")`);
+    if (!word.startsWith('-')) throw new UsageError(`unexpected argument "${word}" (see --help)`);
+    const [rawName, inlineValue] = word.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
+    const value = (): string | undefined => inlineValue ?? rest[++i];
+    switch (rawName.toLowerCase()) {
+      case 'h':
+        args.help = true;
+        break;
+      case 'v':
+        args.version = true;
+        break;
+      case 'check':
+        args.check = true;
+        break;
+      case 'update-every':
+        args.updateEvery = positiveInteger('--update-every', value());
+        break;
+      case 'config-dir': {
+        const dir = value();
+        if (!dir) throw new UsageError('--config-dir needs a directory');
+        args.configDir = dir;
+        break;
+      }
+      case 'collectors': {
+        const list = value();
+        if (!list) throw new UsageError('--collectors needs a comma-separated list, e.g. --collectors process,vfs');
+        args.collectors = list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        break;
+      }
+      case 'output': {
+        const kind = value();
+        if (kind !== 'auto' && kind !== 'netdata' && kind !== 'terminal') {
+          throw new UsageError(`--output must be auto, netdata or terminal, not "${kind ?? ''}"`);
+        }
+        args.output = kind;
+        break;
+      }
+      case 'log-level': {
+        const level = value();
+        if (!level) throw new UsageError('--log-level needs debug, info, warn or error');
+        args.logLevel = level;
+        break;
+      }
+      case 'duration':
+        args.durationSeconds = positiveInteger('--duration', value());
+        break;
+      default:
+        throw new UsageError(`unknown option "${word}" (see --help)`);
+    }
+  }
+  return args;
+}
+
+/** Text of `--help`. */
+export function helpText(version: string): string {
+  return `ebpf.plugin ${version}: Linux kernel metrics from eBPF, for Netdata and for people.
+
+Usage: ebpf.plugin [UPDATE_EVERY] [options]
+
+Netdata starts it as "ebpf.plugin <update every>" with stdout a pipe: it then
+speaks Netdata's external-plugin protocol on stdout and logs on stderr. Run
+from a terminal it shows a live table of its charts instead.
+
+Options (one or two dashes):
+  UPDATE_EVERY          seconds between values where the config does not set
+                        "update every" (Netdata passes it; default 10)
+  --update-every S      seconds between values for every collector, config included
+  --config-dir DIR      user config dir (default: $NETDATA_USER_CONFIG_DIR or /etc/netdata);
+                        stock files: $NETDATA_STOCK_CONFIG_DIR, /usr/lib/netdata/conf.d,
+                        else the defaults shipped with @ebpf-collectors/core
+  --collectors a,b      run only these collectors (process, socket, vfs, fs, irq, ...)
+  --check               load and attach every enabled collector, print the attach mode
+                        each one got and why the others failed, then exit (0 = all ok)
+  --output KIND         auto (default), netdata or terminal
+  --duration S          stop after S seconds
+  --log-level LEVEL     debug, info (default), warn or error
+  --global              no apps/cgroup charts          --all      apps and cgroup charts
+  --return              count errors too (return mode)  --legacy / --core  force the object type
+  --process --net --vfs --filedescriptor --filesystem --hardirq --softirq ...
+                        Netdata thread flags: run only the threads named
+  --help, --version
+
+Exit codes: 0 ok (also after SIGTERM/SIGINT or when Netdata closes stdout),
+1 failure (nothing could run, or --check found a collector that could not attach),
+2 this kernel cannot run eBPF, 3 not privileged (needs root, or CAP_BPF + CAP_PERFMON),
+64 bad command line.
+`;
+}

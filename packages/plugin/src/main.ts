@@ -1,0 +1,222 @@
+/**
+ * `ebpf.plugin` entry point: arguments, privileges, kernel checks, config,
+ * then the agent until a signal or a closed stdout.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  createAgent,
+  createGroupAccumulator,
+  createStreamLogger,
+  emptyAppsGroups,
+  loadAppsGroups,
+  loadConfig,
+  NETDATA_MODULES,
+  parseLogLevel,
+  PidTable,
+  resolveConfigDirs,
+  type AppsGroups,
+  type AttachReport,
+  type Logger,
+  type Output,
+} from '@ebpf-collectors/core';
+import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
+import { createNetdataOutput } from '@ebpf-collectors/output-netdata';
+import { createTerminalOutput } from '@ebpf-collectors/output-terminal';
+import { helpText, parseArguments, UsageError, type PluginArguments } from './cli.js';
+import { discoverCollectors } from './collectors.js';
+import { checkKernel } from './kernel.js';
+import { checkPrivileges } from './privileges.js';
+import { formatCheckReport } from './report.js';
+
+/** Exit codes, also listed in `--help`. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  kernel: 2,
+  privileges: 3,
+  usage: 64,
+} as const;
+
+function packageVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Options of {@link main} for embedding and tests. */
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+/**
+ * Run the plugin. Resolves with the exit code; never calls `process.exit`
+ * itself, so everything it attached is closed before the caller exits.
+ */
+export async function main(argv: ReadonlyArray<string>, options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const version = packageVersion();
+
+  let args: PluginArguments;
+  try {
+    args = parseArguments(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr.write(`ebpf.plugin: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  if (args.help) {
+    stdout.write(helpText(version));
+    return EXIT.ok;
+  }
+  if (args.version) {
+    stdout.write(`ebpf.plugin ${version}\n`);
+    return EXIT.ok;
+  }
+
+  const level = args.logLevel ? parseLogLevel(args.logLevel) : 'info';
+  if (!level) {
+    stderr.write(`ebpf.plugin: --log-level must be debug, info, warn or error, not "${args.logLevel}"\n`);
+    return EXIT.usage;
+  }
+  const logger = createStreamLogger({ level, stream: stderr });
+
+  const privileges = checkPrivileges();
+  if (!privileges.ok) {
+    logger.error(`not privileged: ${privileges.detail}; run as root or grant CAP_BPF and CAP_PERFMON`);
+    return EXIT.privileges;
+  }
+
+  const dirs = resolveConfigDirs({ env, ...(args.configDir ? { configDir: args.configDir } : {}) });
+  const loader = createLoader({ logger });
+  const kernel = checkKernel(loader, dirs);
+  if (!kernel.ok) {
+    logger.error(`this kernel cannot run the eBPF collectors: ${kernel.reason}`);
+    return EXIT.kernel;
+  }
+  try {
+    ensureTracefs();
+  } catch (error) {
+    logger.warn(`tracefs: ${error instanceof Error ? error.message : String(error)}; tracepoint programs may fail to attach`);
+  }
+
+  const discovered = await discoverCollectors();
+  for (const broken of discovered.broken) {
+    logger.error(`${broken.packageName} is installed but cannot be loaded: ${broken.error.message}`);
+  }
+
+  const config = await loadConfig({
+    dirs,
+    modules: NETDATA_MODULES,
+    cli: args.netdata,
+    ...(args.updateEveryArg !== undefined ? { updateEveryArg: args.updateEveryArg } : {}),
+  });
+  for (const error of config.errors) logger.error(error.message);
+  for (const warning of config.warnings) logger.warn(warning);
+
+  const configs = new Map(config.collectors);
+  if (args.updateEvery !== undefined) {
+    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, updateEvery: args.updateEvery });
+  }
+  if (args.collectors) {
+    const wanted = new Set(args.collectors);
+    const known = new Set([...discovered.available.map((c) => c.name), ...NETDATA_MODULES.map((m) => m.name)]);
+    for (const name of wanted) {
+      if (!known.has(name)) {
+        logger.error(`--collectors: unknown collector "${name}"; known: ${[...known].join(', ')}`);
+        return EXIT.usage;
+      }
+    }
+    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, enabled: wanted.has(name) });
+  }
+  const available = new Set(discovered.available.map((c) => c.name));
+  for (const [name, collectorConfig] of configs) {
+    if (!collectorConfig.enabled || available.has(name)) continue;
+    const pkg = discovered.missing.find((m) => m.modules.includes(name));
+    logger.info(
+      pkg
+        ? `${name} is enabled in the config but ${pkg.packageName} is not installed (npm i ${pkg.packageName})`
+        : `${name} is enabled in the config but no installed collector implements it yet`,
+    );
+  }
+
+  const anyCgroups = [...configs.values()].some((c) => c.enabled && c.cgroups);
+  const grouping = new PidTable({
+    apps: loadGroups(dirs, logger),
+    cgroups: anyCgroups,
+    maxPids: Math.max(...[...configs.values()].map((c) => c.pidTableSize)),
+    logger,
+  });
+
+  const outputs: Output[] = args.check ? [] : [chooseOutput(args, stdout, logger)];
+  const agent = createAgent({
+    collectors: discovered.available,
+    configs,
+    outputs,
+    loader,
+    logger,
+    grouping,
+    createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
+  });
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info(`received ${signal}, detaching and exiting`);
+    stop.abort();
+  };
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGPIPE', 'SIGHUP', 'SIGQUIT'];
+  for (const s of signals) process.on(s, onSignal);
+  // A closed stdout shows up as an EPIPE error event; without a listener Node would crash instead of detaching.
+  const onStdoutError = () => stop.abort();
+  stdout.on('error', onStdoutError);
+  const durationTimer = args.durationSeconds
+    ? setTimeout(() => stop.abort(), args.durationSeconds * 1000)
+    : undefined;
+
+  try {
+    const started = await agent.start();
+    if (args.check) {
+      stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, discovered }));
+      const enabledAvailable = [...configs.values()].filter((c) => c.enabled && available.has(c.module)).length;
+      return started.failed.length === 0 && started.running.length === enabledAvailable && enabledAvailable > 0
+        ? EXIT.ok
+        : EXIT.failure;
+    }
+    if (started.running.length === 0) {
+      logger.error('no collector could start; nothing to do (run with --check to see why)');
+      return EXIT.failure;
+    }
+    const reason = await agent.run(stop.signal);
+    logger.info(`stopping (${reason})`);
+    return EXIT.ok;
+  } finally {
+    if (durationTimer) clearTimeout(durationTimer);
+    await agent.close();
+    for (const s of signals) process.off(s, onSignal);
+    stdout.off('error', onStdoutError);
+  }
+}
+
+/** apps_groups.conf from the user dir, else the stock one; without either, every process is `other`. */
+function loadGroups(dirs: { user?: string; stock?: string }, logger: Logger): AppsGroups {
+  try {
+    const loaded = loadAppsGroups(dirs);
+    for (const error of loaded.errors) logger.error(error.message);
+    for (const warning of loaded.warnings) logger.warn(warning.message);
+    return loaded.groups;
+  } catch (error) {
+    logger.error(`${error instanceof Error ? error.message : String(error)}; apps charts will show every process as "other"`);
+    return emptyAppsGroups();
+  }
+}
+
+function chooseOutput(args: PluginArguments, stdout: NodeJS.WriteStream, logger: Logger): Output {
+  const kind = args.output === 'auto' ? (stdout.isTTY ? 'terminal' : 'netdata') : args.output;
+  return kind === 'terminal' ? createTerminalOutput({ stream: stdout }) : createNetdataOutput({ stream: stdout, logger });
+}
+
+export type { AttachReport, Loader };
