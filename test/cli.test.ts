@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PLUGIN } from './plugin-harness.js';
+
+function run(args: string[]) {
+  return spawnSync(PLUGIN, args, { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe('ebpf.plugin command line', () => {
+  it('--help prints usage on stdout and exits 0', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ebpf\.plugin \d+\.\d+\.\d+/);
+    expect(r.stdout).toContain('Usage: ebpf.plugin [UPDATE_EVERY] [options]');
+    expect(r.stdout).toContain('--check');
+  });
+
+  it('--version prints the package version', () => {
+    const r = run(['-version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^ebpf\.plugin \d+\.\d+\.\d+$/);
+  });
+
+  it('an unknown option exits 64 with a message on stderr and nothing on stdout', () => {
+    const r = run(['--no-such-thing']);
+    expect(r.status).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('unknown option "--no-such-thing"');
+  });
+
+  it('a bad update interval exits 64', () => {
+    const r = run(['--update-every', '0']);
+    expect(r.status).toBe(64);
+    expect(r.stderr).toContain('--update-every must be a whole number of seconds > 0');
+  });
+});
+
+describe('ebpf.plugin privileges', () => {
+  it('exits 3 with a one-line reason when not privileged', () => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', PLUGIN, '1'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/not privileged: running as uid 65534 without CAP_BPF and CAP_PERFMON/);
+  });
+});
