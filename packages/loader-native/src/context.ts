@@ -1,5 +1,5 @@
 /** What the programs, maps and links of one object share. */
-import { errorFromNative, type ErrorContext } from './errors.js';
+import { errorFromNative, NotSupportedError, type ErrorContext } from './errors.js';
 import type { NativeErrorFields, NativeObjectHandle } from './internal-types.js';
 import { deliverLog } from './log.js';
 import type { Link, Logger, ProgramKind } from './types.js';
@@ -24,9 +24,12 @@ export function runLogged<T>(ctx: ObjectContext, fn: () => T, errorContext: Erro
   try {
     return fn();
   } catch (e) {
+    const error = errorFromNative(e, { kindOf: (p) => ctx.kindOf(p), ...errorContext });
+    const demote = error instanceof NotSupportedError;
     const lines = (e as Partial<NativeErrorFields>).nativeLog;
-    if (lines) deliverLog(ctx.logger, lines);
-    throw errorFromNative(e, { kindOf: (p) => ctx.kindOf(p), ...errorContext });
+    if (lines) deliverLog(ctx.logger, lines, { demote });
+    deliverLog(ctx.logger, ctx.handle.drainLog(), { demote });
+    throw error;
   } finally {
     deliverLog(ctx.logger, ctx.handle.drainLog());
   }

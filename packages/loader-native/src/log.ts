@@ -22,10 +22,14 @@ export const stderrWarnings: Logger = {
  * (libbpf may print from a worker thread; the logger is only called from JS).
  * Multi-line messages (the verifier log) become one call per line.
  */
-export function deliverLog(logger: Logger, lines: readonly NativeLogLine[]): void {
+export function deliverLog(logger: Logger, lines: readonly NativeLogLine[], options: { demote?: boolean } = {}): void {
   for (const [level, text] of lines) {
     for (const line of text.split('\n')) {
-      if (level === 0) logger.warn(line);
+      // A feature the kernel lacks is an expected outcome (the caller falls
+      // back to another mode and the error says why): libbpf's complaints
+      // about it are detail, not warnings.
+      if (options.demote) logger.debug(line);
+      else if (level === 0) logger.warn(line);
       else if (level === 1) logger.info(line);
       else logger.debug(line);
     }

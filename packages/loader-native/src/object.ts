@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 
 import { runLogged, runQuiet, type ObjectContext } from './context.js';
-import { BpfError, badState, errorFromNative, invalidArgument, notFound } from './errors.js';
+import { BpfError, NotSupportedError, badState, errorFromNative, invalidArgument, notFound } from './errors.js';
 import type { NativeErrorFields, NativeGlobal, NativeObjectHandle } from './internal-types.js';
 import { resolveBtfFile } from './kernel.js';
 import { deliverLog, stderrWarnings } from './log.js';
@@ -137,11 +137,13 @@ export class BpfObjectSpec implements ObjectSpec {
     try {
       await shared.handle.load();
     } catch (e) {
+      const error = errorFromNative(e, { kindOf: (p) => shared.kindOf(p) });
+      const demote = error instanceof NotSupportedError;
       const lines = (e as Partial<NativeErrorFields>).nativeLog;
-      if (lines) deliverLog(shared.logger, lines);
-      deliverLog(shared.logger, shared.handle.drainLog());
+      if (lines) deliverLog(shared.logger, lines, { demote });
+      deliverLog(shared.logger, shared.handle.drainLog(), { demote });
       shared.handle.close();
-      throw errorFromNative(e, { kindOf: (p) => shared.kindOf(p) });
+      throw error;
     }
     deliverLog(shared.logger, shared.handle.drainLog());
     try {
