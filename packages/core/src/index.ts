@@ -12,3 +12,4 @@ export * from './config/index.js';
 export * from './stream-sink.js';
 export * from './grouping/index.js';
 export * from './kit/index.js';
+export * from './self-test.js';

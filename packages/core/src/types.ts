@@ -3,6 +3,7 @@
  * configuration a collector receives.
  */
 import type { Loader, Logger } from '@ebpf-collectors/loader-native';
+import type { SelfTest } from './self-test.js';
 
 export type { Logger } from '@ebpf-collectors/loader-native';
 
@@ -263,4 +264,6 @@ export interface CollectorDefinition {
   readonly extraGlobalKeys?: ReadonlyArray<string>;
   /** Load, attach, and return the running instance. Throws `AttachError` carrying the report when no mode works. */
   start(context: CollectorContext): Promise<CollectorInstance>;
+  /** A workload of its own and the chart movements it must cause (`ebpf.plugin --self-test`, the VM lane, kernel tests). */
+  readonly selfTest?: SelfTest;
 }
