@@ -2,6 +2,9 @@
 // Entry point behind bin/ebpf.plugin (the launcher Netdata runs).
 import { main } from '../dist/main.js';
 
+// The kernel names processes by this (comm): apps_groups.conf can then match the plugin itself.
+process.title = 'ebpf.plugin';
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {

@@ -5,6 +5,10 @@
  */
 import { parseNetdataArgs, type CliOverrides } from '@ebpf-collectors/core';
 
+/** Attach modes `--mode` can force. */
+export type ForcedMode = 'auto' | 'trampoline' | 'probe' | 'tracepoint' | 'legacy';
+const FORCED_MODES: ReadonlyArray<ForcedMode> = ['auto', 'trampoline', 'probe', 'tracepoint', 'legacy'];
+
 /** Where charts go. `auto`: a terminal view when stdout is a TTY, the Netdata protocol otherwise. */
 export type OutputKind = 'auto' | 'netdata' | 'terminal';
 
@@ -23,6 +27,14 @@ export interface PluginArguments {
   /** Netdata's switches (`--global`, `--all`, `--return`, `--legacy`, `--core`, thread flags). */
   netdata: CliOverrides;
   output: OutputKind;
+  /** `--self-test`: start the collectors, run their own workloads, report, exit. */
+  selfTest: boolean;
+  /** `--scale X`: workload size factor of `--self-test` (the VM lane uses < 1). */
+  scale: number;
+  /** `--json`: machine-readable `--check` / `--self-test` output (one JSON object per line). */
+  json: boolean;
+  /** `--mode M`: force an attach mode for every collector (`auto`, `trampoline`, `probe`, `tracepoint`, `legacy`). */
+  mode?: ForcedMode;
   logLevel?: string;
   /** `--duration S`: stop after S seconds (for tests and demos). */
   durationSeconds?: number;
@@ -57,6 +69,9 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
     check: false,
     netdata: netdata.cli,
     output: 'auto',
+    selfTest: false,
+    scale: 1,
+    json: false,
     ...(netdata.updateEvery !== undefined ? { updateEveryArg: netdata.updateEvery } : {}),
   };
   const rest = netdata.rest;
@@ -108,6 +123,29 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         args.logLevel = level;
         break;
       }
+      case 'self-test':
+        args.selfTest = true;
+        break;
+      case 'json':
+        args.json = true;
+        break;
+      case 'scale': {
+        const text = value();
+        const scale = Number(text);
+        if (!text || !Number.isFinite(scale) || scale <= 0 || scale > 100) {
+          throw new UsageError(`--scale must be a number > 0 and <= 100, not "${text ?? ''}"`);
+        }
+        args.scale = scale;
+        break;
+      }
+      case 'mode': {
+        const mode = value() as ForcedMode | undefined;
+        if (!mode || !FORCED_MODES.includes(mode)) {
+          throw new UsageError(`--mode must be one of ${FORCED_MODES.join(', ')}, not "${mode ?? ''}"`);
+        }
+        args.mode = mode;
+        break;
+      }
       case 'duration':
         args.durationSeconds = positiveInteger('--duration', value());
         break;
@@ -138,6 +176,14 @@ Options (one or two dashes):
   --collectors a,b      run only these collectors (process, socket, vfs, fs, irq, ...)
   --check               load and attach every enabled collector, print the attach mode
                         each one got and why the others failed, then exit (0 = all ok)
+  --self-test           start the collectors, make each one generate its own workload
+                        (forks, file I/O, sockets...), check its charts moved by at
+                        least that much, print PASS/FAIL per collector, exit (0 = all pass)
+  --scale X             workload size factor for --self-test (default 1)
+  --json                --check / --self-test output as one JSON object per line
+  --mode MODE           force the attach mode of every collector: trampoline (fentry/fexit),
+                        probe (kprobes), tracepoint, legacy (= probe), or auto (default:
+                        the config's "ebpf type format" / "ebpf co-re tracing")
   --output KIND         auto (default), netdata or terminal
   --duration S          stop after S seconds
   --log-level LEVEL     debug, info (default), warn or error

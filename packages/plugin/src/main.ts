@@ -14,15 +14,20 @@ import {
   parseLogLevel,
   PidTable,
   resolveConfigDirs,
+  formatSelfTestResult,
+  runSelfTest,
+  type AgentStartResult,
   type AppsGroups,
   type AttachReport,
+  type CollectorConfig,
+  type CollectorDefinition,
   type Logger,
   type Output,
 } from '@ebpf-collectors/core';
 import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
 import { createNetdataOutput } from '@ebpf-collectors/output-netdata';
 import { createTerminalOutput } from '@ebpf-collectors/output-terminal';
-import { helpText, parseArguments, UsageError, type PluginArguments } from './cli.js';
+import { helpText, parseArguments, UsageError, type ForcedMode, type PluginArguments } from './cli.js';
 import { discoverCollectors } from './collectors.js';
 import { checkKernel } from './kernel.js';
 import { checkPrivileges } from './privileges.js';
@@ -122,6 +127,9 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   if (args.updateEvery !== undefined) {
     for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, updateEvery: args.updateEvery });
   }
+  if (args.mode !== undefined) {
+    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, ...forcedMode(args.mode, collectorConfig) });
+  }
   if (args.collectors) {
     const wanted = new Set(args.collectors);
     const known = new Set([...discovered.available.map((c) => c.name), ...NETDATA_MODULES.map((m) => m.name)]);
@@ -152,7 +160,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     logger,
   });
 
-  const outputs: Output[] = args.check ? [] : [chooseOutput(args, stdout, logger)];
+  const outputs: Output[] = args.check || args.selfTest ? [] : [chooseOutput(args, stdout, logger)];
   const agent = createAgent({
     collectors: discovered.available,
     configs,
@@ -180,11 +188,18 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   try {
     const started = await agent.start();
     if (args.check) {
-      stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, discovered }));
+      if (args.json) {
+        for (const report of started.reports) stdout.write(`${JSON.stringify({ kind: 'attach', ...report })}\n`);
+      } else {
+        stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, discovered }));
+      }
       const enabledAvailable = [...configs.values()].filter((c) => c.enabled && available.has(c.module)).length;
       return started.failed.length === 0 && started.running.length === enabledAvailable && enabledAvailable > 0
         ? EXIT.ok
         : EXIT.failure;
+    }
+    if (args.selfTest) {
+      return await selfTest(started, discovered.available, grouping, logger, stdout, args);
     }
     if (started.running.length === 0) {
       logger.error('no collector could start; nothing to do (run with --check to see why)');
@@ -199,6 +214,56 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     for (const s of signals) process.off(s, onSignal);
     stdout.off('error', onStdoutError);
   }
+}
+
+/** `--mode`: the config values that force an attach mode. */
+function forcedMode(mode: ForcedMode, config: CollectorConfig): Pick<CollectorConfig, 'typeFormat' | 'coreTracing'> {
+  switch (mode) {
+    case 'auto':
+      return { typeFormat: 'auto', coreTracing: config.coreTracing };
+    case 'legacy':
+      return { typeFormat: 'legacy', coreTracing: config.coreTracing };
+    default:
+      return { typeFormat: 'co-re', coreTracing: mode };
+  }
+}
+
+/** `--self-test`: each running collector's own workload and checks; exit 0 only when every one passed. */
+async function selfTest(
+  started: AgentStartResult,
+  definitions: ReadonlyArray<CollectorDefinition>,
+  grouping: PidTable,
+  logger: Logger,
+  stdout: NodeJS.WriteStream,
+  args: PluginArguments,
+): Promise<number> {
+  const print = (line: object | string) =>
+    stdout.write(typeof line === 'string' ? line : `${JSON.stringify(line, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  let ok = started.failed.length === 0;
+  for (const failed of started.failed) {
+    print(args.json ? { kind: 'self-test', collector: failed.name, ok: false, error: failed.error.message, report: failed.report } : `FAIL ${failed.name}: not started: ${failed.error.message}\n`);
+  }
+  let ran = 0;
+  for (const running of started.running) {
+    const definition = definitions.find((d) => d.name === running.name);
+    if (!definition?.selfTest) {
+      print(args.json ? { kind: 'self-test', collector: running.name, ok: true, skipped: 'no self-test' } : `SKIP ${running.name}: no self-test\n`);
+      continue;
+    }
+    const result = await runSelfTest({
+      name: running.name,
+      selfTest: definition.selfTest,
+      instance: running.instance,
+      config: running.config,
+      grouping,
+      logger,
+      scale: args.scale,
+    });
+    ran++;
+    ok &&= result.ok;
+    print(args.json ? { kind: 'self-test', ...result } : formatSelfTestResult(result));
+  }
+  return ok && ran > 0 ? EXIT.ok : EXIT.failure;
 }
 
 /** apps_groups.conf from the user dir, else the stock one; without either, every process is `other`. */
