@@ -1,0 +1,241 @@
+#!/usr/bin/env node
+// The attach-mode matrix: every collector, in every attach mode, in entry and return load
+// modes, on Debian's stock 6.1 kernel (kprobes and fentry work there), plus the `auto` choice
+// there and on this host. Each cell runs the collectors' own self-tests (the same workloads
+// and lower bounds as `ebpf.plugin --self-test`), so the VM lane shares its checks with the
+// host kernel tests instead of copying them.
+//
+// usage: node test/vm/run-matrix.mjs [--smoke] [--collectors a,b] [--modes m1,m2]
+//                                    [--load-modes entry,return] [--scale X] [--timeout S] [--json FILE]
+// exit: 0 every collector passed in every mode it implements; 1 a cell failed; 2 the lane failed.
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runInVm, stderrLog, VmError } from './vm.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PLUGIN = join(ROOT, 'packages', 'plugin', 'bin', 'ebpf.plugin');
+const MODES = ['trampoline', 'probe', 'tracepoint', 'legacy'];
+const LOAD_MODES = ['entry', 'return'];
+const MARK = 'MATRIX ';
+
+const USAGE = `usage: node test/vm/run-matrix.mjs [options]
+
+Runs every installed collector's self-test in each attach mode (trampoline, probe,
+tracepoint, legacy) and load mode (entry, return) inside Debian's stock 6.1 kernel,
+checks that auto picks trampoline there and tracepoint on this host, and prints a
+table of PASS/FAIL with the counts seen.
+
+options:
+  --smoke               each mode once (entry mode only), for a quick CI run
+  --collectors a,b      only these collectors (default: every enabled one)
+  --modes m1,m2         attach modes to run (default: ${MODES.join(',')})
+  --load-modes l1,l2    load modes (default: entry,return)
+  --scale X             workload size factor inside the guest (default 0.25: emulation is slow)
+  --timeout S           whole VM run limit in seconds (default 1500)
+  --json FILE           also write every result as JSON to FILE
+  -h, --help            this text
+`;
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      smoke: { type: 'boolean', default: false },
+      collectors: { type: 'string' },
+      modes: { type: 'string' },
+      'load-modes': { type: 'string' },
+      scale: { type: 'string', default: '0.25' },
+      timeout: { type: 'string', default: '1500' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const list = (text, all, what) => {
+    if (!text) return all;
+    const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((i) => !all.includes(i));
+    if (bad.length) {
+      process.stderr.write(`run-matrix: unknown ${what}: ${bad.join(', ')} (known: ${all.join(', ')})\n`);
+      process.exit(2);
+    }
+    return items;
+  };
+  return {
+    smoke: values.smoke,
+    collectors: values.collectors,
+    modes: list(values.modes, MODES, 'mode'),
+    loadModes: values.smoke ? ['entry'] : list(values['load-modes'], LOAD_MODES, 'load mode'),
+    scale: Number(values.scale),
+    timeoutMs: Number(values.timeout) * 1000,
+    json: values.json,
+  };
+}
+
+/** The guest's user config: every collector on, apps on, so apps checks run in every mode. */
+function configScript() {
+  return [
+    'conf=/tmp/ebpfc-matrix-conf',
+    'mkdir -p "$conf/ebpf.d"',
+    `printf '[global]\\n    update every = 1\\n    apps = yes\\n    cgroups = no\\n[ebpf programs]\\n    process = yes\\n    socket = yes\\n    vfs = yes\\n    fd = yes\\n    filesystem = yes\\n    hardirq = yes\\n    softirq = yes\\n' > "$conf/ebpf.d.conf"`,
+  ].join('\n');
+}
+
+/** One shell script for the guest: one plugin run per cell, each line tagged with its cell. */
+function guestScript(options) {
+  const lines = ['set -u', configScript()];
+  const only = options.collectors ? ` --collectors ${options.collectors}` : '';
+  lines.push(
+    `echo "${MARK}{\\"cell\\":\\"auto\\"}"`,
+    `${PLUGIN} --check --json --config-dir "$conf"${only} --log-level error | sed 's/^/${MARK}auto /'`,
+  );
+  for (const mode of options.modes) {
+    for (const loadMode of options.loadModes) {
+      const cell = `${mode}/${loadMode}`;
+      const ret = loadMode === 'return' ? ' --return' : '';
+      lines.push(
+        `start=$(date +%s)`,
+        `${PLUGIN} --self-test --json --config-dir "$conf" --mode ${mode}${ret} --scale ${options.scale}${only} --log-level error | sed 's#^#${MARK}${cell} #'`,
+        `echo "${MARK}${cell} {\\"kind\\":\\"cell-time\\",\\"seconds\\":$(( $(date +%s) - start ))}"`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Parse `MATRIX <cell> <json>` lines. */
+function parseResults(stdout) {
+  const results = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(MARK)) continue;
+    const rest = line.slice(MARK.length);
+    const space = rest.indexOf(' ');
+    if (space < 0) continue;
+    const cell = rest.slice(0, space);
+    try {
+      results.push({ cell, ...JSON.parse(rest.slice(space + 1)) });
+    } catch {
+      // a line the plugin did not write as JSON (should not happen with --json); ignore
+    }
+  }
+  return results;
+}
+
+/** What `auto` picks on this host (tracepoints only here). */
+function hostAuto(options) {
+  const only = options.collectors ? ['--collectors', options.collectors] : [];
+  const r = spawnSync(PLUGIN, ['--check', '--json', '--log-level', 'error', ...only], { encoding: 'utf8', timeout: 120_000 });
+  return (r.stdout ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return undefined;
+      }
+    })
+    .filter(Boolean);
+}
+
+/** A self-test or start failure caused only by the collector not implementing the mode. */
+function notImplemented(result) {
+  return result.ok === false && result.report?.attempts?.every((a) => a.code === 'NOT_IMPLEMENTED');
+}
+
+function summarize(result) {
+  if (result.skipped) return 'skip';
+  if (notImplemented(result)) return 'n/a';
+  if (result.ok) return 'PASS';
+  return 'FAIL';
+}
+
+function main() {
+  const options = parse();
+  const started = Date.now();
+  const host = hostAuto(options);
+  return runInVm({
+    command: guestScript(options),
+    cwd: ROOT,
+    timeoutMs: options.timeoutMs,
+    log: stderrLog,
+    onStderr: (text) => {
+      // progress: the plugin's own errors (log level error) show up here as they happen
+      if (text.trim()) process.stderr.write(text.replace(/^/gm, '[guest] '));
+    },
+  })
+    .then((result) => {
+      const results = parseResults(result.stdout);
+      const failures = [];
+      const lines = [];
+      lines.push(`VM kernel ${result.kernelRelease}; boot ${Math.round(result.bootMs / 1000)} s, matrix ${Math.round(result.commandMs / 1000)} s`);
+      lines.push('');
+      lines.push('auto attach mode      host (this kernel)      VM (stock 6.1)');
+      const vmAuto = results.filter((r) => r.cell === 'auto' && r.kind === 'attach');
+      const names = [...new Set([...host.map((h) => h.collector), ...vmAuto.map((v) => v.collector)])];
+      for (const name of names) {
+        const h = host.find((x) => x.collector === name)?.chosen ?? 'none';
+        const v = vmAuto.find((x) => x.collector === name)?.chosen ?? 'none';
+        const implementsTrampoline = !vmAuto
+          .find((x) => x.collector === name)
+          ?.attempts?.some((a) => a.mode === 'trampoline' && a.code === 'NOT_IMPLEMENTED');
+        const okHost = h === 'tracepoint';
+        const okVm = implementsTrampoline ? v === 'trampoline' : v !== 'none';
+        if (!okHost) failures.push(`${name}: auto chose ${h} on the host, expected tracepoint`);
+        if (!okVm) failures.push(`${name}: auto chose ${v} in the VM, expected ${implementsTrampoline ? 'trampoline' : 'a working mode'}`);
+        lines.push(`  ${name.padEnd(18)}  ${(okHost ? '' : 'FAIL ') + h}`.padEnd(46) + `${okVm ? '' : 'FAIL '}${v}`);
+      }
+      lines.push('');
+      const cells = options.modes.flatMap((m) => options.loadModes.map((l) => `${m}/${l}`));
+      const selfTests = results.filter((r) => r.kind === 'self-test');
+      const collectors = [...new Set(selfTests.map((r) => r.collector))];
+      lines.push(`${'collector'.padEnd(12)}${cells.map((c) => c.padEnd(19)).join('')}`);
+      for (const name of collectors) {
+        const row = cells.map((cell) => {
+          const r = selfTests.find((x) => x.cell === cell && x.collector === name);
+          const verdict = r ? summarize(r) : 'missing';
+          if (verdict === 'FAIL' || verdict === 'missing') failures.push(`${name} ${cell}: ${verdict}`);
+          return verdict.padEnd(19);
+        });
+        lines.push(`${name.padEnd(12)}${row.join('')}`);
+      }
+      lines.push('');
+      lines.push('counts seen (seen >= expected):');
+      for (const r of selfTests) {
+        const verdict = summarize(r);
+        if (verdict === 'skip') continue;
+        if (verdict === 'n/a') {
+          lines.push(`  ${r.cell.padEnd(18)} ${r.collector}: not implemented in this mode (see its README)`);
+          continue;
+        }
+        if (r.error) lines.push(`  ${r.cell.padEnd(18)} ${r.collector}: ${verdict}: ${r.error}`);
+        for (const c of r.checks ?? []) {
+          lines.push(`  ${r.cell.padEnd(18)} ${r.collector}: ${c.ok ? 'ok  ' : 'FAIL'} ${c.chart} ${c.dimension} ${c.seen} >= ${c.atLeast}`);
+        }
+      }
+      const times = results.filter((r) => r.kind === 'cell-time').map((r) => `${r.cell} ${r.seconds}s`);
+      lines.push('', `cell times: ${times.join(', ')}`);
+      lines.push(`total ${Math.round((Date.now() - started) / 1000)} s`);
+      if (failures.length) lines.push('', 'failures:', ...failures.map((f) => `  ${f}`));
+      lines.push('', failures.length ? 'VM matrix: FAIL' : 'VM matrix: PASS');
+      process.stdout.write(`${lines.join('\n')}\n`);
+      if (options.json) writeFileSync(options.json, JSON.stringify({ host, results, failures }, null, 2));
+      if (result.exitCode !== 0) process.stderr.write(`run-matrix: guest script exited ${result.exitCode}\n${result.stderr.slice(-2000)}\n`);
+      return failures.length ? 1 : 0;
+    })
+    .catch((error) => {
+      if (error instanceof VmError) {
+        process.stderr.write(`run-matrix: the VM lane failed (${error.code}): ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    });
+}
+
+main().then((code) => process.exit(code));
