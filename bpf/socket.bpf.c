@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * Socket collector: TCP and UDP calls, bytes and errors, TCP connections
+ * (outbound v4/v6, inbound accepted), TCP closes and retransmits, host-wide
+ * and per `collect pid` key.
+ *
+ * Program families, switched with autoload before load:
+ *   trampoline_* fentry/fexit on Netdata's kernel functions (inet_csk_accept,
+ *                tcp_retransmit_skb, tcp_cleanup_rbuf, tcp_close, udp_recvmsg,
+ *                tcp_sendmsg, udp_sendmsg, tcp_v4_connect, tcp_v6_connect)
+ *   probe_*      kprobe/kretprobe on the same functions
+ *   tracepoint_* raw_tp sock_send_length / sock_recv_length (bytes, calls,
+ *                errors from `ret`), inet_sock_set_state (connects and failed
+ *                connects), tcp_retransmit_skb, tcp_destroy_sock, and the
+ *                accept/accept4 syscall exits (inbound connections)
+ *
+ * The *_entry programs count what a call asked for (entry load mode); the
+ * *_exit ones count what it did and its errors (return load mode).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ebpfc_counters.h"
+#include "ebpfc_pid.h"
+#include "socket.h"
+
+/* Macros of include/linux/socket.h and uapi/linux/in.h are not part of BTF. */
+#define EBPFC_AF_INET 2
+#define EBPFC_AF_INET6 10
+#define EBPFC_IPPROTO_TCP 6
+#define EBPFC_IPPROTO_UDP 17
+#define EBPFC_IPPROTO_UDPLITE 136
+#define EBPFC_MSG_PEEK 2
+#define EBPFC_TCP_SYN_SENT 2
+#define EBPFC_TCP_CLOSE 7
+
+/* PID_MAX_DEFAULT; user space resizes it from `pid table size` before load. */
+#define EBPFC_PID_TABLE_ENTRIES 32768
+
+char LICENSE[] SEC("license") = "GPL";
+
+EBPFC_PERCPU_COUNTERS(tbl_global_sock, EBPFC_SOCKET_COUNTERS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct ebpfc_socket_pid_stat);
+	__uint(max_entries, EBPFC_PID_TABLE_ENTRIES);
+} tbl_bandwidth SEC(".maps");
+
+/* What one event adds to the current key's per-PID value. */
+enum ebpfc_socket_pid_event {
+	EBPFC_PID_TCP_SENT,
+	EBPFC_PID_TCP_RECEIVED,
+	EBPFC_PID_UDP_SENT,
+	EBPFC_PID_UDP_RECEIVED,
+	EBPFC_PID_RETRANSMIT,
+	EBPFC_PID_CLOSE,
+	EBPFC_PID_CONNECT_V4,
+	EBPFC_PID_CONNECT_V6,
+};
+
+static __always_inline void pid_count(enum ebpfc_socket_pid_event event, __u64 bytes)
+{
+	struct ebpfc_socket_pid_stat zero = {};
+	struct ebpfc_socket_pid_stat *stat;
+
+	if (!ebpfc_apps_enabled)
+		return;
+	stat = ebpfc_pid_lookup_or_init(&tbl_bandwidth, ebpfc_pid_key_current(), &zero);
+	if (!stat)
+		return;
+	switch (event) {
+	case EBPFC_PID_TCP_SENT:
+		ebpfc_pid_add(&stat->call_tcp_sent, 1);
+		ebpfc_pid_add(&stat->bytes_sent, bytes);
+		break;
+	case EBPFC_PID_TCP_RECEIVED:
+		ebpfc_pid_add(&stat->call_tcp_received, 1);
+		ebpfc_pid_add(&stat->bytes_received, bytes);
+		break;
+	case EBPFC_PID_UDP_SENT:
+		ebpfc_pid_add(&stat->call_udp_sent, 1);
+		ebpfc_pid_add(&stat->bytes_sent, bytes);
+		break;
+	case EBPFC_PID_UDP_RECEIVED:
+		ebpfc_pid_add(&stat->call_udp_received, 1);
+		ebpfc_pid_add(&stat->bytes_received, bytes);
+		break;
+	case EBPFC_PID_RETRANSMIT:
+		ebpfc_pid_add(&stat->retransmit, 1);
+		break;
+	case EBPFC_PID_CLOSE:
+		ebpfc_pid_add(&stat->call_close, 1);
+		break;
+	case EBPFC_PID_CONNECT_V4:
+		ebpfc_pid_add(&stat->call_tcp_v4_connection, 1);
+		break;
+	case EBPFC_PID_CONNECT_V6:
+		ebpfc_pid_add(&stat->call_tcp_v6_connection, 1);
+		break;
+	}
+}
+
+/*
+ * One send or receive: a call, and either its bytes (ret >= 0) or an error.
+ * Errors count the call too, as Netdata's return programs do; their bytes and
+ * per-PID values do not.
+ */
+static __always_inline void count_io(__u32 calls, __u64 ret_or_size, long ret, enum ebpfc_socket_pid_event event)
+{
+	ebpfc_count(&tbl_global_sock, calls);
+	if (ret < 0) {
+		/* The error lane follows the calls lane in every group. */
+		ebpfc_count(&tbl_global_sock, calls + 1);
+		return;
+	}
+	ebpfc_count_n(&tbl_global_sock, calls + 2, ret_or_size);
+	pid_count(event, ret_or_size);
+}
+
+static __always_inline void count_tcp_send(long ret, __u64 bytes)
+{
+	count_io(EBPFC_SOCKET_CALLS_TCP_SENDMSG, bytes, ret, EBPFC_PID_TCP_SENT);
+}
+
+static __always_inline void count_tcp_recv(long ret, __u64 bytes)
+{
+	count_io(EBPFC_SOCKET_CALLS_TCP_RECV, bytes, ret, EBPFC_PID_TCP_RECEIVED);
+}
+
+static __always_inline void count_udp_send(long ret, __u64 bytes)
+{
+	count_io(EBPFC_SOCKET_CALLS_UDP_SENDMSG, bytes, ret, EBPFC_PID_UDP_SENT);
+}
+
+static __always_inline void count_udp_recv(long ret, __u64 bytes)
+{
+	count_io(EBPFC_SOCKET_CALLS_UDP_RECVMSG, bytes, ret, EBPFC_PID_UDP_RECEIVED);
+}
+
+/* A connect attempt; `failed` only from return programs or a SYN_SENT -> CLOSE. */
+static __always_inline void count_connect(bool v6, bool failed)
+{
+	__u32 calls = v6 ? EBPFC_SOCKET_CALLS_CONNECT_V6 : EBPFC_SOCKET_CALLS_CONNECT_V4;
+
+	if (failed) {
+		ebpfc_count(&tbl_global_sock, calls + 1);
+		return;
+	}
+	ebpfc_count(&tbl_global_sock, calls);
+	pid_count(v6 ? EBPFC_PID_CONNECT_V6 : EBPFC_PID_CONNECT_V4, 0);
+}
+
+static __always_inline void count_retransmit(bool attribute)
+{
+	ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_TCP_RETRANSMIT);
+	if (attribute)
+		pid_count(EBPFC_PID_RETRANSMIT, 0);
+}
+
+static __always_inline void count_close(bool attribute)
+{
+	ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_CALLS_TCP_CLOSE);
+	if (attribute)
+		pid_count(EBPFC_PID_CLOSE, 0);
+}
+
+static __always_inline bool is_udp(__u16 protocol)
+{
+	return protocol == EBPFC_IPPROTO_UDP || protocol == EBPFC_IPPROTO_UDPLITE;
+}
+
+/* ------------------------------------------------------------ trampoline */
+
+/*
+ * fexit programs read the return value with bpf_get_func_ret (5.17+): the
+ * argument lists of inet_csk_accept and udp_recvmsg changed across versions,
+ * and the helper finds the value whatever the arity.
+ */
+
+SEC("fexit/inet_csk_accept")
+int BPF_PROG(trampoline_inet_csk_accept)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	if (ret)
+		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+	return 0;
+}
+
+SEC("fentry/tcp_retransmit_skb")
+int BPF_PROG(trampoline_tcp_retransmit_skb)
+{
+	count_retransmit(true);
+	return 0;
+}
+
+SEC("fentry/tcp_cleanup_rbuf")
+int BPF_PROG(trampoline_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	count_tcp_recv(copied, (__u64)copied);
+	return 0;
+}
+
+SEC("fentry/tcp_close")
+int BPF_PROG(trampoline_tcp_close)
+{
+	count_close(true);
+	return 0;
+}
+
+SEC("fexit/udp_recvmsg")
+int BPF_PROG(trampoline_udp_recvmsg)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	count_udp_recv((int)ret, (__u64)(int)ret);
+	return 0;
+}
+
+SEC("fentry/tcp_sendmsg")
+int BPF_PROG(trampoline_tcp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	count_tcp_send(0, size);
+	return 0;
+}
+
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(trampoline_tcp_sendmsg_exit)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	count_tcp_send((int)ret, (__u64)(int)ret);
+	return 0;
+}
+
+SEC("fentry/udp_sendmsg")
+int BPF_PROG(trampoline_udp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t len)
+{
+	count_udp_send(0, len);
+	return 0;
+}
+
+SEC("fexit/udp_sendmsg")
+int BPF_PROG(trampoline_udp_sendmsg_exit)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	count_udp_send((int)ret, (__u64)(int)ret);
+	return 0;
+}
+
+SEC("fexit/tcp_v4_connect")
+int BPF_PROG(trampoline_tcp_v4_connect)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	count_connect(false, false);
+	if ((int)ret < 0)
+		count_connect(false, true);
+	return 0;
+}
+
+SEC("fexit/tcp_v6_connect")
+int BPF_PROG(trampoline_tcp_v6_connect)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	count_connect(true, false);
+	if ((int)ret < 0)
+		count_connect(true, true);
+	return 0;
+}
+
+/* ----------------------------------------------------------------- probe */
+
+SEC("kretprobe/inet_csk_accept")
+int BPF_KRETPROBE(probe_inet_csk_accept, struct sock *sk)
+{
+	if (sk)
+		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+	return 0;
+}
+
+SEC("kprobe/tcp_retransmit_skb")
+int BPF_KPROBE(probe_tcp_retransmit_skb)
+{
+	count_retransmit(true);
+	return 0;
+}
+
+SEC("kprobe/tcp_cleanup_rbuf")
+int BPF_KPROBE(probe_tcp_cleanup_rbuf, struct sock *sk, int copied)
+{
+	count_tcp_recv(copied, (__u64)copied);
+	return 0;
+}
+
+SEC("kprobe/tcp_close")
+int BPF_KPROBE(probe_tcp_close)
+{
+	count_close(true);
+	return 0;
+}
+
+SEC("kretprobe/udp_recvmsg")
+int BPF_KRETPROBE(probe_udp_recvmsg, int ret)
+{
+	count_udp_recv(ret, (__u64)ret);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(probe_tcp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t size)
+{
+	count_tcp_send(0, size);
+	return 0;
+}
+
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(probe_tcp_sendmsg_exit, int ret)
+{
+	count_tcp_send(ret, (__u64)ret);
+	return 0;
+}
+
+SEC("kprobe/udp_sendmsg")
+int BPF_KPROBE(probe_udp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t len)
+{
+	count_udp_send(0, len);
+	return 0;
+}
+
+SEC("kretprobe/udp_sendmsg")
+int BPF_KRETPROBE(probe_udp_sendmsg_exit, int ret)
+{
+	count_udp_send(ret, (__u64)ret);
+	return 0;
+}
+
+SEC("kprobe/tcp_v4_connect")
+int BPF_KPROBE(probe_tcp_v4_connect_entry)
+{
+	count_connect(false, false);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v4_connect")
+int BPF_KRETPROBE(probe_tcp_v4_connect_exit, int ret)
+{
+	count_connect(false, false);
+	if (ret < 0)
+		count_connect(false, true);
+	return 0;
+}
+
+SEC("kprobe/tcp_v6_connect")
+int BPF_KPROBE(probe_tcp_v6_connect_entry)
+{
+	count_connect(true, false);
+	return 0;
+}
+
+SEC("kretprobe/tcp_v6_connect")
+int BPF_KRETPROBE(probe_tcp_v6_connect_exit, int ret)
+{
+	count_connect(true, false);
+	if (ret < 0)
+		count_connect(true, true);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tracepoint */
+
+/*
+ * sock_send_length / sock_recv_length fire in sock_sendmsg / sock_recvmsg
+ * (6.3+) for every socket family, in the calling process. raw_tp costs about
+ * half of a `tracepoint/` program per event, which matters here because
+ * UNIX-socket traffic passes through the same hook and leaves at the family
+ * test.
+ */
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(tracepoint_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 protocol;
+
+	if (family != EBPFC_AF_INET && family != EBPFC_AF_INET6)
+		return 0;
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == EBPFC_IPPROTO_TCP)
+		count_tcp_send(ret, (__u64)ret);
+	else if (is_udp(protocol))
+		count_udp_send(ret, (__u64)ret);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(tracepoint_sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 protocol;
+	/* Peeked bytes stay queued and are counted when really read. */
+	__u64 bytes = (flags & EBPFC_MSG_PEEK) ? 0 : (__u64)ret;
+
+	if (family != EBPFC_AF_INET && family != EBPFC_AF_INET6)
+		return 0;
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == EBPFC_IPPROTO_TCP)
+		count_tcp_recv(ret, bytes);
+	else if (is_udp(protocol))
+		count_udp_recv(ret, bytes);
+	return 0;
+}
+
+/*
+ * CLOSE -> SYN_SENT is set inside tcp_v4_connect / tcp_v6_connect, in the
+ * connecting process: one outbound attempt, keyed to it. SYN_SENT -> CLOSE is
+ * an attempt that failed (refused, timed out, unreachable, aborted); it
+ * usually runs in softirq, so it is only counted host-wide.
+ */
+SEC("tracepoint/sock/inet_sock_set_state")
+int tracepoint_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	bool v6;
+
+	if (ctx->protocol != EBPFC_IPPROTO_TCP)
+		return 0;
+	v6 = ctx->family == EBPFC_AF_INET6;
+	if (ctx->oldstate == EBPFC_TCP_CLOSE && ctx->newstate == EBPFC_TCP_SYN_SENT)
+		count_connect(v6, false);
+	else if (ctx->oldstate == EBPFC_TCP_SYN_SENT && ctx->newstate == EBPFC_TCP_CLOSE)
+		count_connect(v6, true);
+	return 0;
+}
+
+/* Retransmits run from timers and ACK processing: no process owns them. */
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tracepoint_tcp_retransmit_skb(void *ctx)
+{
+	count_retransmit(false);
+	return 0;
+}
+
+/* Once per TCP socket destroyed, often after the owner closed it (softirq). */
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int tracepoint_tcp_destroy_sock(void *ctx)
+{
+	count_close(false);
+	return 0;
+}
+
+/*
+ * accept/accept4 return a new socket fd: look it up in the caller's fd table
+ * and count it when it is a TCP socket (TCP listeners are what
+ * inet_csk_accept serves).
+ */
+static __always_inline void count_accept(long fd)
+{
+	struct task_struct *task;
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (fd < 0)
+		return;
+	task = (struct task_struct *)bpf_get_current_task();
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != EBPFC_IPPROTO_TCP)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == EBPFC_AF_INET || family == EBPFC_AF_INET6)
+		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int tracepoint_sys_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	count_accept(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int tracepoint_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	count_accept(ctx->ret);
+	return 0;
+}

@@ -1,0 +1,259 @@
+/**
+ * The socket collector: loads bpf/socket.bpf.o in one attach mode, reads its
+ * maps every tick and turns them into Netdata's socket charts.
+ */
+import type {
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorConfig,
+  CollectorContext,
+  CollectorFrame,
+  GroupAccumulator,
+  LoadPlan,
+  Attacher,
+} from '@ebpf-collectors/core';
+import {
+  COLLECT_PID_LEVEL,
+  attachWithFallback,
+  decodePidLanes,
+  dropDeadPids,
+  effectiveAppsCgroups,
+  loadAndAttach,
+  modeOrder,
+  pidTableEntries,
+  pickKernelFunction,
+  shippedObjectPath,
+  tracepointExists,
+} from '@ebpf-collectors/core';
+import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
+import { SocketChartBuilder } from './charts.js';
+import { CollectorClosedError, TracepointMissingError } from './errors.js';
+import {
+  GLOBAL,
+  MAP,
+  PID_LANES,
+  PROBE_HOOKS,
+  TRACEPOINT_HOOKS,
+  TRAMPOLINE_HOOKS,
+  type FunctionHook,
+} from './internal-types.js';
+import { MODULE } from './metrics.js';
+import { TABLE_SIZE_KEYS, parseNetworkConfig, type NetworkConfig } from './network-config.js';
+import type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketReading } from './types.js';
+
+/** Attach modes this collector implements. */
+const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
+
+/** What the options decide for one attach mode. */
+interface ModeSettings {
+  readonly apps: boolean;
+  readonly cgroups: boolean;
+  readonly returnMode: boolean;
+}
+
+/** A loaded and attached object with the maps the collector reads. */
+interface Loaded {
+  readonly object: BpfObject;
+  readonly totals: BpfMap;
+  /** Absent when neither apps nor cgroup charts are on (the kernel keeps no per-PID values). */
+  readonly pids: BpfMap | undefined;
+  readonly settings: ModeSettings;
+}
+
+/** Function hooks of a mode that belong to the load mode; a missing optional function is left out. */
+function functionPlan(
+  mode: 'trampoline' | 'probe',
+  hooks: ReadonlyArray<FunctionHook>,
+  returnMode: boolean,
+  features: Pick<Features, 'hasKernelFunction'>,
+): { programs: Map<string, Attacher>; targets: Map<string, string> } {
+  const programs = new Map<string, Attacher>();
+  const targets = new Map<string, string>();
+  for (const hook of hooks) {
+    if (hook.loadMode !== undefined && hook.loadMode !== (returnMode ? 'return' : 'entry')) continue;
+    if (hook.optional && !features.hasKernelFunction(hook.fn)) continue;
+    const fn = pickKernelFunction(features, MODULE, mode, [hook.fn]);
+    if (mode === 'trampoline') {
+      targets.set(hook.program, fn);
+      programs.set(hook.program, (p) => p.attachTrace());
+    } else {
+      programs.set(hook.program, (p) => p.attachKprobe(fn, hook.retprobe ? { retprobe: true } : {}));
+    }
+  }
+  return { programs, targets };
+}
+
+/** Tracepoint programs whose events exist; a missing required event fails the mode. */
+function tracepointPlan(): Map<string, Attacher> {
+  const programs = new Map<string, Attacher>();
+  const missing: string[] = [];
+  for (const hook of TRACEPOINT_HOOKS) {
+    if (!tracepointExists(MODULE, hook.category, hook.event)) {
+      if (!hook.optional) missing.push(`${hook.category}:${hook.event}`);
+      continue;
+    }
+    programs.set(hook.program, hook.raw ? (p) => p.attachRawTracepoint(hook.event) : (p) => p.attachTracepoint(hook.category, hook.event));
+  }
+  if (missing.length > 0) throw new TracepointMissingError('tracepoint', missing);
+  return programs;
+}
+
+/** The load plan of one attach mode. */
+export function planMode(
+  mode: AttachMode,
+  config: CollectorConfig,
+  settings: ModeSettings,
+  features: Pick<Features, 'hasKernelFunction'>,
+): LoadPlan {
+  const perPid = settings.apps || settings.cgroups;
+  const fromFunctions =
+    mode === 'tracepoint'
+      ? { programs: tracepointPlan(), targets: new Map<string, string>() }
+      : functionPlan(mode, mode === 'trampoline' ? TRAMPOLINE_HOOKS : PROBE_HOOKS, settings.returnMode, features);
+  return {
+    programs: fromFunctions.programs,
+    targets: fromFunctions.targets,
+    configure(spec) {
+      const pids = spec.map(MAP.pids);
+      pids.maxEntries = pidTableEntries(config, perPid);
+      if (perPid && config.mapsPerCore) pids.setKind('percpu_hash');
+      spec.setGlobal(GLOBAL.collectPid, COLLECT_PID_LEVEL[config.collectPid]);
+      spec.setGlobal(GLOBAL.appsEnabled, perPid);
+      spec.setGlobal(GLOBAL.pidPerCpu, perPid && config.mapsPerCore);
+    },
+  };
+}
+
+async function loadInMode(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<Loaded> {
+  const { config, logger } = context;
+  const decision = effectiveAppsCgroups(config, mode);
+  if (decision.reason !== undefined) logger.info(decision.reason);
+  const settings: ModeSettings = { apps: decision.apps, cgroups: decision.cgroups, returnMode: config.loadMode === 'return' };
+  const plan = planMode(mode, config, settings, context.loader.features);
+  const object = await loadAndAttach(context, objectPath, MODULE, plan);
+  logger.debug(`socket: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}`);
+  return {
+    object,
+    totals: object.map(MAP.totals),
+    pids: settings.apps || settings.cgroups ? object.map(MAP.pids) : undefined,
+    settings,
+  };
+}
+
+/** A running socket collector. */
+class SocketInstance implements SocketCollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly network: NetworkConfig;
+  readonly #context: CollectorContext;
+  readonly #builder: SocketChartBuilder;
+  readonly #apps: GroupAccumulator | undefined;
+  readonly #cgroups: GroupAccumulator | undefined;
+  readonly #services: GroupAccumulator | undefined;
+  readonly #onRead: ((reading: SocketReading) => void) | undefined;
+  #loaded: Loaded | undefined;
+
+  constructor(
+    context: CollectorContext,
+    loaded: Loaded,
+    mode: AttachMode,
+    report: AttachReport,
+    network: NetworkConfig,
+    onRead: ((reading: SocketReading) => void) | undefined,
+  ) {
+    this.attachMode = mode;
+    this.report = report;
+    this.network = network;
+    this.#context = context;
+    this.#loaded = loaded;
+    this.#onRead = onRead;
+    const { settings } = loaded;
+    this.#builder = new SocketChartBuilder({
+      updateEvery: context.config.updateEvery,
+      returnMode: settings.returnMode,
+      apps: settings.apps,
+      cgroups: settings.cgroups,
+    });
+    this.#apps = settings.apps ? context.createAccumulator('app', PID_LANES) : undefined;
+    this.#cgroups = settings.cgroups ? context.createAccumulator('cgroup', PID_LANES) : undefined;
+    this.#services = settings.cgroups ? context.createAccumulator('service', PID_LANES) : undefined;
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#builder.charts(this.#context.grouping.exposedApps());
+  }
+
+  collect(): CollectorFrame {
+    const loaded = this.#loaded;
+    if (loaded === undefined) throw new CollectorClosedError(MODULE);
+    const counters = Array.from(loaded.totals.readU64Array());
+    if (loaded.pids === undefined) {
+      this.#onRead?.({ counters, pids: [] });
+      return this.#builder.frame({ counters });
+    }
+    const grouping = this.#context.grouping;
+    const pids = decodePidLanes(loaded.pids.readAll(), PID_LANES, MAP.pids);
+    this.#onRead?.({ counters, pids });
+    const frame = this.#builder.frame({
+      counters,
+      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
+      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
+      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
+    });
+    dropDeadPids(loaded.pids, pids, grouping);
+    return frame;
+  }
+
+  close(): void {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    loaded?.object.close();
+  }
+}
+
+/** network.conf's socket keys, with every problem logged. */
+function readNetworkConfig(context: CollectorContext, options: SocketCollectorOptions): NetworkConfig {
+  const listenPort = options.listenPort ?? process.env.NETDATA_LISTEN_PORT;
+  const parsed = parseNetworkConfig(context.config.sections, {
+    ...(options.lookupService ? { lookupService: options.lookupService } : {}),
+    ...(listenPort !== undefined ? { listenPort } : {}),
+  });
+  for (const error of parsed.errors) context.logger.warn(error.message);
+  for (const note of parsed.notes) context.logger.info(`socket: ${note}`);
+  return parsed.config;
+}
+
+/**
+ * A socket collector definition. Use {@link socketCollector} unless the
+ * object file lives somewhere else or you want its raw readings.
+ */
+export function createSocketCollector(options: SocketCollectorOptions = {}): SocketCollectorDefinition {
+  const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
+  return {
+    name: MODULE,
+    configKeys: ['socket', 'network viewer'],
+    configFile: 'network.conf',
+    cliFlag: 'net',
+    enabledByDefault: false,
+    defaultCollectPid: 'real parent',
+    modes: MODES,
+    description: 'TCP and UDP calls, bandwidth and errors, TCP connections, closes and retransmits',
+    extraGlobalKeys: Object.values(TABLE_SIZE_KEYS).map((k) => k.key),
+    /**
+     * Load and attach in the first mode of `modeOrder(config)` that works.
+     * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
+     */
+    async start(context: CollectorContext): Promise<SocketCollectorInstance> {
+      const network = readNetworkConfig(context, options);
+      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
+        loadInMode(context, objectPath, m),
+      );
+      return new SocketInstance(context, value, mode, report, network, options.onRead);
+    },
+  };
+}
+
+/** Netdata's socket thread: `ip.*`, `apps.*`, `cgroup_*.*` and `services.*` network charts. */
+export const socketCollector: SocketCollectorDefinition = createSocketCollector();
+

@@ -1,0 +1,32 @@
+export { createSocketCollector, planMode, socketCollector } from './collector.js';
+export { SOCKET_GROUP_METRICS, SocketChartBuilder, hostCharts } from './charts.js';
+export type { ChartOptions, GroupInput, TickInput } from './charts.js';
+export { nameCounters, namePidValues } from './decode.js';
+export { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
+export {
+  DEFAULT_IPS,
+  DEFAULT_MAXIMUM_DIMENSIONS,
+  destinationAllowed,
+  hostnameAllowed,
+  ipAllowed,
+  parseIpAddress,
+  parseNetworkConfig,
+  portAllowed,
+  serviceLabel,
+  servicesFileLookup,
+  systemServicesLookup,
+} from './network-config.js';
+export type {
+  Filter,
+  HostnamePattern,
+  IpRange,
+  NetworkConfig,
+  NetworkConnectionsConfig,
+  ParseNetworkConfigOptions,
+  ParsedNetworkConfig,
+  PortRange,
+  SocketTableSizes,
+} from './network-config.js';
+export * as socketMetrics from './metrics.js';
+export type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketCounters, SocketPidStat, SocketReading } from './types.js';
+

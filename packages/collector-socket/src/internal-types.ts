@@ -1,0 +1,138 @@
+/**
+ * Numbers and names shared with bpf/socket.bpf.c and bpf/socket.h. Every
+ * value here must match the C side; test/layout.test.ts checks them against
+ * the built object.
+ */
+import type { AttachMode } from '@ebpf-collectors/core';
+
+/** Lanes of `tbl_global_sock` (`enum ebpfc_socket_counter`). */
+export const COUNTER = {
+  callsTcpSend: 0,
+  errorTcpSend: 1,
+  bytesTcpSend: 2,
+  callsTcpRecv: 3,
+  errorTcpRecv: 4,
+  bytesTcpRecv: 5,
+  callsTcpClose: 6,
+  callsUdpRecv: 7,
+  errorUdpRecv: 8,
+  bytesUdpRecv: 9,
+  callsUdpSend: 10,
+  errorUdpSend: 11,
+  bytesUdpSend: 12,
+  tcpRetransmit: 13,
+  callsConnectV4: 14,
+  errorConnectV4: 15,
+  callsConnectV6: 16,
+  errorConnectV6: 17,
+  inboundTcp: 18,
+  inboundUdp: 19,
+} as const;
+
+/** `EBPFC_SOCKET_COUNTERS`. */
+export const COUNTER_LANES = 20;
+
+/** Lanes of a `tbl_bandwidth` value (`struct ebpfc_socket_pid_stat`, all u64). */
+export const PID_LANE = {
+  bytesSent: 0,
+  bytesReceived: 1,
+  callTcpSent: 2,
+  callTcpReceived: 3,
+  retransmit: 4,
+  callUdpSent: 5,
+  callUdpReceived: 6,
+  callClose: 7,
+  connectV4: 8,
+  connectV6: 9,
+} as const;
+
+/** Number of u64 fields of `struct ebpfc_socket_pid_stat`. */
+export const PID_LANES = 10;
+
+/** Map names in the object. */
+export const MAP = {
+  totals: 'tbl_global_sock',
+  pids: 'tbl_bandwidth',
+} as const;
+
+/** `const volatile` globals (bpf/include/ebpfc_pid.h). */
+export const GLOBAL = {
+  collectPid: 'ebpfc_collect_pid',
+  appsEnabled: 'ebpfc_apps_enabled',
+  pidPerCpu: 'ebpfc_pid_per_cpu',
+} as const;
+
+/** Program name prefix of each attach mode's family. */
+export const FAMILY_PREFIX: Readonly<Record<AttachMode, string>> = {
+  trampoline: 'trampoline_',
+  probe: 'probe_',
+  tracepoint: 'tracepoint_',
+};
+
+/** How a trampoline or probe program hooks its function. */
+export interface FunctionHook {
+  /** Program name in the object. */
+  readonly program: string;
+  /** Kernel function. */
+  readonly fn: string;
+  /** kretprobe (probe mode only; trampolines say fentry/fexit in their section). */
+  readonly retprobe?: boolean;
+  /** Load mode the program belongs to; absent: both. */
+  readonly loadMode?: 'entry' | 'return';
+  /** The mode still works without it (tcp_v6_connect lives in the ipv6 module). */
+  readonly optional?: boolean;
+}
+
+/** Trampoline programs (fentry/fexit), Netdata's function set. */
+export const TRAMPOLINE_HOOKS: ReadonlyArray<FunctionHook> = [
+  { program: 'trampoline_inet_csk_accept', fn: 'inet_csk_accept' },
+  { program: 'trampoline_tcp_retransmit_skb', fn: 'tcp_retransmit_skb' },
+  { program: 'trampoline_tcp_cleanup_rbuf', fn: 'tcp_cleanup_rbuf' },
+  { program: 'trampoline_tcp_close', fn: 'tcp_close' },
+  { program: 'trampoline_udp_recvmsg', fn: 'udp_recvmsg' },
+  { program: 'trampoline_tcp_sendmsg_entry', fn: 'tcp_sendmsg', loadMode: 'entry' },
+  { program: 'trampoline_tcp_sendmsg_exit', fn: 'tcp_sendmsg', loadMode: 'return' },
+  { program: 'trampoline_udp_sendmsg_entry', fn: 'udp_sendmsg', loadMode: 'entry' },
+  { program: 'trampoline_udp_sendmsg_exit', fn: 'udp_sendmsg', loadMode: 'return' },
+  { program: 'trampoline_tcp_v4_connect', fn: 'tcp_v4_connect' },
+  { program: 'trampoline_tcp_v6_connect', fn: 'tcp_v6_connect', optional: true },
+];
+
+/** Probe programs (kprobe/kretprobe), Netdata's function set. */
+export const PROBE_HOOKS: ReadonlyArray<FunctionHook> = [
+  { program: 'probe_inet_csk_accept', fn: 'inet_csk_accept', retprobe: true },
+  { program: 'probe_tcp_retransmit_skb', fn: 'tcp_retransmit_skb' },
+  { program: 'probe_tcp_cleanup_rbuf', fn: 'tcp_cleanup_rbuf' },
+  { program: 'probe_tcp_close', fn: 'tcp_close' },
+  { program: 'probe_udp_recvmsg', fn: 'udp_recvmsg', retprobe: true },
+  { program: 'probe_tcp_sendmsg_entry', fn: 'tcp_sendmsg', loadMode: 'entry' },
+  { program: 'probe_tcp_sendmsg_exit', fn: 'tcp_sendmsg', retprobe: true, loadMode: 'return' },
+  { program: 'probe_udp_sendmsg_entry', fn: 'udp_sendmsg', loadMode: 'entry' },
+  { program: 'probe_udp_sendmsg_exit', fn: 'udp_sendmsg', retprobe: true, loadMode: 'return' },
+  { program: 'probe_tcp_v4_connect_entry', fn: 'tcp_v4_connect', loadMode: 'entry' },
+  { program: 'probe_tcp_v4_connect_exit', fn: 'tcp_v4_connect', retprobe: true, loadMode: 'return' },
+  { program: 'probe_tcp_v6_connect_entry', fn: 'tcp_v6_connect', loadMode: 'entry', optional: true },
+  { program: 'probe_tcp_v6_connect_exit', fn: 'tcp_v6_connect', retprobe: true, loadMode: 'return', optional: true },
+];
+
+/** How a tracepoint-mode program attaches. */
+export interface TracepointHook {
+  readonly program: string;
+  readonly category: string;
+  readonly event: string;
+  /** `raw_tp` (by event name) instead of `tracepoint/` (by category and event). */
+  readonly raw?: boolean;
+  /** The mode still works without it (accept(2) is missing on some architectures). */
+  readonly optional?: boolean;
+}
+
+/** Tracepoint programs; every one loads in both load modes (errors come from the same `ret`). */
+export const TRACEPOINT_HOOKS: ReadonlyArray<TracepointHook> = [
+  { program: 'tracepoint_sock_send_length', category: 'sock', event: 'sock_send_length', raw: true },
+  { program: 'tracepoint_sock_recv_length', category: 'sock', event: 'sock_recv_length', raw: true },
+  { program: 'tracepoint_inet_sock_set_state', category: 'sock', event: 'inet_sock_set_state' },
+  { program: 'tracepoint_tcp_retransmit_skb', category: 'tcp', event: 'tcp_retransmit_skb' },
+  { program: 'tracepoint_tcp_destroy_sock', category: 'tcp', event: 'tcp_destroy_sock' },
+  { program: 'tracepoint_sys_exit_accept', category: 'syscalls', event: 'sys_exit_accept', optional: true },
+  { program: 'tracepoint_sys_exit_accept4', category: 'syscalls', event: 'sys_exit_accept4' },
+];

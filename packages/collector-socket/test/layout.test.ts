@@ -1,0 +1,113 @@
+/**
+ * The TypeScript mirror of bpf/socket.h and the program names of
+ * bpf/socket.bpf.c must match the C side: a mismatch decodes the wrong lane
+ * or autoloads nothing. Reads the built object (ELF only, nothing is loaded).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createLoader } from '@ebpf-collectors/loader-native';
+import {
+  COUNTER,
+  COUNTER_LANES,
+  FAMILY_PREFIX,
+  GLOBAL,
+  MAP,
+  PID_LANE,
+  PID_LANES,
+  PROBE_HOOKS,
+  TRACEPOINT_HOOKS,
+  TRAMPOLINE_HOOKS,
+} from '../src/internal-types.js';
+
+const OBJECT = fileURLToPath(new URL('../bpf/socket.bpf.o', import.meta.url));
+const header = readFileSync(fileURLToPath(new URL('../../../bpf/socket.h', import.meta.url)), 'utf8');
+
+function enumValue(name: string): number {
+  const match = new RegExp(`\\b${name}\\s*=\\s*(\\d+)`).exec(header);
+  if (!match) throw new Error(`${name} not in socket.h`);
+  return Number(match[1]);
+}
+
+const ENUM_OF: Record<keyof typeof COUNTER, string> = {
+  callsTcpSend: 'EBPFC_SOCKET_CALLS_TCP_SENDMSG',
+  errorTcpSend: 'EBPFC_SOCKET_ERROR_TCP_SENDMSG',
+  bytesTcpSend: 'EBPFC_SOCKET_BYTES_TCP_SENDMSG',
+  callsTcpRecv: 'EBPFC_SOCKET_CALLS_TCP_RECV',
+  errorTcpRecv: 'EBPFC_SOCKET_ERROR_TCP_RECV',
+  bytesTcpRecv: 'EBPFC_SOCKET_BYTES_TCP_RECV',
+  callsTcpClose: 'EBPFC_SOCKET_CALLS_TCP_CLOSE',
+  callsUdpRecv: 'EBPFC_SOCKET_CALLS_UDP_RECVMSG',
+  errorUdpRecv: 'EBPFC_SOCKET_ERROR_UDP_RECVMSG',
+  bytesUdpRecv: 'EBPFC_SOCKET_BYTES_UDP_RECVMSG',
+  callsUdpSend: 'EBPFC_SOCKET_CALLS_UDP_SENDMSG',
+  errorUdpSend: 'EBPFC_SOCKET_ERROR_UDP_SENDMSG',
+  bytesUdpSend: 'EBPFC_SOCKET_BYTES_UDP_SENDMSG',
+  tcpRetransmit: 'EBPFC_SOCKET_TCP_RETRANSMIT',
+  callsConnectV4: 'EBPFC_SOCKET_CALLS_CONNECT_V4',
+  errorConnectV4: 'EBPFC_SOCKET_ERROR_CONNECT_V4',
+  callsConnectV6: 'EBPFC_SOCKET_CALLS_CONNECT_V6',
+  errorConnectV6: 'EBPFC_SOCKET_ERROR_CONNECT_V6',
+  inboundTcp: 'EBPFC_SOCKET_INBOUND_TCP',
+  inboundUdp: 'EBPFC_SOCKET_INBOUND_UDP',
+};
+
+describe('socket.h mirror', () => {
+  it('counter lanes match enum ebpfc_socket_counter', () => {
+    for (const [key, name] of Object.entries(ENUM_OF)) expect(COUNTER[key as keyof typeof COUNTER], name).toBe(enumValue(name));
+    expect(COUNTER_LANES).toBe(enumValue('EBPFC_SOCKET_COUNTERS'));
+  });
+
+  it('per-PID lanes follow the u64 fields of struct ebpfc_socket_pid_stat in order', () => {
+    const body = /struct ebpfc_socket_pid_stat \{([^}]*)\}/.exec(header)![1]!;
+    const fields = [...body.matchAll(/(\w+)\s+(\w+);/g)].map((m) => ({ type: m[1], name: m[2] }));
+    expect(fields.every((f) => f.type === '__u64')).toBe(true);
+    expect(fields.map((f) => f.name)).toEqual([
+      'bytes_sent',
+      'bytes_received',
+      'call_tcp_sent',
+      'call_tcp_received',
+      'retransmit',
+      'call_udp_sent',
+      'call_udp_received',
+      'call_close',
+      'call_tcp_v4_connection',
+      'call_tcp_v6_connection',
+    ]);
+    expect(PID_LANES).toBe(fields.length);
+    expect(Object.values(PID_LANE)).toEqual([...Array(PID_LANES).keys()]);
+  });
+});
+
+describe.skipIf(!existsSync(OBJECT))('the built object', () => {
+  const spec = existsSync(OBJECT) ? createLoader().openObject(OBJECT) : undefined;
+
+  it('has the maps with the layouts the collector decodes', () => {
+    const totals = spec!.map(MAP.totals);
+    expect([totals.kind, totals.valueSize, totals.maxEntries]).toEqual(['percpu_array', 8, COUNTER_LANES]);
+    const pids = spec!.map(MAP.pids);
+    expect([pids.kind, pids.keySize, pids.valueSize]).toEqual(['hash', 4, PID_LANES * 8]);
+    const globals = spec!.globals().map((g) => g.name);
+    for (const name of Object.values(GLOBAL)) expect(globals).toContain(name);
+  });
+
+  it('has every planned program, in one family each, with the section its attach step expects', () => {
+    const programs = spec!.programs;
+    for (const p of programs.values()) {
+      expect(Object.values(FAMILY_PREFIX).filter((prefix) => p.name.startsWith(prefix)), p.name).toHaveLength(1);
+    }
+    for (const hook of TRAMPOLINE_HOOKS) {
+      expect(programs.get(hook.program)?.sectionName, hook.program).toMatch(new RegExp(`^(fentry|fexit)/${hook.fn}$`));
+    }
+    for (const hook of PROBE_HOOKS) {
+      expect(programs.get(hook.program)?.sectionName, hook.program).toBe(`${hook.retprobe ? 'kretprobe' : 'kprobe'}/${hook.fn}`);
+    }
+    for (const hook of TRACEPOINT_HOOKS) {
+      expect(programs.get(hook.program)?.sectionName, hook.program).toBe(
+        hook.raw ? `raw_tp/${hook.event}` : `tracepoint/${hook.category}/${hook.event}`,
+      );
+    }
+    expect(programs.size).toBe(TRAMPOLINE_HOOKS.length + PROBE_HOOKS.length + TRACEPOINT_HOOKS.length);
+    spec!.close();
+  });
+});
