@@ -1,0 +1,30 @@
+export {
+  collectors,
+  createHardirqCollector,
+  createSoftirqCollector,
+  hardirqCollector,
+  lineCapacity,
+  softirqCollector,
+} from './collector.js';
+export {
+  HardirqChartBuilder,
+  SoftirqChartBuilder,
+  decodeLatencyArray,
+  decodeLatencyHash,
+  firedLines,
+  nsToMicros,
+} from './charts.js';
+export type { LatencyHashDump } from './charts.js';
+export { irqLineNames, maxIrq, parseInterrupts } from './interrupts.js';
+export type { InterruptLine, InterruptsTable } from './interrupts.js';
+export { IrqNameCache } from './names.js';
+export type { IrqNameSources } from './names.js';
+export { CollectorClosedError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
+export * as irqMetrics from './metrics.js';
+export type {
+  HardirqCollectorOptions,
+  HardirqReading,
+  LatencyTotals,
+  SoftirqCollectorOptions,
+  SoftirqReading,
+} from './types.js';
