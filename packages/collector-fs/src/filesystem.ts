@@ -1,0 +1,271 @@
+/**
+ * The filesystem collector (Netdata's `filesystem` thread): latency
+ * histograms of reads, writes, opens and syncs (nfs: getattr) per mounted
+ * ext4, xfs, nfs, zfs and btrfs.
+ */
+import type {
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorConfig,
+  CollectorContext,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+} from '@ebpf-collectors/core';
+import {
+  CollectorClosedError,
+  KernelFunctionMissingError,
+  attachWithFallback,
+  loadAndAttach,
+  modeOrder,
+  netdataBoolean,
+  shippedObjectPath,
+  tracepointExists,
+  type Attacher,
+  type LoadPlan,
+} from '@ebpf-collectors/core';
+import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
+import { FilesystemChartBuilder } from './charts.js';
+import { NoFilesystemEnabledError, TracepointMissingError } from './errors.js';
+import {
+  FILESYSTEMS,
+  FS_FUNCTIONS,
+  FS_MAP,
+  FS_OPS,
+  FS_PROBE_ENTRY,
+  FS_TRACEPOINT_PAIRS,
+  fsProgramNames,
+  type FilesystemName,
+} from './internal-types.js';
+import { FS_NAME } from './metrics.js';
+import { MOUNTINFO_PATHS, mountedFilesystems, readMountinfo } from './mountinfo.js';
+import type { FilesystemCollectorOptions, FilesystemReading } from './types.js';
+
+/** Attach modes this collector implements. */
+const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
+
+/** `filesystem.conf` section with the per-filesystem switches. */
+export const FILESYSTEM_SECTION = 'filesystem';
+
+/** Default of {@link FilesystemCollectorOptions.mountCheckTicks}. */
+export const DEFAULT_MOUNT_CHECK_TICKS = 5;
+
+/**
+ * The filesystems `[filesystem]` enables: `<fs>dist = yes|no`, yes when
+ * absent, values read as Netdata reads booleans.
+ */
+export function enabledFilesystems(config: Pick<CollectorConfig, 'sections'>): Set<FilesystemName> {
+  const section = config.sections.get(FILESYSTEM_SECTION);
+  const enabled = new Set<FilesystemName>();
+  for (const fs of FILESYSTEMS) {
+    const entry = section?.entries.get(`${fs}dist`);
+    if (entry === undefined || netdataBoolean(entry.value)) enabled.add(fs);
+  }
+  return enabled;
+}
+
+/** What one mode loads, and which filesystems it really hooks. */
+interface FsPlan extends LoadPlan {
+  readonly hooked: ReadonlySet<FilesystemName>;
+  readonly functions: ReadonlyArray<string>;
+  /** `<fs> <op>` pairs left unhooked because the kernel has none of their functions. */
+  readonly missing: ReadonlyArray<string>;
+}
+
+/**
+ * The programs of one mode for the enabled filesystems. Trampoline and probe
+ * hook each filesystem's own functions when the kernel has them (a
+ * filesystem with none is left out); tracepoint hooks the syscalls, which
+ * serve every filesystem.
+ *
+ * @throws NoFilesystemEnabledError, KernelFunctionMissingError, TracepointMissingError, TracefsNotMountedError
+ */
+export function planFilesystem(
+  mode: AttachMode,
+  enabled: ReadonlySet<FilesystemName>,
+  features: Pick<Features, 'hasKernelFunction'>,
+): FsPlan {
+  if (enabled.size === 0) throw new NoFilesystemEnabledError();
+  const programs = new Map<string, Attacher>();
+  const targets = new Map<string, string>();
+  const hooked = new Set<FilesystemName>();
+  const functions: string[] = [];
+  const missing: string[] = [];
+
+  if (mode === 'tracepoint') {
+    const wanted = FS_TRACEPOINT_PAIRS.filter(
+      (pair) =>
+        (pair.role !== 'attribute' || enabled.has('nfs')) &&
+        (pair.role !== 'sync' || [...enabled].some((fs) => fs !== 'nfs')),
+    );
+    for (const { syscall } of wanted) {
+      const enter = `sys_enter_${syscall}`;
+      const exit = `sys_exit_${syscall}`;
+      // The exit side reads what the entry saved: both or neither.
+      if (!tracepointExists(FS_NAME, 'syscalls', enter) || !tracepointExists(FS_NAME, 'syscalls', exit)) continue;
+      programs.set(`tracepoint_${enter}`, (p) => p.attachTracepoint('syscalls', enter));
+      programs.set(`tracepoint_${exit}`, (p) => p.attachTracepoint('syscalls', exit));
+      functions.push(syscall);
+    }
+    if (programs.size === 0) throw new TracepointMissingError(FS_NAME, wanted.map((p) => `sys_enter_${p.syscall}`));
+    for (const fs of enabled) hooked.add(fs);
+    return { programs, targets, hooked, functions, missing };
+  }
+
+  const candidates: string[] = [];
+  const entryTargets: string[] = [];
+  for (const fs of FILESYSTEMS) {
+    if (!enabled.has(fs)) continue;
+    for (const op of FS_OPS) {
+      const names = FS_FUNCTIONS[fs][op];
+      candidates.push(...names);
+      const fn = names.find((name) => features.hasKernelFunction(name));
+      if (fn === undefined) {
+        missing.push(`${fs} ${op}`);
+        continue;
+      }
+      hooked.add(fs);
+      functions.push(fn);
+      const program = fsProgramNames(fs, op);
+      if (mode === 'trampoline') {
+        targets.set(program.entry, fn).set(program.exit, fn);
+        programs.set(program.entry, (p) => p.attachTrace()).set(program.exit, (p) => p.attachTrace());
+      } else {
+        entryTargets.push(fn);
+        programs.set(program.kretprobe, (p) => p.attachKprobe(fn, { retprobe: true }));
+      }
+    }
+  }
+  if (hooked.size === 0) throw new KernelFunctionMissingError(FS_NAME, mode, candidates);
+  if (mode === 'probe') {
+    // One entry program on every function; the object keeps every link it made.
+    const entry: Attacher = (p) => entryTargets.map((fn) => p.attachKprobe(fn))[0]!;
+    return { programs: new Map([[FS_PROBE_ENTRY, entry], ...programs]), targets, hooked, functions, missing };
+  }
+  return { programs, targets, hooked, functions, missing };
+}
+
+/** A loaded and attached object with the maps the collector reads. */
+interface FsLoaded {
+  readonly object: BpfObject;
+  readonly hist: BpfMap;
+  readonly watch: BpfMap;
+  readonly hooked: ReadonlySet<FilesystemName>;
+}
+
+async function loadFilesystem(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<FsLoaded> {
+  const enabled = enabledFilesystems(context.config);
+  const plan = planFilesystem(mode, enabled, context.loader.features);
+  const object = await loadAndAttach(context, objectPath, FS_NAME, plan);
+  const partial = plan.missing.filter((m) => plan.hooked.has(m.split(' ')[0] as FilesystemName));
+  if (partial.length > 0) context.logger.info(`${FS_NAME}: ${mode} mode: no kernel function for ${partial.join(', ')}; those charts stay flat`);
+  context.logger.debug(`${FS_NAME}: ${mode} mode for ${[...plan.hooked].join(', ')} on ${plan.functions.join(', ')}`);
+  return { object, hist: object.map(FS_MAP.hist), watch: object.map(FS_MAP.watch), hooked: plan.hooked };
+}
+
+/** `tbl_fs_watch[0]`: bit per watched slot. */
+export function watchMask(mounted: Iterable<FilesystemName>): number {
+  let mask = 0;
+  for (const fs of mounted) mask |= 1 << FILESYSTEMS.indexOf(fs);
+  return mask >>> 0;
+}
+
+/** A running filesystem collector. */
+class FilesystemInstance implements CollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly #context: CollectorContext;
+  readonly #builder: FilesystemChartBuilder;
+  readonly #options: FilesystemCollectorOptions;
+  readonly #key = Buffer.alloc(4);
+  readonly #mask = Buffer.alloc(4);
+  #loaded: FsLoaded | undefined;
+  #ticks = 0;
+  #mounted: FilesystemName[] = [];
+
+  constructor(context: CollectorContext, loaded: FsLoaded, mode: AttachMode, report: AttachReport, options: FilesystemCollectorOptions) {
+    this.attachMode = mode;
+    this.report = report;
+    this.#context = context;
+    this.#loaded = loaded;
+    this.#options = options;
+    this.#builder = new FilesystemChartBuilder({ updateEvery: context.config.updateEvery });
+    this.#refreshMounts(loaded);
+  }
+
+  /** Re-read the mounts; tell the kernel side which filesystems to keep (tracepoint mode filters on it). */
+  #refreshMounts(loaded: FsLoaded): void {
+    let mounted: FilesystemName[];
+    try {
+      mounted = mountedFilesystems(readMountinfo(this.#options.mountinfoPaths ?? MOUNTINFO_PATHS), loaded.hooked);
+    } catch (error) {
+      this.#context.logger.warn(`${FS_NAME}: cannot read mounts, keeping the previous list: ${(error as Error).message}`);
+      return;
+    }
+    const mask = watchMask(mounted);
+    if (this.#ticks === 0 || mask !== this.#mask.readUInt32LE(0)) {
+      this.#mask.writeUInt32LE(mask, 0);
+      loaded.watch.update(this.#key, this.#mask);
+    }
+    this.#mounted = mounted;
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#builder.charts(this.#mounted);
+  }
+
+  collect(): CollectorFrame {
+    const loaded = this.#loaded;
+    if (loaded === undefined) throw new CollectorClosedError(FS_NAME);
+    const every = Math.max(1, Math.floor(this.#options.mountCheckTicks ?? DEFAULT_MOUNT_CHECK_TICKS));
+    if (this.#ticks > 0 && this.#ticks % every === 0) this.#refreshMounts(loaded);
+    this.#ticks++;
+    const hist = Array.from(loaded.hist.readU64Array());
+    const reading: FilesystemReading = { hist, mounted: [...this.#mounted] };
+    this.#options.onRead?.(reading);
+    return this.#builder.frame(reading);
+  }
+
+  close(): void {
+    const loaded = this.#loaded;
+    this.#loaded = undefined;
+    loaded?.object.close();
+  }
+}
+
+/**
+ * A filesystem collector definition. Use {@link filesystemCollector} unless
+ * the object or the mount files live somewhere else.
+ */
+export function createFilesystemCollector(options: FilesystemCollectorOptions = {}): CollectorDefinition {
+  const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, 'filesystem');
+  return {
+    name: FS_NAME,
+    configKeys: ['filesystem'],
+    configFile: 'filesystem.conf',
+    cliFlag: 'filesystem',
+    enabledByDefault: false,
+    defaultCollectPid: 'not set',
+    modes: MODES,
+    description: 'Latency histograms of reads, writes, opens and syncs on ext4, xfs, nfs, zfs and btrfs',
+    /**
+     * Load and attach in the first mode of `modeOrder(config)` that works.
+     * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
+     */
+    async start(context: CollectorContext): Promise<CollectorInstance> {
+      const { value, mode, report } = await attachWithFallback(FS_NAME, modeOrder(context.config), MODES, (m) =>
+        loadFilesystem(context, objectPath, m),
+      );
+      try {
+        return new FilesystemInstance(context, value, mode, report, options);
+      } catch (error) {
+        value.object.close();
+        throw error;
+      }
+    },
+  };
+}
+
+/** Netdata's filesystem thread: `filesystem.<fs>_{read,write,open,sync}_latency` (nfs: `_attribute_latency`). */
+export const filesystemCollector: CollectorDefinition = createFilesystemCollector();
