@@ -1,0 +1,136 @@
+/**
+ * The TypeScript mirror of bpf/vfs.h and the program names of
+ * bpf/vfs.bpf.c. Not exported from the package.
+ */
+
+/** Lanes of the single `tbl_vfs_stats` entry (`enum ebpfc_vfs_counter`), Netdata's order. */
+export const COUNTER = {
+  writeCalls: 0,
+  writeErrors: 1,
+  writeBytes: 2,
+  writevCalls: 3,
+  writevErrors: 4,
+  writevBytes: 5,
+  readCalls: 6,
+  readErrors: 7,
+  readBytes: 8,
+  readvCalls: 9,
+  readvErrors: 10,
+  readvBytes: 11,
+  unlinkCalls: 12,
+  unlinkErrors: 13,
+  fsyncCalls: 14,
+  fsyncErrors: 15,
+  openCalls: 16,
+  openErrors: 17,
+  createCalls: 18,
+  createErrors: 19,
+} as const;
+
+/** `EBPFC_VFS_COUNTERS`. */
+export const COUNTER_LANES = 20;
+
+/** Lanes of a `tbl_vfs_pid` value (`enum ebpfc_vfs_pid_lane`); vector calls are added to the plain ones. */
+export const PID_LANE = {
+  writeCalls: 0,
+  writeErrors: 1,
+  writeBytes: 2,
+  readCalls: 3,
+  readErrors: 4,
+  readBytes: 5,
+  unlinkCalls: 6,
+  unlinkErrors: 7,
+  fsyncCalls: 8,
+  fsyncErrors: 9,
+  openCalls: 10,
+  openErrors: 11,
+  createCalls: 12,
+  createErrors: 13,
+} as const;
+
+/** `EBPFC_VFS_PID_LANES`. */
+export const PID_LANES = 14;
+
+/** Map names in the object. */
+export const MAP = {
+  totals: 'tbl_vfs_stats',
+  pids: 'tbl_vfs_pid',
+} as const;
+
+/** `const volatile` globals of bpf/include/ebpfc_pid.h. */
+export const GLOBAL = {
+  collectPid: 'ebpfc_collect_pid',
+  appsEnabled: 'ebpfc_apps_enabled',
+  pidPerCpu: 'ebpfc_pid_per_cpu',
+} as const;
+
+/** Program name prefixes of the three families. */
+export const FAMILY_PREFIX = {
+  trampoline: 'trampoline_',
+  probe: 'probe_',
+  tracepoint: 'tracepoint_',
+} as const;
+
+/** Suffix of the return-side programs (fexit, kretprobe). */
+export const RETURN_SUFFIX = '_ret';
+
+/** One kernel function Netdata hooks. */
+export interface VfsFunction {
+  readonly name: string;
+  /**
+   * Whether a mode can run without it. `vfs_readv`/`vfs_writev` are static
+   * helpers that a compiler may inline away; reads and writes still count
+   * through `vfs_read`/`vfs_write` then, so their absence is tolerated.
+   */
+  readonly optional: boolean;
+}
+
+/** The kernel functions hooked in trampoline and probe modes, in Netdata's order. */
+export const VFS_FUNCTIONS: ReadonlyArray<VfsFunction> = [
+  { name: 'vfs_write', optional: false },
+  { name: 'vfs_writev', optional: true },
+  { name: 'vfs_read', optional: false },
+  { name: 'vfs_readv', optional: true },
+  { name: 'vfs_unlink', optional: false },
+  { name: 'vfs_fsync', optional: false },
+  { name: 'vfs_open', optional: false },
+  { name: 'vfs_create', optional: false },
+];
+
+/**
+ * Syscalls whose exit tracepoint (`syscalls/sys_exit_<name>`) the tracepoint
+ * mode hooks, each with program `tracepoint_sys_exit_<name>`. Those missing
+ * on an architecture (arm64 has no open, creat, unlink, mknod) are skipped.
+ */
+export const TRACEPOINT_SYSCALLS: ReadonlyArray<string> = [
+  'read',
+  'pread64',
+  'readv',
+  'preadv',
+  'preadv2',
+  'write',
+  'pwrite64',
+  'writev',
+  'pwritev',
+  'pwritev2',
+  'unlink',
+  'unlinkat',
+  'fsync',
+  'fdatasync',
+  'open',
+  'openat',
+  'openat2',
+  'creat',
+  'mknod',
+  'mknodat',
+];
+
+/** Program of a syscall's exit tracepoint. */
+export function tracepointProgram(syscall: string): string {
+  return `${FAMILY_PREFIX.tracepoint}sys_exit_${syscall}`;
+}
+
+/** Program hooking a kernel function in trampoline or probe mode. */
+export function functionProgram(family: 'trampoline' | 'probe', fn: string, returnSide: boolean): string {
+  return `${FAMILY_PREFIX[family]}${fn}${returnSide ? RETURN_SUFFIX : ''}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * The TypeScript mirror of bpf/vfs.h and the program names in the built
+ * object must match the C side: a mismatch decodes the wrong lane or
+ * autoloads nothing. Also the per-mode program plans.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { KernelFunctionMissingError } from '@ebpf-collectors/core';
+import { createLoader } from '@ebpf-collectors/loader-native';
+import { planPrograms } from '../src/index.js';
+import {
+  COUNTER,
+  COUNTER_LANES,
+  MAP,
+  PID_LANE,
+  PID_LANES,
+  TRACEPOINT_SYSCALLS,
+  VFS_FUNCTIONS,
+  functionProgram,
+  tracepointProgram,
+} from '../src/internal-types.js';
+
+const header = readFileSync(fileURLToPath(new URL('../../../bpf/vfs.h', import.meta.url)), 'utf8');
+const OBJECT = fileURLToPath(new URL('../bpf/vfs.bpf.o', import.meta.url));
+
+/** `EBPFC_VFS_FOO_BAR = n` for a camelCase key `fooBar`, with a prefix. */
+function enumValue(prefix: string, key: string): number {
+  const name = `${prefix}${key.replace(/([A-Z])/g, '_$1').toUpperCase()}`;
+  const match = new RegExp(`\\b${name}\\s*=\\s*(\\d+)`).exec(header);
+  if (!match) throw new Error(`${name} not in vfs.h`);
+  return Number(match[1]);
+}
+
+describe('vfs.h mirror', () => {
+  it('counter lanes match enum ebpfc_vfs_counter', () => {
+    for (const [key, lane] of Object.entries(COUNTER)) expect(lane, key).toBe(enumValue('EBPFC_VFS_', key));
+    expect(COUNTER_LANES).toBe(enumValue('EBPFC_VFS_', 'counters'));
+  });
+
+  it('per-PID lanes match enum ebpfc_vfs_pid_lane', () => {
+    for (const [key, lane] of Object.entries(PID_LANE)) expect(lane, key).toBe(enumValue('EBPFC_VFS_PID_', key));
+    expect(PID_LANES).toBe(enumValue('EBPFC_VFS_PID_', 'lanes'));
+  });
+
+  it('errors follow calls and bytes follow errors, as the BPF accounting assumes', () => {
+    for (const op of ['write', 'writev', 'read', 'readv'] as const) {
+      expect(COUNTER[`${op}Errors`]).toBe(COUNTER[`${op}Calls`] + 1);
+      expect(COUNTER[`${op}Bytes`]).toBe(COUNTER[`${op}Calls`] + 2);
+    }
+    for (const op of ['unlink', 'fsync', 'open', 'create'] as const) expect(COUNTER[`${op}Errors`]).toBe(COUNTER[`${op}Calls`] + 1);
+    for (const op of ['write', 'read'] as const) expect(PID_LANE[`${op}Bytes`]).toBe(PID_LANE[`${op}Calls`] + 2);
+    for (const op of ['write', 'read', 'unlink', 'fsync', 'open', 'create'] as const) {
+      expect(PID_LANE[`${op}Errors`]).toBe(PID_LANE[`${op}Calls`] + 1);
+    }
+  });
+});
+
+describe.skipIf(!existsSync(OBJECT))('the built object', () => {
+  const spec = createLoader().openObject(OBJECT);
+  const programs = new Map([...spec.programs.values()].map((p) => [p.name, p.sectionName]));
+  const maps = new Map(
+    [...spec.maps.values()].map((m) => [m.name, { kind: m.kind, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries }]),
+  );
+  spec.close();
+
+  it('has one program per family, function and side, and one exit tracepoint per syscall', () => {
+    for (const fn of VFS_FUNCTIONS) {
+      expect(programs.get(functionProgram('trampoline', fn.name, false))).toBe(`fentry/${fn.name}`);
+      expect(programs.get(functionProgram('trampoline', fn.name, true))).toBe(`fexit/${fn.name}`);
+      expect(programs.get(functionProgram('probe', fn.name, false))).toBe(`kprobe/${fn.name}`);
+      expect(programs.get(functionProgram('probe', fn.name, true))).toBe(`kretprobe/${fn.name}`);
+    }
+    for (const syscall of TRACEPOINT_SYSCALLS) {
+      expect(programs.get(tracepointProgram(syscall))).toBe(`tracepoint/syscalls/sys_exit_${syscall}`);
+    }
+    expect(programs.size).toBe(VFS_FUNCTIONS.length * 4 + TRACEPOINT_SYSCALLS.length);
+  });
+
+  it('maps have the layouts the collector decodes', () => {
+    expect(maps.get(MAP.totals)).toMatchObject({ kind: 'percpu_array', valueSize: COUNTER_LANES * 8, maxEntries: 1 });
+    expect(maps.get(MAP.pids)).toMatchObject({ kind: 'hash', keySize: 4, valueSize: PID_LANES * 8 });
+  });
+});
+
+describe('program plans', () => {
+  const all = { hasKernelFunction: () => true };
+
+  it('trampoline and probe hook the eight vfs functions, entry or return side by load mode', () => {
+    expect([...planPrograms('trampoline', false, all).keys()]).toEqual(VFS_FUNCTIONS.map((f) => `trampoline_${f.name}`));
+    expect([...planPrograms('probe', true, all).keys()]).toEqual(VFS_FUNCTIONS.map((f) => `probe_${f.name}_ret`));
+  });
+
+  it('tolerates missing vfs_readv/vfs_writev, not a missing required function', () => {
+    const noVector = { hasKernelFunction: (n: string) => n !== 'vfs_readv' && n !== 'vfs_writev' };
+    expect([...planPrograms('probe', false, noVector).keys()]).not.toContain('probe_vfs_readv');
+    const noCreate = { hasKernelFunction: (n: string) => n !== 'vfs_create' };
+    expect(() => planPrograms('trampoline', true, noCreate)).toThrow(KernelFunctionMissingError);
+  });
+
+  it('tracepoint mode skips syscalls the architecture lacks', () => {
+    const arm64 = new Set(['open', 'creat', 'unlink', 'mknod']);
+    const plan = planPrograms('tracepoint', true, all, (event) => !arm64.has(event.replace('sys_exit_', '')));
+    expect([...plan.keys()]).toEqual(TRACEPOINT_SYSCALLS.filter((s) => !arm64.has(s)).map(tracepointProgram));
+  });
+});
