@@ -4,10 +4,10 @@
  */
 import { parseNetdataStream } from '@ebpf-collectors/test-utils';
 import { describe, expect, it } from 'vitest';
-import { makeConfigDir, startPlugin } from './plugin-harness.js';
+import { ALL_COLLECTORS, makeConfigDir, startPlugin } from './plugin-harness.js';
 
 describe('plugins.d protocol conformance', () => {
-  it('the plugin stdout is accepted line by line by a strict 1.37 parser', async () => {
+  it('with every collector on at once, the plugin stdout is accepted line by line by a strict 1.37 parser', async () => {
     const configDir = makeConfigDir();
     const run = startPlugin(['1', '--config-dir', configDir, '--duration', '5']);
     const { code } = await run.exited;
@@ -16,7 +16,19 @@ describe('plugins.d protocol conformance', () => {
     expect(parsed.errors, JSON.stringify(parsed.errors.slice(0, 5), null, 2)).toEqual([]);
     // About one block per chart per second for 5 s: at least 3 ticks of the process charts.
     expect(parsed.blocks).toBeGreaterThanOrEqual(3 * 3);
-    for (const id of ['system.process_thread', 'system.exit', 'system.process_status']) {
+    // One host chart of each collector at least.
+    for (const id of [
+      'system.process_thread',
+      'system.exit',
+      'system.process_status',
+      'ip.tcp_functions',
+      'ip.udp_functions',
+      'filesystem.vfs_io',
+      'filesystem.file_descriptor',
+      'filesystem.ext4_read_latency',
+      'system.hardirq_latency',
+      'system.softirq_latency',
+    ]) {
       expect(parsed.charts.has(id), `${id} declared`).toBe(true);
     }
     const thread = parsed.charts.get('system.process_thread');
@@ -24,6 +36,8 @@ describe('plugins.d protocol conformance', () => {
     expect(thread?.plugin).toBe('ebpf.plugin');
     expect(thread?.module).toBe('process');
     // Nothing but protocol on stdout: logs went to stderr.
-    expect(run.stderr()).toMatch(/process: running in \w+ mode/);
+    for (const collector of ALL_COLLECTORS) {
+      expect(run.stderr(), `${collector} started`).toMatch(new RegExp(`${collector}: running in \\w+ mode`));
+    }
   });
 });
