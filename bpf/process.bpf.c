@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+/*
+ * Process collector: task creation (processes vs threads), exit, release and,
+ * in `return` load mode, failed forks/clones.
+ *
+ * Program families, switched with autoload before load:
+ *   common_*     every mode: raw_tp sched_process_fork / sched_process_exit
+ *   trampoline_* fentry release_task, fexit kernel_clone (return mode)
+ *   probe_*      kprobe release_task, kprobe+kretprobe kernel_clone (return mode)
+ *   tracepoint_* raw_tp sched_process_free, syscalls clone/clone3/fork/vfork (return mode)
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "ebpfc_counters.h"
+#include "ebpfc_pid.h"
+#include "process.h"
+
+/* include/uapi/linux/sched.h: macros are not part of BTF. */
+#define EBPFC_CLONE_THREAD 0x00010000ULL
+
+/* PID_MAX_DEFAULT; user space resizes it from `pid table size` before load. */
+#define EBPFC_PID_TABLE_ENTRIES 32768
+/* Clone calls in flight at once (probe and tracepoint return mode). */
+#define EBPFC_CLONES_IN_FLIGHT 4096
+
+char LICENSE[] SEC("license") = "GPL";
+
+EBPFC_PERCPU_COUNTERS(tbl_total_stats, EBPFC_PROCESS_COUNTERS);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct ebpfc_process_pid_stat);
+	__uint(max_entries, EBPFC_PID_TABLE_ENTRIES);
+} tbl_pid_stats SEC(".maps");
+
+/*
+ * Clone flags seen at syscall/function entry, keyed by pid_tgid, for the exit
+ * side to tell thread errors from process errors. Kept only in return mode by
+ * the modes whose exit hook cannot see the arguments.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(max_entries, EBPFC_CLONES_IN_FLIGHT);
+} tbl_clone_flags SEC(".maps");
+
+static __always_inline struct ebpfc_process_pid_stat *pid_stat(__u32 key)
+{
+	struct ebpfc_process_pid_stat zero = {};
+
+	return ebpfc_pid_lookup_or_init(&tbl_pid_stats, key, &zero);
+}
+
+static __always_inline void count_release(struct task_struct *task)
+{
+	struct ebpfc_process_pid_stat *stat;
+
+	ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_RELEASE);
+	if (!ebpfc_apps_enabled)
+		return;
+	/* Keyed by the released task, not by whoever reaps it (or an RCU callback). */
+	stat = pid_stat(ebpfc_pid_key_of(task));
+	if (stat)
+		ebpfc_pid_add(&stat->release_call, 1);
+}
+
+static __always_inline void count_clone_error(__u64 flags)
+{
+	struct ebpfc_process_pid_stat *stat;
+
+	ebpfc_count(&tbl_total_stats, (flags & EBPFC_CLONE_THREAD) ? EBPFC_PROCESS_THREAD_ERROR
+								    : EBPFC_PROCESS_PROCESS_ERROR);
+	if (!ebpfc_apps_enabled)
+		return;
+	stat = pid_stat(ebpfc_pid_key_current());
+	if (stat)
+		ebpfc_pid_add(&stat->task_err, 1);
+}
+
+static __always_inline void remember_clone_flags(__u64 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&tbl_clone_flags, &id, &flags, BPF_ANY);
+}
+
+/* Forget the flags saved at entry; count an error with them when ret < 0. */
+static __always_inline void finish_clone(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *saved = bpf_map_lookup_elem(&tbl_clone_flags, &id);
+	__u64 flags = 0;
+
+	if (saved) {
+		flags = *saved;
+		bpf_map_delete_elem(&tbl_clone_flags, &id);
+	}
+	/* No saved flags (table full, or attached mid-call): counted as a process error. */
+	if (ret < 0)
+		count_clone_error(flags);
+}
+
+/* ---------------------------------------------------------------- common */
+
+/*
+ * Fires once per successful fork/clone/vfork/kernel_thread, in the parent,
+ * after the child got its ids. The child tells what was created: a thread
+ * group leader (pid == tgid) is a new process, anything else a new thread.
+ */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(common_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ebpfc_process_pid_stat *stat;
+	bool thread = BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid);
+
+	ebpfc_count(&tbl_total_stats, thread ? EBPFC_PROCESS_NEW_THREAD : EBPFC_PROCESS_NEW_PROCESS);
+	if (!ebpfc_apps_enabled)
+		return 0;
+	stat = pid_stat(ebpfc_pid_key_current());
+	if (!stat)
+		return 0;
+	if (thread)
+		ebpfc_pid_add(&stat->create_thread, 1);
+	else
+		ebpfc_pid_add(&stat->create_process, 1);
+	return 0;
+}
+
+/* Fires in do_exit for every exiting task (thread or process), as current. */
+SEC("raw_tp/sched_process_exit")
+int common_sched_process_exit(void *ctx)
+{
+	struct ebpfc_process_pid_stat *stat;
+
+	ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_EXIT);
+	if (!ebpfc_apps_enabled)
+		return 0;
+	stat = pid_stat(ebpfc_pid_key_current());
+	if (stat)
+		ebpfc_pid_add(&stat->exit_call, 1);
+	return 0;
+}
+
+/* ------------------------------------------------------------ trampoline */
+
+SEC("fentry/release_task")
+int BPF_PROG(trampoline_release_task, struct task_struct *task)
+{
+	count_release(task);
+	return 0;
+}
+
+/*
+ * Attach target set at load time: kernel_clone (5.10+) or _do_fork (5.3-5.9),
+ * both taking struct kernel_clone_args *.
+ */
+SEC("fexit/kernel_clone")
+int BPF_PROG(trampoline_kernel_clone, struct kernel_clone_args *args, int ret)
+{
+	if (ret < 0)
+		count_clone_error(BPF_CORE_READ(args, flags));
+	return 0;
+}
+
+/* ----------------------------------------------------------------- probe */
+
+SEC("kprobe/release_task")
+int BPF_KPROBE(probe_release_task, struct task_struct *task)
+{
+	count_release(task);
+	return 0;
+}
+
+/* Attached by name at run time to kernel_clone or _do_fork. */
+SEC("kprobe/kernel_clone")
+int BPF_KPROBE(probe_kernel_clone_entry, void *first)
+{
+	/* _do_fork took the flags themselves before struct kernel_clone_args (5.3). */
+	if (bpf_core_type_exists(struct kernel_clone_args))
+		remember_clone_flags(BPF_CORE_READ((struct kernel_clone_args *)first, flags));
+	else
+		remember_clone_flags((__u64)first);
+	return 0;
+}
+
+SEC("kretprobe/kernel_clone")
+int BPF_KRETPROBE(probe_kernel_clone_exit, int ret)
+{
+	finish_clone(ret);
+	return 0;
+}
+
+/* ------------------------------------------------------------ tracepoint */
+
+/* Runs from the RCU callback that frees a released task: not in its context. */
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(tracepoint_sched_process_free, struct task_struct *task)
+{
+	count_release(task);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone")
+int tracepoint_sys_enter_clone(struct trace_event_raw_sys_enter *ctx)
+{
+	/* clone(flags, ...) on every architecture. */
+	remember_clone_flags(ctx->args[0]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_clone3")
+int tracepoint_sys_enter_clone3(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 flags = 0;
+
+	/* struct clone_args begins with the u64 flags; the kernel copies it right after. */
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0]);
+	remember_clone_flags(flags);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int tracepoint_sys_exit_clone(struct trace_event_raw_sys_exit *ctx)
+{
+	finish_clone(ctx->ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int tracepoint_sys_exit_clone3(struct trace_event_raw_sys_exit *ctx)
+{
+	finish_clone(ctx->ret);
+	return 0;
+}
+
+/* fork and vfork always create processes, so no entry hook is needed. */
+SEC("tracepoint/syscalls/sys_exit_fork")
+int tracepoint_sys_exit_fork(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret < 0)
+		count_clone_error(0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_vfork")
+int tracepoint_sys_exit_vfork(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret < 0)
+		count_clone_error(0);
+	return 0;
+}
