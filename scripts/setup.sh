@@ -2,6 +2,7 @@
 # Installs what a fresh Debian 12 / Ubuntu machine lacks, then builds everything.
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
 
 say() { printf '[setup] %s\n' "$*" >&2; }
