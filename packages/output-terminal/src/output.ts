@@ -28,10 +28,13 @@ export function createTerminalOutput(options: TerminalOutputOptions = {}): Outpu
   let drawn = false;
 
   const draw = (): Promise<void> => {
-    const view = renderScreen(state, terminal.columns ?? DEFAULT_COLUMNS, {
+    // A pty nobody sized (script(1), some CI consoles) reports 0 columns and rows.
+    const columns = terminal.columns && terminal.columns > 0 ? terminal.columns : DEFAULT_COLUMNS;
+    const rows = terminal.rows && terminal.rows > 0 ? terminal.rows : undefined;
+    const view = renderScreen(state, columns, {
       ...options.render,
       wallClockMs: clock(),
-      ...(tty && terminal.rows !== undefined ? { height: terminal.rows } : {}),
+      ...(tty && rows !== undefined ? { height: rows } : {}),
     });
     const text = tty ? screenUpdate(view, !drawn) : `${view}\n\n`;
     drawn = true;
