@@ -672,6 +672,8 @@ function shellQuote(s) {
 function jobScript({ command, cwd, env }) {
   const lines = [
     'ulimit -l unlimited',
+    // Nothing configures networking in the guest; loopback workloads (sockets, softirqs) need lo up.
+    'ip link set lo up 2>/dev/null || true',
     `export PATH=${shellQuote(GUEST_PATH)} HOME=/root TERM=dumb LANG=C.UTF-8`,
   ];
   for (const [k, v] of Object.entries(env)) lines.push(`export ${k}=${shellQuote(v)}`);

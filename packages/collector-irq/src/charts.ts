@@ -180,7 +180,7 @@ export class HardirqChartBuilder {
       const now = reading.lines.get(irq)!.latencyNs;
       const delta = counterDelta(this.#previous.get(irq) ?? 0n, now);
       this.#previous.set(irq, now);
-      const id = dimensionId(nameOf(irq), irq);
+      const id = lineDimensionId(nameOf(irq), irq);
       const before = this.#totals.get(id);
       if (before === undefined) added = true;
       this.#totals.set(id, (before ?? 0n) + delta);
@@ -198,7 +198,10 @@ export class HardirqChartBuilder {
   }
 }
 
-/** A line's dimension id: its name, unless a static vector already has that id. */
-function dimensionId(name: string, irq: number): string {
+/**
+ * The dimension id of IRQ line `irq` named `name` (see {@link irqLineNames}):
+ * the name, unless a static vector dimension already has that id.
+ */
+export function lineDimensionId(name: string, irq: number): string {
   return STATIC_IDS.has(name) ? `${name} (irq ${irq})` : name;
 }

@@ -44,6 +44,7 @@ import {
 import { maxIrq, parseInterrupts } from './interrupts.js';
 import { HARDIRQ_MODULE, SOFTIRQ_MODULE } from './metrics.js';
 import { IrqNameCache } from './names.js';
+import { createHardirqSelfTest, createSoftirqSelfTest } from './self-test.js';
 import type { HardirqCollectorOptions, SoftirqCollectorOptions } from './types.js';
 
 /** How a family's program attaches: tp_btf to its load-time target, tracepoints by category/event. */
@@ -243,6 +244,12 @@ export function createHardirqCollector(options: HardirqCollectorOptions = {}): C
     defaultCollectPid: 'not set',
     modes: IMPLEMENTED_MODES,
     description: 'Time spent in hardware interrupt handlers, per IRQ line and per x86 system vector',
+    // The object file is the re-read target: it is on whatever filesystem holds the plugin,
+    // which in the VM lane is uncached 9p, so its reads are device interrupts there.
+    selfTest: createHardirqSelfTest({
+      rereadPath: objectPath,
+      ...(options.interruptsPath !== undefined ? { interruptsPath: options.interruptsPath } : {}),
+    }),
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
@@ -332,6 +339,7 @@ export function createSoftirqCollector(options: SoftirqCollectorOptions = {}): C
     defaultCollectPid: 'not set',
     modes: IMPLEMENTED_MODES,
     description: 'Time spent in each softirq vector (HI, TIMER, NET_TX, NET_RX, BLOCK, ... RCU)',
+    selfTest: createSoftirqSelfTest(),
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked

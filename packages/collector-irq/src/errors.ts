@@ -19,3 +19,12 @@ export class TracepointMissingError extends Error {
     this.name = 'TracepointMissingError';
   }
 }
+
+/** A self-test workload could not do what it must (its traffic is what the checks count on). */
+export class WorkloadError extends Error {
+  readonly code = 'EWORKLOAD';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WorkloadError';
+  }
+}

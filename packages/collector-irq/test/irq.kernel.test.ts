@@ -1,33 +1,45 @@
 /**
  * The hardirq and softirq collectors on the running kernel: real loader,
- * real programs, workloads this test creates, and the kernel's own counters
- * (/proc/interrupts, /proc/softirqs) as ground truth. Needs root.
+ * real programs, the collectors' own self-tests (the workloads and lower
+ * bounds `ebpf.plugin --self-test` and the VM lane run), and on top of them
+ * the kernel's own counters (/proc/interrupts, /proc/softirqs) as ground
+ * truth for every slot. Needs root.
  *
  * EBPFC_RECORD_FIXTURES=1 also writes the recorded runs to test/fixtures/.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { release } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, chartKey } from '@ebpf-collectors/core';
-import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
+import type {
+  CollectorConfig,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+  Logger,
+  SelfTestCheck,
+  SelfTestContext,
+} from '@ebpf-collectors/core';
+import { AttachError, PidTable, chartKey, chartMovement, checkExpectations } from '@ebpf-collectors/core';
+import { createLoader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason } from '@ebpf-collectors/test-utils';
 import {
   createHardirqCollector,
   createSoftirqCollector,
+  hardirqWorkloadSize,
   irqLineNames,
   irqMetrics,
   parseInterrupts,
+  softirqWorkloadSize,
   type HardirqReading,
   type InterruptsTable,
   type SoftirqReading,
 } from '../src/index.js';
-import { irqConfig, memoryLogger, testContext } from './context.js';
+import { irqConfig, memoryLogger, programsLeft, programsLoaded, testContext, trackingLoader, type TrackingLoader } from './context.js';
 import { IrqRecorder, writeFixture } from './fixture.js';
-import { diskSync, pingPong, tcpBurst } from './workloads.js';
 
 const HARDIRQ_OBJECT = fileURLToPath(new URL('../bpf/hardirq.bpf.o', import.meta.url));
 const SOFTIRQ_OBJECT = fileURLToPath(new URL('../bpf/softirq.bpf.o', import.meta.url));
@@ -37,29 +49,9 @@ const skip = kernelTestSkipReason({ tracefs: true, tools: ['bpftool'], files: [H
 
 const HARDIRQ = 'system.hardirq_latency';
 const SOFTIRQ = 'system.softirq_latency';
-const TCP_BYTES = 32 * 1024 * 1024;
-const FSYNCS = 40;
-const PING_PONGS = 1000;
-
-/** Our programs still loaded (the kernel keeps 15 characters of a name: `trampoline_hard`, `tracepoint_soft`...). */
-function ourPrograms(): string[] {
-  const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as Array<{ id: number; name?: string }>)
-    .filter((p) => p.name !== undefined && /^(trampoline|tracepoint)_(hard|soft)/.test(p.name))
-    .map((p) => `${p.id}:${p.name}`);
-}
-
-/** Closing a link frees its program after an RCU grace period: wait a little before calling it a leak. */
-async function programsLeft(settleMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + settleMs;
-  let left = ourPrograms();
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = ourPrograms();
-  }
-  return left;
-}
+/** Full-size workloads: this is a real machine, not the emulated VM. */
+const HARDIRQ_WORK = hardirqWorkloadSize(1);
+const SOFTIRQ_WORK = softirqWorkloadSize(1);
 
 function procInterrupts(): InterruptsTable {
   return parseInterrupts(readFileSync('/proc/interrupts', 'utf8'));
@@ -99,38 +91,96 @@ function expectAgreement(what: string, collector: number, kernel: number): void 
   expect(collector, `${what}: collector ${collector} vs kernel ${kernel}`).toBeGreaterThanOrEqual(Math.floor(kernel * 0.9) - 5);
 }
 
-describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 30_000 }, () => {
-  let loader: Loader;
+/** The two collects of a self-test and the kernel's counters read just outside them. */
+interface MeasuredWindow<K> {
+  readonly frames: [CollectorFrame, CollectorFrame];
+  readonly kernelBefore: K;
+  readonly kernelAfter: K;
+}
+
+/**
+ * A self-test context like the plugin's, whose `measure` also keeps the
+ * frames and reads the kernel's counters just before the first and just
+ * after the second collect, for the checks the self-test's lower bounds
+ * leave out.
+ */
+function recordingContext<K>(options: {
+  instance: CollectorInstance;
+  config: CollectorConfig;
+  logger: Logger;
+  scratchDir: string;
+  readKernel: () => K;
+  /** Called right after each collect (the collector's onRead has just run). */
+  onCollected?: (frame: CollectorFrame, index: 0 | 1) => void;
+}): { context: SelfTestContext; window: () => MeasuredWindow<K> } {
+  let window: MeasuredWindow<K> | undefined;
+  const grouping = new PidTable();
+  const context: SelfTestContext = {
+    instance: options.instance,
+    config: options.config,
+    grouping,
+    logger: options.logger,
+    scratchDir: options.scratchDir,
+    scale: 1,
+    async measure(workload) {
+      const kernelBefore = options.readKernel();
+      const f0 = await options.instance.collect();
+      options.onCollected?.(f0, 0);
+      await workload();
+      await sleep(300);
+      const f1 = await options.instance.collect();
+      options.onCollected?.(f1, 1);
+      window = { frames: [f0, f1], kernelBefore, kernelAfter: options.readKernel() };
+      return chartMovement(f0, [f1]);
+    },
+  };
+  return {
+    context,
+    window: () => {
+      if (window === undefined) throw new Error('the self-test never called measure()');
+      return window;
+    },
+  };
+}
+
+function failedChecks(checks: ReadonlyArray<SelfTestCheck>): string[] {
+  return checks.filter((c) => !c.ok).map((c) => `${c.chart} ${c.dimension}: ${c.seen} < ${c.atLeast} (${c.why})`);
+}
+
+describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 60_000 }, () => {
+  let loader: TrackingLoader;
+  let scratchDir: string;
   const running: CollectorInstance[] = [];
 
   beforeAll(async () => {
-    loader = createLoader();
-    expect(await programsLeft(), 'programs of an earlier run are still loaded').toEqual([]);
+    loader = trackingLoader(createLoader());
+    // The fsyncs must reach a disk: not tmpfs (EBPFC_DISK_DIR moves them).
+    scratchDir = await mkdtemp(join(process.env.EBPFC_DISK_DIR ?? tmpdir(), 'irq-kernel-test-'));
+    return () => rm(scratchDir, { recursive: true, force: true });
   });
 
   afterEach(async () => {
     for (const instance of running.splice(0)) instance.close();
-    expect(await programsLeft()).toEqual([]);
+    expect(await programsLeft(loader.programIds)).toEqual([]);
   });
 
-  async function start(which: 'hardirq' | 'softirq', overrides: Partial<CollectorConfig>, recorder?: IrqRecorder) {
-    const logger = memoryLogger();
-    const collector =
-      which === 'hardirq'
-        ? createHardirqCollector({ objectPath: HARDIRQ_OBJECT, ...(recorder ? { onRead: recorder.onHardirq } : {}) })
-        : createSoftirqCollector({ objectPath: SOFTIRQ_OBJECT, ...(recorder ? { onRead: recorder.onSoftirq } : {}) });
-    const instance = await collector.start(testContext({ config: irqConfig(which, overrides), loader, logger }));
+  async function startInstance(definition: CollectorDefinition, config: CollectorConfig, logger: Logger = memoryLogger()) {
+    const instance = await definition.start(testContext({ config, loader, logger }));
     running.push(instance);
-    return { instance, logger };
+    return instance;
   }
 
   it.each(['hardirq', 'softirq'] as const)('%s: auto takes the tp_btf family (trampoline) here and records probe as not implemented', async (which) => {
-    const { instance, logger } = await start(which, { typeFormat: 'auto', coreTracing: 'probe' });
+    const logger = memoryLogger();
+    const definition = which === 'hardirq' ? createHardirqCollector({ objectPath: HARDIRQ_OBJECT }) : createSoftirqCollector({ objectPath: SOFTIRQ_OBJECT });
+    const instance = await startInstance(definition, irqConfig(which, { typeFormat: 'auto', coreTracing: 'probe' }), logger);
     expect(instance.report.attempts, logger.lines.join('\n')).toEqual([
       { mode: 'probe', ok: false, code: 'NOT_IMPLEMENTED', reason: `${which} has no probe implementation` },
       { mode: 'trampoline', ok: true },
     ]);
     expect(instance.attachMode).toBe('trampoline');
+    // The leftover check after each test looks for these ids: they must be seen while loaded.
+    expect(programsLoaded(loader.programIds).filter((p) => p.includes(`:trampoline_${which === 'hardirq' ? 'hard' : 'soft'}`)).length).toBeGreaterThan(0);
     // tp_btf really works on this kernel; fentry (the other BTF trampoline) does not.
     expect(loader.features.tpBtf()).toBe(true);
     console.info(`${which} attach report: ${JSON.stringify(instance.report)}`);
@@ -138,6 +188,7 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
 
   it.each(['hardirq', 'softirq'] as const)('%s: a forced probe mode fails with an AttachError and loads nothing', async (which) => {
     const collector = which === 'hardirq' ? createHardirqCollector({ objectPath: HARDIRQ_OBJECT }) : createSoftirqCollector({ objectPath: SOFTIRQ_OBJECT });
+    const idsBefore = new Set(loader.programIds);
     const failure = await collector.start(testContext({ config: irqConfig(which, { typeFormat: 'co-re', coreTracing: 'probe' }), loader })).then(
       (instance) => {
         running.push(instance);
@@ -149,50 +200,52 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
     expect((failure as AttachError).report.attempts).toEqual([
       { mode: 'probe', ok: false, code: 'NOT_IMPLEMENTED', reason: `${which} has no probe implementation` },
     ]);
-    expect(ourPrograms()).toEqual([]);
+    expect([...loader.programIds].filter((id) => !idsBefore.has(id)), 'programs loaded by a start that had no mode to load').toEqual([]);
   });
 
   it.each(['trampoline', 'tracepoint'] as const)(
-    'softirq, %s mode: loopback TCP and fsyncs show NET_RX and TIMER time, counts match /proc/softirqs',
+    'softirq, %s mode: the self-test passes (loopback TCP shows NET_RX time), TIMER grows, counts match /proc/softirqs',
     async (mode) => {
       const recorder = RECORD ? new IrqRecorder() : undefined;
-      let last: SoftirqReading | undefined;
-      const collector = createSoftirqCollector({
+      const readings: SoftirqReading[] = [];
+      const definition = createSoftirqCollector({
         objectPath: SOFTIRQ_OBJECT,
         onRead: (reading) => {
-          last = reading;
+          readings.push(reading);
           recorder?.onSoftirq(reading);
         },
       });
-      const instance = await collector.start(testContext({ config: irqConfig('softirq', { typeFormat: 'co-re', coreTracing: mode }), loader }));
-      running.push(instance);
+      const config = irqConfig('softirq', { typeFormat: 'co-re', coreTracing: mode });
+      const logger = memoryLogger();
+      const instance = await startInstance(definition, config, logger);
       expect(instance.attachMode).toBe(mode);
 
-      const procBefore = procSoftirqs();
-      const f0 = await instance.collect();
-      recorder?.frame(f0);
-      const r0 = last!;
-      expect(await tcpBurst(TCP_BYTES)).toBe(TCP_BYTES);
-      diskSync(10);
-      await sleep(100);
-      const f1 = await instance.collect();
-      recorder?.frame(f1);
-      const r1 = last!;
-      const procAfter = procSoftirqs();
+      const { context, window } = recordingContext({
+        instance,
+        config,
+        logger,
+        scratchDir,
+        readKernel: procSoftirqs,
+        onCollected: (frame) => recorder?.frame(frame),
+      });
+      const { movement, expectations } = await definition.selfTest!.run(context);
+      expect(failedChecks(checkExpectations(movement, expectations)), logger.lines.join('\n')).toEqual([]);
+      expect(expectations.map((e) => e.dimension)).toEqual(['NET_RX']);
 
+      const { frames: [f0, f1], kernelBefore, kernelAfter } = window();
+      const [r0, r1] = [readings.at(-2)!, readings.at(-1)!];
       expect(dimensionIds(f1, SOFTIRQ)).toEqual([...irqMetrics.SOFTIRQ_DIMENSIONS]);
-      expect(value(f1, SOFTIRQ, 'NET_RX') - value(f0, SOFTIRQ, 'NET_RX')).toBeGreaterThan(0n);
       expect(value(f1, SOFTIRQ, 'TIMER') - value(f0, SOFTIRQ, 'TIMER')).toBeGreaterThan(0n);
       irqMetrics.SOFTIRQ_DIMENSIONS.forEach((name, vec) => {
         const counted = Number(r1.vectors[vec]!.count - r0.vectors[vec]!.count);
-        expectAgreement(`softirq ${name}`, counted, procAfter.get(name)! - procBefore.get(name)!);
+        expectAgreement(`softirq ${name}`, counted, kernelAfter.get(name)! - kernelBefore.get(name)!);
       });
       const netRx = Number(r1.vectors[3]!.count - r0.vectors[3]!.count);
-      console.info(`softirq ${mode}: NET_RX ${netRx} runs, ${value(f1, SOFTIRQ, 'NET_RX') - value(f0, SOFTIRQ, 'NET_RX')} us`);
+      console.info(`softirq ${mode}: NET_RX ${netRx} runs, ${movement.get(`${SOFTIRQ}.NET_RX`)} us`);
 
       if (recorder) {
         writeFixture(`${FIXTURES}/softirq-${mode}.json`, {
-          description: `softirq, ${mode} mode; a ${TCP_BYTES}-byte loopback TCP transfer and 10 fsyncs between the two ticks`,
+          description: `softirq, ${mode} mode; the self-test's ${SOFTIRQ_WORK.tcpBytes}-byte loopback TCP transfer between the two ticks`,
           recorded: { kernel: release(), date: new Date().toISOString().slice(0, 10), attachMode: instance.attachMode },
           ticks: recorder.ticks,
         });
@@ -201,22 +254,20 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
   );
 
   it.each(['trampoline', 'tracepoint'] as const)(
-    'hardirq, %s mode: fsyncs, timers and IPIs show up under /proc/interrupts names, counts match /proc/interrupts',
+    'hardirq, %s mode: the self-test passes (timer, IPI and disk-line time), names and counts match /proc/interrupts',
     async (mode) => {
       const recorder = RECORD ? new IrqRecorder() : undefined;
-      let last: HardirqReading | undefined;
-      const collector = createHardirqCollector({
+      const readings: HardirqReading[] = [];
+      const definition = createHardirqCollector({
         objectPath: HARDIRQ_OBJECT,
         onRead: (reading) => {
-          last = reading;
+          readings.push(reading);
           recorder?.onHardirq(reading);
         },
       });
+      const config = irqConfig('hardirq', { typeFormat: 'co-re', coreTracing: mode });
       const logger = memoryLogger();
-      const instance = await collector.start(
-        testContext({ config: irqConfig('hardirq', { typeFormat: 'co-re', coreTracing: mode }), loader, logger }),
-      );
-      running.push(instance);
+      const instance = await startInstance(definition, config, logger);
       expect(instance.attachMode).toBe(mode);
       for (const event of ['threshold_apic', 'deferred_error_apic']) {
         if (!existsSync(`/sys/kernel/tracing/events/irq_vectors/${event}_entry`)) {
@@ -224,26 +275,30 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
         }
       }
 
-      const procBefore = procInterrupts();
-      const f0 = await instance.collect();
-      const r0 = last!;
       const namesAt = (reading: HardirqReading, table: InterruptsTable) => {
         const names = irqLineNames(table);
         return Object.fromEntries([...reading.lines.keys()].map((irq) => [String(irq), names.get(irq) ?? `irq${irq}`]));
       };
-      recorder?.frame(f0, namesAt(r0, procBefore));
-      diskSync(FSYNCS);
-      await pingPong(PING_PONGS);
-      await sleep(100);
-      const f1 = await instance.collect();
-      const r1 = last!;
-      const procAfter = procInterrupts();
-      recorder?.frame(f1, namesAt(r1, procAfter));
+      const { context, window } = recordingContext({
+        instance,
+        config,
+        logger,
+        scratchDir,
+        readKernel: procInterrupts,
+        onCollected: (frame) => recorder?.frame(frame, namesAt(readings.at(-1)!, procInterrupts())),
+      });
+      const { movement, expectations } = await definition.selfTest!.run(context);
+      expect(failedChecks(checkExpectations(movement, expectations)), logger.lines.join('\n')).toEqual([]);
+      // x86 with a disk under the scratch dir: the timer, one IPI vector and one device line are all bounded.
+      expect(expectations.map((e) => e.dimension).slice(0, 1)).toEqual(['local_timer']);
+      expect(['reschedule', 'func_call', 'func_call_single']).toContain(expectations[1]?.dimension);
+      expect(expectations).toHaveLength(3);
 
+      const { frames: [f0, f1], kernelBefore: procBefore, kernelAfter: procAfter } = window();
+      const [r0, r1] = [readings.at(-2)!, readings.at(-1)!];
       // A line first seen in the second tick has no value in the first: its dimension did not exist yet.
       const delta = (dimension: string) =>
         value(f1, HARDIRQ, dimension) - (dimensionIds(f0, HARDIRQ).includes(dimension) ? value(f0, HARDIRQ, dimension) : 0n);
-      expect(delta('local_timer')).toBeGreaterThan(0n);
       expect(delta('reschedule') + delta('func_call') + delta('func_call_single')).toBeGreaterThan(0n);
 
       // Dimension names are /proc/interrupts' handler names (checked against sysfs too, an independent source).
@@ -258,9 +313,7 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
         const sysfs = `/sys/kernel/irq/${irq}/actions`;
         if (existsSync(sysfs)) expect(readFileSync(sysfs, 'utf8').trim().split(',').join(', ')).toBe(name);
       }
-      // The fsyncs reached the disk: some device line got time in the interval.
       const busy = [...lineIds].filter((id) => delta(id) > 0n);
-      expect(busy.length, `line dimensions: ${[...lineIds].join(', ')}`).toBeGreaterThan(0);
 
       // Counts against the kernel's own counters, for every line and for the timer and reschedule vectors.
       const before = lineTotals(procBefore);
@@ -272,7 +325,7 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
         expectAgreement(`IRQ ${irq} (${names.get(irq)})`, counted, kernel);
         disk = Math.max(disk, counted);
       }
-      expect(disk, 'the busiest line took at least one interrupt per fsync').toBeGreaterThanOrEqual(FSYNCS);
+      expect(disk, 'the busiest line took at least one interrupt per fsync').toBeGreaterThanOrEqual(HARDIRQ_WORK.fsyncs);
       const vectorCount = (index: number) => Number(r1.vectors[index]!.count - r0.vectors[index]!.count);
       expectAgreement('local_timer vs LOC', vectorCount(8), after.get('LOC')! - before.get('LOC')!);
       expectAgreement('reschedule vs RES', vectorCount(7), after.get('RES')! - before.get('RES')!);
@@ -283,7 +336,9 @@ describe.skipIf(skip !== undefined)(`irq collectors on ${release()}${skip ? ` (s
 
       if (recorder) {
         writeFixture(`${FIXTURES}/hardirq-${mode}.json`, {
-          description: `hardirq, ${mode} mode; ${FSYNCS} fsyncs on the virtio disk and ${PING_PONGS} cross-thread ping-pongs between the two ticks`,
+          description:
+            `hardirq, ${mode} mode; the self-test's ${HARDIRQ_WORK.fsyncs} fsyncs on the virtio disk, ${HARDIRQ_WORK.rereads} ` +
+            `re-reads of the object file and ${HARDIRQ_WORK.pingPongs} cross-thread ping-pongs between the two ticks`,
           recorded: { kernel: release(), date: new Date().toISOString().slice(0, 10), attachMode: instance.attachMode },
           ticks: recorder.ticks,
         });
