@@ -85,3 +85,26 @@ describe('GroupChartBuilder', () => {
     expect(b.cgroups(['a'], new Map()).obsolete).toEqual([]);
   });
 });
+
+describe('GroupChartBuilder baselines', () => {
+  const abs: GroupMetric = { ...calls, apps: { ...calls.apps!, algorithm: 'absolute' } };
+
+  it('a group charted after the first tick reports what it gained since the previous tick', () => {
+    const b = new GroupChartBuilder({ module: 'm', updateEvery: 1, metrics: [abs] });
+    // tick 1: only "web" is exposed; "db" already has totals (the accumulator saw it)
+    expect(b.apps(['web'], new Map([['web', [5n]], ['db', [3n]]]))[0]?.values.get('web')).toBe(0n);
+    // tick 2: "db" is exposed now; it gained 4 since tick 1, a brand-new "cache" gained 2 from nothing
+    const values = b.apps(['web', 'db', 'cache'], new Map([['web', [6n]], ['db', [7n]], ['cache', [2n]]]))[0]?.values;
+    expect([...(values ?? [])]).toEqual([
+      ['web', 1n],
+      ['db', 4n],
+      ['cache', 2n],
+    ]);
+  });
+
+  it('definitions() describes the charts without moving any baseline', () => {
+    const b = new GroupChartBuilder({ module: 'm', updateEvery: 1, metrics: [abs] });
+    expect(b.definitions('apps', ['a', 'b']).map((c) => c.dimensions.map((d) => d.id))).toEqual([['a', 'b']]);
+    expect(b.apps(['a'], new Map([['a', [9n]]]))[0]?.values.get('a')).toBe(0n);
+  });
+});

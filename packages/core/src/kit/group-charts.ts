@@ -76,6 +76,8 @@ export class GroupChartBuilder {
   readonly #options: GroupChartBuilderOptions;
   /** `${kind}\0${metric}\0${group}` -> previous monotonic value. */
   readonly #previous = new Map<string, bigint>();
+  /** Every group's totals at the previous tick of each kind, charted or not. */
+  readonly #lastTotals = new Map<Kind, GroupTotals>();
   #cgroupsSeen = new Set<string>();
 
   constructor(options: GroupChartBuilderOptions) {
@@ -113,10 +115,26 @@ export class GroupChartBuilder {
     const total = lanes ? metric.value(lanes) : 0n;
     if (style.algorithm !== 'absolute') return total;
     const key = `${kind}\0${metric.id}\0${group}`;
-    const previous = this.#previous.get(key);
+    let previous = this.#previous.get(key);
     this.#previous.set(key, total);
-    // A group's first tick only sets its baseline, like the host charts.
-    return previous === undefined ? 0n : counterDelta(previous, total);
+    if (previous === undefined) {
+      const last = this.#lastTotals.get(kind);
+      // The very first tick only sets baselines, like the host charts. A group
+      // charted later (a newly exposed app, a new cgroup) did what it gained
+      // since the previous tick, from zero if it had nothing then.
+      if (last === undefined) return 0n;
+      const lastLanes = last.get(group);
+      previous = lastLanes ? metric.value(lastLanes) : 0n;
+    }
+    return counterDelta(previous, total);
+  }
+
+  /** Chart definitions of one kind for these groups, without touching any baseline. */
+  definitions(kind: 'apps' | 'services', names: ReadonlyArray<string>): ChartDefinition[] {
+    return this.#options.metrics.flatMap((metric) => {
+      const style = metric[kind];
+      return style ? [this.#chart(kind, metric, style, names.map((n) => this.#dimension(n, style)))] : [];
+    });
   }
 
   #perDimension(kind: 'apps' | 'services', type: string, names: ReadonlyArray<string>, totals: GroupTotals): ChartValues[] {
@@ -128,6 +146,7 @@ export class GroupChartBuilder {
       for (const name of names) values.set(name, this.#value(kind, metric, style, name, totals.get(name)));
       out.push({ chart: this.#chart(type, metric, style, names.map((n) => this.#dimension(n, style))), values });
     }
+    this.#lastTotals.set(kind, totals);
     return out;
   }
 
@@ -164,6 +183,7 @@ export class GroupChartBuilder {
       for (const key of this.#previous.keys()) if (key.startsWith('cgroup\0') && key.endsWith(`\0${gone}`)) this.#previous.delete(key);
     }
     this.#cgroupsSeen = now;
+    this.#lastTotals.set('cgroup', totals);
     return { charts, obsolete };
   }
 }
