@@ -3,22 +3,19 @@
  * per-group totals to the values of one tick. Pure (no kernel access), so it
  * runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupTotals } from '@ebpf-collectors/core';
-import { chartKey } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, GroupTotals } from '@ebpf-collectors/core';
+import { CounterDeltas, GroupChartBuilder } from '@ebpf-collectors/core';
 import { COUNTER, COUNTER_LANES, PID_LANES } from './internal-types.js';
 import {
   APPS_PRIORITY,
   CGROUP_DIMENSION,
   CGROUP_PRIORITY,
-  CGROUP_TYPE_PREFIX,
   DIM,
   FAMILY,
   GROUP_METRICS,
   MODULE,
   SERVICES_PRIORITY,
   SYSTEM_CHART,
-  TYPE_APPS,
-  TYPE_SERVICES,
   TYPE_SYSTEM,
   UNITS_CALLS,
   groupContext,
@@ -55,23 +52,6 @@ export interface TickInput {
 }
 
 /**
- * Difference of two readings of a cumulative counter. A smaller reading means
- * the counter restarted (object reloaded), so all of it is new.
- */
-export function counterDelta(previous: bigint, current: bigint): bigint {
-  return current >= previous ? current - previous : current;
-}
-
-/** Per-interval host values from two consecutive counter readings; zeros without a previous one. */
-export function hostDeltas(previous: ArrayLike<bigint> | undefined, current: ArrayLike<bigint>): bigint[] {
-  const out = new Array<bigint>(COUNTER_LANES);
-  for (let i = 0; i < COUNTER_LANES; i++) {
-    out[i] = previous === undefined ? 0n : counterDelta(previous[i] ?? 0n, current[i] ?? 0n);
-  }
-  return out;
-}
-
-/**
  * `system.process_status` from per-interval counts:
  * `process` = tasks created (processes + threads) - tasks that entered exit,
  * `zombie` = tasks that entered exit - tasks released.
@@ -84,141 +64,98 @@ export function processStatus(delta: ArrayLike<bigint>): { process: bigint; zomb
   return { process: created - exited, zombie: exited - (delta[COUNTER.release] ?? 0n) };
 }
 
-function chart(
-  type: string,
-  spec: Pick<ChartSpec, 'id' | 'title' | 'units' | 'chartType' | 'priority' | 'context'>,
-  family: string,
-  updateEvery: number,
-  dimensions: ChartDefinition['dimensions'],
-): ChartDefinition {
+/** A `system.*` chart of fixed shape. */
+function systemChart(spec: ChartSpec, updateEvery: number, dimensions: ReadonlyArray<DimensionSpec>): ChartDefinition {
   return {
-    type,
+    type: TYPE_SYSTEM,
     id: spec.id,
     title: spec.title,
     units: spec.units,
-    family,
+    family: FAMILY.system,
     context: spec.context,
     chartType: spec.chartType,
     priority: spec.priority,
     updateEvery,
     module: MODULE,
-    dimensions,
+    dimensions: dimensions.map((d) => ({
+      id: d.id,
+      name: d.name,
+      algorithm: spec.algorithm,
+      ...(d.multiplier !== undefined ? { multiplier: d.multiplier } : {}),
+    })),
   };
-}
-
-function fixedDims(specs: ReadonlyArray<DimensionSpec>, algorithm: ChartSpec['algorithm']): ChartDefinition['dimensions'] {
-  return specs.map((d) => ({
-    id: d.id,
-    name: d.name,
-    algorithm,
-    ...(d.multiplier !== undefined ? { multiplier: d.multiplier } : {}),
-  }));
-}
-
-/** The per-group metrics present in this load mode. */
-function groupMetrics(returnMode: boolean): ReadonlyArray<(typeof GROUP_METRICS)[number]> {
-  return returnMode ? GROUP_METRICS : GROUP_METRICS.filter((m) => m.key !== 'taskError');
 }
 
 /** The `system.*` chart definitions. */
 export function systemCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
   const { updateEvery } = options;
   const charts = [
-    chart(TYPE_SYSTEM, SYSTEM_CHART.processThread, FAMILY.system, updateEvery, fixedDims([DIM.fork, DIM.clone], 'absolute')),
-    chart(TYPE_SYSTEM, SYSTEM_CHART.exit, FAMILY.system, updateEvery, fixedDims([DIM.exit, DIM.release], 'absolute')),
-    chart(
-      TYPE_SYSTEM,
-      SYSTEM_CHART.processStatus,
-      FAMILY.system,
-      updateEvery,
-      fixedDims([DIM.processStatus, DIM.zombie], 'absolute'),
-    ),
+    systemChart(SYSTEM_CHART.processThread, updateEvery, [DIM.fork, DIM.clone]),
+    systemChart(SYSTEM_CHART.exit, updateEvery, [DIM.exit, DIM.release]),
+    systemChart(SYSTEM_CHART.processStatus, updateEvery, [DIM.processStatus, DIM.zombie]),
   ];
-  if (options.returnMode) {
-    charts.push(chart(TYPE_SYSTEM, SYSTEM_CHART.taskError, FAMILY.system, updateEvery, fixedDims([DIM.fork, DIM.clone], 'absolute')));
-  }
+  if (options.returnMode) charts.push(systemChart(SYSTEM_CHART.taskError, updateEvery, [DIM.fork, DIM.clone]));
   return charts;
 }
 
-/** `apps.*` or `services.*` definitions: one dimension per group. */
-export function perGroupCharts(
-  kind: 'apps' | 'services',
-  names: ReadonlyArray<string>,
-  options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>,
-): ChartDefinition[] {
-  const algorithm = kind === 'apps' ? 'absolute' : 'incremental';
-  const priority = kind === 'apps' ? APPS_PRIORITY : SERVICES_PRIORITY;
-  const dimensions = names.map((name) => ({ id: name, algorithm }) as const);
-  return groupMetrics(options.returnMode).map((m) =>
-    chart(
-      kind === 'apps' ? TYPE_APPS : TYPE_SERVICES,
-      {
-        id: m.id,
-        title: m.title,
-        units: UNITS_CALLS,
-        chartType: 'stacked',
-        priority: priority[m.key],
-        context: groupContext(kind, m.id),
-      },
-      kind === 'apps' ? FAMILY.apps : FAMILY.services,
-      options.updateEvery,
-      dimensions,
-    ),
-  );
+/**
+ * The per-group metrics of a load mode, for core's {@link GroupChartBuilder}:
+ * apps charts get per-interval differences (`absolute`, as Netdata's process
+ * thread sends them), cgroup and services charts the cumulative totals
+ * (`incremental`). `task_error` exists in return mode only.
+ */
+export function groupMetrics(returnMode: boolean): GroupMetric[] {
+  return GROUP_METRICS.filter((m) => returnMode || m.key !== 'taskError').map((m) => ({
+    id: m.id,
+    title: m.title,
+    units: UNITS_CALLS,
+    value: (lanes: ReadonlyArray<bigint>) => lanes[m.lane] ?? 0n,
+    apps: {
+      family: FAMILY.apps,
+      context: groupContext('apps', m.id),
+      chartType: 'stacked',
+      priority: APPS_PRIORITY[m.key],
+      algorithm: 'absolute',
+    },
+    cgroup: {
+      family: FAMILY.cgroup,
+      context: groupContext('cgroup', m.id),
+      chartType: 'line',
+      priority: CGROUP_PRIORITY[m.key],
+      algorithm: 'incremental',
+      dimension: { id: CGROUP_DIMENSION[m.key].id, name: CGROUP_DIMENSION[m.key].name },
+    },
+    services: {
+      family: FAMILY.services,
+      context: groupContext('services', m.id),
+      chartType: 'stacked',
+      priority: SERVICES_PRIORITY[m.key],
+      algorithm: 'incremental',
+    },
+  }));
 }
-
-/** Chart type of a cgroup's charts (`cgroup_<name>`). */
-export function cgroupChartType(name: string): string {
-  return name.startsWith(CGROUP_TYPE_PREFIX) ? name : `${CGROUP_TYPE_PREFIX}${name}`;
-}
-
-/** The chart set of one cgroup. */
-export function cgroupCharts(name: string, options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
-  const type = cgroupChartType(name);
-  return groupMetrics(options.returnMode).map((m) =>
-    chart(
-      type,
-      {
-        id: m.id,
-        title: m.title,
-        units: UNITS_CALLS,
-        chartType: 'line',
-        priority: CGROUP_PRIORITY[m.key],
-        context: groupContext('cgroup', m.id),
-      },
-      FAMILY.cgroup,
-      options.updateEvery,
-      fixedDims([CGROUP_DIMENSION[m.key]], 'incremental'),
-    ),
-  );
-}
-
-const ZERO_LANES: ReadonlyArray<bigint> = Object.freeze(new Array<bigint>(PID_LANES).fill(0n));
 
 /**
- * Turns successive ticks into frames. Holds the previous readings (host
- * counters, app totals) and the chart definitions already built, so a frame
- * reuses the same definition objects until the group lists change.
+ * Turns successive ticks into frames: host values are per-interval
+ * differences of the kernel counters, the group charts come from core's
+ * {@link GroupChartBuilder}.
  */
 export class ProcessChartBuilder {
   readonly #options: ChartOptions;
   readonly #system: ChartDefinition[];
-  #previousCounters: bigint[] | undefined;
-  #previousApps: Map<string, ReadonlyArray<bigint>> | undefined;
-  #appsKey: string | undefined;
-  #appsCharts: ChartDefinition[] = [];
-  #servicesKey: string | undefined;
-  #servicesCharts: ChartDefinition[] = [];
-  readonly #cgroupCharts = new Map<string, ChartDefinition[]>();
+  readonly #host = new CounterDeltas();
+  readonly #groups: GroupChartBuilder;
 
   constructor(options: ChartOptions) {
     this.#options = options;
     this.#system = systemCharts(options);
+    this.#groups = new GroupChartBuilder({ module: MODULE, updateEvery: options.updateEvery, metrics: groupMetrics(options.returnMode) });
   }
 
   /** Definitions of the charts the collector emits now (host charts, then apps with `exposed` dimensions). */
   charts(exposedApps: ReadonlyArray<string> = []): ChartDefinition[] {
-    return this.#options.apps && exposedApps.length > 0 ? [...this.#system, ...this.#apps(exposedApps)] : [...this.#system];
+    if (!this.#options.apps || exposedApps.length === 0) return [...this.#system];
+    return [...this.#system, ...this.#groups.definitions('apps', exposedApps)];
   }
 
   /**
@@ -228,9 +165,7 @@ export class ProcessChartBuilder {
    */
   frame(input: TickInput): CollectorFrame {
     const options = this.#options;
-    const delta = hostDeltas(this.#previousCounters, input.counters);
-    this.#previousCounters = Array.from({ length: COUNTER_LANES }, (_, i) => input.counters[i] ?? 0n);
-
+    const delta = this.#host.next(Array.from({ length: COUNTER_LANES }, (_, i) => input.counters[i] ?? 0n));
     const [processThread, exit, status, taskError] = this.#system;
     const st = processStatus(delta);
     const charts: ChartValues[] = [
@@ -256,83 +191,22 @@ export class ProcessChartBuilder {
       );
     }
 
-    // A chart needs at least one dimension: group charts wait for their first group.
+    // A chart needs at least one dimension: per-dimension group charts wait for their first group.
     if (options.apps && input.apps) {
-      const apps = this.#appsValues(input.apps);
+      // Called even without exposed groups, so the builder keeps every group's totals as baselines.
+      const apps = this.#groups.apps(input.apps.names, input.apps.totals);
       if (input.apps.names.length > 0) charts.push(...apps);
     }
-    const obsolete: string[] = [];
-    if (options.cgroups && input.cgroups) charts.push(...this.#cgroupValues(input.cgroups, obsolete));
+    let obsolete: string[] = [];
+    if (options.cgroups && input.cgroups) {
+      const result = this.#groups.cgroups(input.cgroups.names, input.cgroups.totals);
+      charts.push(...result.charts);
+      obsolete = result.obsolete;
+    }
     if (options.cgroups && input.services && input.services.names.length > 0) {
-      charts.push(...this.#servicesValues(input.services));
+      charts.push(...this.#groups.services(input.services.names, input.services.totals));
     }
     return obsolete.length > 0 ? { charts, obsolete } : { charts };
-  }
-
-  #apps(names: ReadonlyArray<string>): ChartDefinition[] {
-    const key = names.join('\n');
-    if (key !== this.#appsKey) {
-      this.#appsKey = key;
-      this.#appsCharts = perGroupCharts('apps', names, this.#options);
-    }
-    return this.#appsCharts;
-  }
-
-  #appsValues(input: GroupInput): ChartValues[] {
-    const defs = this.#apps(input.names);
-    const previous = this.#previousApps;
-    // Remember every group's totals, exposed or not, so a group exposed later starts from the right base.
-    this.#previousApps = new Map(input.totals);
-    return defs.map((def, index) => {
-      const lane = groupMetrics(this.#options.returnMode)[index]!.lane;
-      const map = new Map<string, bigint>();
-      for (const name of input.names) {
-        const now = input.totals.get(name) ?? ZERO_LANES;
-        // First tick: baseline. A group first seen later counts from zero.
-        const before = previous === undefined ? now : (previous.get(name) ?? ZERO_LANES);
-        map.set(name, counterDelta(before[lane] ?? 0n, now[lane] ?? 0n));
-      }
-      return { chart: def, values: map };
-    });
-  }
-
-  #cgroupValues(input: GroupInput, obsolete: string[]): ChartValues[] {
-    const out: ChartValues[] = [];
-    const current = new Set(input.names);
-    for (const [name, defs] of this.#cgroupCharts) {
-      if (current.has(name)) continue;
-      for (const def of defs) obsolete.push(chartKey(def));
-      this.#cgroupCharts.delete(name);
-    }
-    const metrics = groupMetrics(this.#options.returnMode);
-    for (const name of input.names) {
-      let defs = this.#cgroupCharts.get(name);
-      if (defs === undefined) {
-        defs = cgroupCharts(name, this.#options);
-        this.#cgroupCharts.set(name, defs);
-      }
-      const totals = input.totals.get(name) ?? ZERO_LANES;
-      defs.forEach((def, index) => {
-        const metric = metrics[index]!;
-        out.push({ chart: def, values: new Map([[CGROUP_DIMENSION[metric.key].id, totals[metric.lane] ?? 0n]]) });
-      });
-    }
-    return out;
-  }
-
-  #servicesValues(input: GroupInput): ChartValues[] {
-    const key = input.names.join('\n');
-    if (key !== this.#servicesKey) {
-      this.#servicesKey = key;
-      this.#servicesCharts = perGroupCharts('services', input.names, this.#options);
-    }
-    const metrics = groupMetrics(this.#options.returnMode);
-    return this.#servicesCharts.map((def, index) => {
-      const lane = metrics[index]!.lane;
-      const map = new Map<string, bigint>();
-      for (const name of input.names) map.set(name, (input.totals.get(name) ?? ZERO_LANES)[lane] ?? 0n);
-      return { chart: def, values: map };
-    });
   }
 }
 

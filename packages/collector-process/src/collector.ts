@@ -2,8 +2,6 @@
  * The process collector: loads bpf/process.bpf.o in one attach mode, reads its
  * maps every tick and turns them into Netdata's process charts.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type {
   AttachMode,
   AttachReport,
@@ -15,42 +13,40 @@ import type {
   CollectorInstance,
   GroupAccumulator,
 } from '@ebpf-collectors/core';
-import { attachWithFallback, effectiveAppsCgroups, modeOrder } from '@ebpf-collectors/core';
-import type { BpfMap, BpfObject, Features, Link, ObjectSpec, Program } from '@ebpf-collectors/loader-native';
+import {
+  COLLECT_PID_LEVEL,
+  CollectorClosedError,
+  attachWithFallback,
+  decodePidLanes,
+  dropDeadPids,
+  effectiveAppsCgroups,
+  loadAndAttach,
+  modeOrder,
+  pickKernelFunction,
+  pidTableEntries,
+  shippedObjectPath,
+  tracepointExists,
+  type Attacher,
+  type LoadPlan,
+} from '@ebpf-collectors/core';
+import type { BpfMap, BpfObject, Features, ObjectSpec } from '@ebpf-collectors/loader-native';
 import { ProcessChartBuilder } from './charts.js';
-import { decodePidTable } from './decode.js';
-import { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError } from './errors.js';
 import {
   CLONE_FUNCTIONS,
-  COLLECT_PID_LEVEL,
-  COMMON_PREFIX,
   COMMON_PROGRAMS,
-  FAMILY_PREFIX,
   GLOBAL,
   MAP,
-  PID_KEY_SIZE,
   PID_LANES,
   RELEASE_FUNCTION,
-  RETURN_MODE_PROGRAMS,
   TRACEPOINT_ERROR_PROGRAMS,
   TRACEPOINT_PAIRS,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
+import { processSelfTest } from './self-test.js';
 import type { ProcessCollectorOptions, ProcessReading } from './types.js';
 
 /** Attach modes this collector implements. */
 const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
-
-/** Where tracefs may be mounted, in the order libbpf looks. */
-const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-
-/** The object shipped in this package: `<package>/bpf/process.bpf.o` from `<package>/{dist,src}/collector.*`. */
-function defaultObjectPath(): string {
-  return fileURLToPath(new URL('../bpf/process.bpf.o', import.meta.url));
-}
-
-/** How one program is attached once loaded. */
-type Attacher = (program: Program) => Link;
 
 /** What a mode loads and how it attaches it. */
 interface ModePlan {
@@ -79,42 +75,12 @@ interface Loaded {
 }
 
 /**
- * `tbl_pid_stats` entries for a configuration: as Netdata sizes it by
- * `collect pid` (real parent: a third of `pid table size`, parent: half,
- * all: all of it), and 1 when no per-PID values are kept.
+ * Programs and attach steps of one mode.
+ *
+ * @throws KernelFunctionMissingError in return mode when the kernel has neither `kernel_clone` nor `_do_fork`
+ * @throws TracefsNotMountedError in tracepoint return mode without tracefs
  */
-export function pidTableEntries(config: Pick<CollectorConfig, 'pidTableSize' | 'collectPid'>, perPid: boolean): number {
-  if (!perPid) return 1;
-  const size = Math.max(1, Math.floor(config.pidTableSize));
-  switch (config.collectPid) {
-    case 'all':
-      return size;
-    case 'parent':
-      return Math.max(1, Math.floor(size / 2));
-    case 'real parent':
-    case 'not set':
-    default:
-      return Math.max(1, Math.floor(size / 3));
-  }
-}
-
-/** The first of `names` the kernel has. */
-function pickKernelFunction(features: Features, mode: AttachMode, names: ReadonlyArray<string>): string {
-  const found = names.find((name) => features.hasKernelFunction(name));
-  if (found === undefined) throw new KernelFunctionMissingError(mode, names);
-  return found;
-}
-
-/** The tracefs events directory, or undefined when tracefs is not mounted. */
-function tracefsEvents(): string | undefined {
-  for (const root of TRACEFS_ROOTS) {
-    if (existsSync(`${root}/events`)) return `${root}/events`;
-  }
-  return undefined;
-}
-
-/** Programs and attach steps of one mode. */
-function planMode(mode: AttachMode, returnMode: boolean, features: Features): ModePlan {
+function planMode(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction'>): ModePlan {
   const programs = new Map<string, Attacher>();
   const targets = new Map<string, string>();
   let cloneFlags = false;
@@ -123,7 +89,7 @@ function planMode(mode: AttachMode, returnMode: boolean, features: Features): Mo
     case 'trampoline': {
       programs.set('trampoline_release_task', (p) => p.attachTrace());
       if (returnMode) {
-        const cloneFn = pickKernelFunction(features, mode, CLONE_FUNCTIONS);
+        const cloneFn = pickKernelFunction(features, MODULE, mode, CLONE_FUNCTIONS);
         targets.set('trampoline_kernel_clone', cloneFn);
         programs.set('trampoline_kernel_clone', (p) => p.attachTrace());
       }
@@ -132,7 +98,7 @@ function planMode(mode: AttachMode, returnMode: boolean, features: Features): Mo
     case 'probe': {
       programs.set('probe_release_task', (p) => p.attachKprobe(RELEASE_FUNCTION));
       if (returnMode) {
-        const cloneFn = pickKernelFunction(features, mode, CLONE_FUNCTIONS);
+        const cloneFn = pickKernelFunction(features, MODULE, mode, CLONE_FUNCTIONS);
         programs.set('probe_kernel_clone_entry', (p) => p.attachKprobe(cloneFn));
         programs.set('probe_kernel_clone_exit', (p) => p.attachKprobe(cloneFn, { retprobe: true }));
         cloneFlags = true;
@@ -142,11 +108,9 @@ function planMode(mode: AttachMode, returnMode: boolean, features: Features): Mo
     case 'tracepoint': {
       programs.set('tracepoint_sched_process_free', (p) => p.attachRawTracepoint('sched_process_free'));
       if (returnMode) {
-        const events = tracefsEvents();
-        if (events === undefined) throw new TracefsNotMountedError(TRACEFS_ROOTS);
         // Architectures differ (arm64 has no fork/vfork; clone3 is 5.3+): hook what exists.
         const present = (name: keyof typeof TRACEPOINT_ERROR_PROGRAMS) =>
-          existsSync(`${events}/syscalls/${TRACEPOINT_ERROR_PROGRAMS[name]}`);
+          tracepointExists(MODULE, 'syscalls', TRACEPOINT_ERROR_PROGRAMS[name]);
         const skip = new Set<string>();
         for (const [enter, exit] of TRACEPOINT_PAIRS) {
           if (!present(enter) || !present(exit)) skip.add(enter).add(exit);
@@ -167,69 +131,41 @@ function planMode(mode: AttachMode, returnMode: boolean, features: Features): Mo
   return { programs, targets, cloneFlags };
 }
 
-/** Apply a plan and the options to an opened object. */
-function configure(spec: ObjectSpec, plan: ModePlan, config: CollectorConfig, settings: ModeSettings): boolean {
-  for (const program of spec.programs.values()) program.autoload = plan.programs.has(program.name);
-  // Fail here, not at attach time, when the object lacks a planned program.
-  for (const name of plan.programs.keys()) spec.program(name);
-  for (const [name, target] of plan.targets) spec.program(name).setAttachTarget(target);
-
-  const perPid = settings.apps || settings.cgroups;
+/** Size the maps and set the load-time switches. */
+function configure(spec: ObjectSpec, plan: ModePlan, config: CollectorConfig, perPid: boolean): void {
   const pids = spec.map(MAP.pids);
   pids.maxEntries = pidTableEntries(config, perPid);
   if (perPid && config.mapsPerCore) pids.setKind('percpu_hash');
   if (!plan.cloneFlags) spec.map(MAP.cloneFlags).maxEntries = 1;
-
   spec.setGlobal(GLOBAL.collectPid, COLLECT_PID_LEVEL[config.collectPid]);
   spec.setGlobal(GLOBAL.appsEnabled, perPid);
   spec.setGlobal(GLOBAL.pidPerCpu, perPid && config.mapsPerCore);
-  return perPid;
 }
 
-/**
- * Open, configure, load and attach the object in one mode. Everything opened
- * is closed again before an error propagates.
- */
+/** Load and attach in one mode; everything opened is closed again when a step fails. */
 async function loadInMode(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<Loaded> {
-  const { config, loader, logger } = context;
-  if (context.signal.aborted) throw context.signal.reason;
+  const { config, logger } = context;
   const decision = effectiveAppsCgroups(config, mode);
-  if (decision.reason !== undefined) logger.info(decision.reason);
   const settings: ModeSettings = {
     apps: decision.apps,
     cgroups: decision.cgroups,
     returnMode: config.loadMode === 'return',
   };
-  const plan = planMode(mode, settings.returnMode, loader.features);
-
-  const spec = loader.openObject(objectPath, {
-    logger,
-    name: MODULE,
-    ...(config.btfPath ? { btfPath: config.btfPath } : {}),
-  });
-  let object: BpfObject | undefined;
-  try {
-    const perPid = configure(spec, plan, config, settings);
-    object = await spec.load();
-    for (const [name, attach] of plan.programs) attach(object.program(name));
-    if (context.signal.aborted) throw context.signal.reason;
-    const loaded: Loaded = {
-      object,
-      totals: object.map(MAP.totals),
-      pids: perPid ? object.map(MAP.pids) : undefined,
-      settings,
-    };
-    logger.debug(
-      `process: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}` +
-        (plan.targets.size > 0 ? `, targets ${[...plan.targets.values()].join(', ')}` : ''),
-    );
-    return loaded;
-  } catch (error) {
-    // A loaded object owns what the spec opened; before load the spec does.
-    if (object !== undefined) object.close();
-    else spec.close();
-    throw error;
-  }
+  const perPid = settings.apps || settings.cgroups;
+  const plan = planMode(mode, settings.returnMode, context.loader.features);
+  const load: LoadPlan = {
+    programs: plan.programs,
+    targets: plan.targets,
+    configure: (spec) => configure(spec, plan, config, perPid),
+  };
+  const object = await loadAndAttach(context, objectPath, MODULE, load);
+  // Said once the mode is in use: a mode that failed to attach turned nothing off.
+  if (decision.reason !== undefined) logger.info(decision.reason);
+  logger.debug(
+    `${MODULE}: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}` +
+      (plan.targets.size > 0 ? `, targets ${[...plan.targets.values()].join(', ')}` : ''),
+  );
+  return { object, totals: object.map(MAP.totals), pids: perPid ? object.map(MAP.pids) : undefined, settings };
 }
 
 /** A running process collector. */
@@ -241,7 +177,6 @@ class ProcessInstance implements CollectorInstance {
   readonly #apps: GroupAccumulator | undefined;
   readonly #cgroups: GroupAccumulator | undefined;
   readonly #services: GroupAccumulator | undefined;
-  readonly #key = Buffer.alloc(PID_KEY_SIZE);
   readonly #onRead: ((reading: ProcessReading) => void) | undefined;
   #loaded: Loaded | undefined;
 
@@ -273,9 +208,10 @@ class ProcessInstance implements CollectorInstance {
     return this.#builder.charts(this.#context.grouping.exposedApps());
   }
 
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
     const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError();
+    if (loaded === undefined) throw new CollectorClosedError(MODULE);
     const counters = Array.from(loaded.totals.readU64Array());
     if (loaded.pids === undefined) {
       this.#onRead?.({ counters, pids: [] });
@@ -283,7 +219,7 @@ class ProcessInstance implements CollectorInstance {
     }
 
     const grouping = this.#context.grouping;
-    const pids = decodePidTable(loaded.pids.readAll());
+    const pids = decodePidLanes(loaded.pids.readAll(), PID_LANES, MAP.pids);
     this.#onRead?.({ counters, pids });
     const frame = this.#builder.frame({
       counters,
@@ -291,14 +227,9 @@ class ProcessInstance implements CollectorInstance {
       ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
       ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
     });
-    // Values of dead keys were just accounted; dropping them keeps the table
-    // (and the next read) small. A late event for a dropped key recreates it,
-    // and the accumulators count a recreated entry from zero.
-    for (const { pid } of pids) {
-      if (grouping.isAlive(pid)) continue;
-      this.#key.writeUInt32LE(pid, 0);
-      loaded.pids.delete(this.#key);
-    }
+    // Their values are in the group totals now; release_task does not delete
+    // entries in the kernel (unlike Netdata's), so this is what bounds the table.
+    dropDeadPids(loaded.pids, pids, grouping);
     return frame;
   }
 
@@ -314,7 +245,7 @@ class ProcessInstance implements CollectorInstance {
  * object file lives somewhere else.
  */
 export function createProcessCollector(options: ProcessCollectorOptions = {}): CollectorDefinition {
-  const objectPath = options.objectPath ?? defaultObjectPath();
+  const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
   return {
     name: MODULE,
     configKeys: ['process'],
@@ -324,6 +255,7 @@ export function createProcessCollector(options: ProcessCollectorOptions = {}): C
     defaultCollectPid: 'real parent',
     modes: MODES,
     description: 'Processes and threads started, tasks exiting and released, fork/clone failures',
+    selfTest: processSelfTest,
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked

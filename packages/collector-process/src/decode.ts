@@ -2,7 +2,8 @@
  * Decoding of the process object's maps (layouts in bpf/process.h).
  */
 import type { PidValues } from '@ebpf-collectors/core';
-import { COUNTER, COUNTER_LANES, PID_KEY_SIZE, PID_LANE, PID_LANES, PID_VALUE_SIZE } from './internal-types.js';
+import { decodePidLanes } from '@ebpf-collectors/core';
+import { COUNTER, COUNTER_LANES, MAP, PID_LANE, PID_LANES } from './internal-types.js';
 import type { ProcessCounters, ProcessPidStat } from './types.js';
 
 /**
@@ -41,21 +42,7 @@ export interface PidTableDump {
  * @throws RangeError when the dump's key or value size is not the layout's
  */
 export function decodePidTable(dump: PidTableDump): PidValues[] {
-  const { count, keys, values } = dump;
-  if (keys.length < count * PID_KEY_SIZE || values.length < count * PID_VALUE_SIZE) {
-    throw new RangeError(
-      `tbl_pid_stats: ${count} entries need ${count * PID_KEY_SIZE} key and ${count * PID_VALUE_SIZE} value bytes, ` +
-        `got ${keys.length} and ${values.length}`,
-    );
-  }
-  const out: PidValues[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const base = i * PID_VALUE_SIZE;
-    const lanes: bigint[] = new Array(PID_LANES);
-    for (let lane = 0; lane < PID_LANES; lane++) lanes[lane] = values.readBigUInt64LE(base + lane * 8);
-    out[i] = { pid: keys.readUInt32LE(i * PID_KEY_SIZE), values: lanes };
-  }
-  return out;
+  return decodePidLanes(dump, PID_LANES, MAP.pids);
 }
 
 /** A decoded per-PID entry with named fields (for logs, tools and tests). */

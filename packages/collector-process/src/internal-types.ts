@@ -3,7 +3,7 @@
  * value here must match the C side; the unit tests check them against the
  * built object's BTF where they can.
  */
-import type { AttachMode, CollectPid } from '@ebpf-collectors/core';
+import type { AttachMode } from '@ebpf-collectors/core';
 
 /** Lanes of `tbl_total_stats` (`enum ebpfc_process_counter`). */
 export const COUNTER = {
@@ -49,14 +49,6 @@ export const GLOBAL = {
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
 } as const;
-
-/** `EBPFC_COLLECT_*`: the number the kernel side switches on. `not set` keys like the default. */
-export const COLLECT_PID_LEVEL: Readonly<Record<CollectPid, number>> = {
-  'real parent': 0,
-  parent: 1,
-  all: 2,
-  'not set': 0,
-};
 
 /** Program name prefixes: one family per attach mode, plus programs every mode loads. */
 export const COMMON_PREFIX = 'common_';

@@ -4,7 +4,7 @@
  * what to install when a tool is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,16 +16,7 @@ const BPF_DIR = fileURLToPath(new URL('../../../bpf/', import.meta.url));
 const haveTools =
   findInPath('clang') !== undefined &&
   findInPath('llvm-objdump') !== undefined &&
-  (readable('/sys/kernel/btf/vmlinux') || readable(join(BPF_DIR, '.output', 'vmlinux.h')));
-
-function readable(path: string): boolean {
-  try {
-    readFileSync(path, { flag: 'r' }).subarray(0, 1);
-    return true;
-  } catch {
-    return false;
-  }
-}
+  (existsSync('/sys/kernel/btf/vmlinux') || existsSync(join(BPF_DIR, '.output', 'vmlinux.h')));
 
 function build(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [BUILD, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -35,7 +26,7 @@ function build(args: string[], env: NodeJS.ProcessEnv = {}) {
 const work = mkdtempSync(join(tmpdir(), 'ebpfc-build-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe('bpf/build.mjs', () => {
+describe('bpf/build.mjs', { timeout: 120_000 }, () => {
   it('rejects a call without an object name (exit 2)', () => {
     const r = build([]);
     expect(r.status).toBe(2);
@@ -52,7 +43,7 @@ describe('bpf/build.mjs', () => {
     // A collector outside this repository: its own source directory, our shared headers.
     const src = join(work, 'src');
     const out = join(work, 'out');
-    spawnSync('mkdir', ['-p', src]);
+    mkdirSync(src, { recursive: true });
     copyFileSync(join(BPF_DIR, 'process.bpf.c'), join(src, 'thirdparty.bpf.c'));
     copyFileSync(join(BPF_DIR, 'process.h'), join(src, 'process.h'));
 
@@ -75,7 +66,7 @@ describe('bpf/build.mjs', () => {
 
   it.skipIf(!haveTools)('reports a compile error with clang\'s message', () => {
     const src = join(work, 'bad');
-    spawnSync('mkdir', ['-p', src]);
+    mkdirSync(src, { recursive: true });
     writeFileSync(join(src, 'bad.bpf.c'), '#include "vmlinux.h"\nint f( {\n');
     const r = build(['bad', '--src-dir', src, '--out', join(work, 'badout')]);
     expect(r.status).toBe(1);

@@ -2,8 +2,8 @@
  * Chart definitions and chart math, without a kernel.
  */
 import { describe, expect, it } from 'vitest';
-import { chartKey, type ChartDefinition, type CollectorFrame } from '@ebpf-collectors/core';
-import { ProcessChartBuilder, counterDelta, hostDeltas, processStatus } from '../src/charts.js';
+import { CounterDeltas, chartKey, counterDelta, type ChartDefinition, type CollectorFrame } from '@ebpf-collectors/core';
+import { ProcessChartBuilder, processStatus } from '../src/charts.js';
 import { decodeCounters, decodePidTable, pidTableEntries } from '../src/index.js';
 import { COUNTER } from '../src/internal-types.js';
 
@@ -175,8 +175,11 @@ describe('host chart math', () => {
   });
 
   it('the first tick is a baseline of zeros, then per-interval differences', () => {
-    expect(hostDeltas(undefined, lanes(5, 5, 5, 5, 5, 5))).toEqual(lanes(0, 0, 0, 0, 0, 0));
-    expect(hostDeltas(lanes(1, 2, 3, 4, 5, 6), lanes(11, 12, 13, 14, 15, 16))).toEqual(lanes(10, 10, 10, 10, 10, 10));
+    // The host charts take their deltas from core's CounterDeltas.
+    expect(new CounterDeltas().next(lanes(5, 5, 5, 5, 5, 5))).toEqual(lanes(0, 0, 0, 0, 0, 0));
+    const deltas = new CounterDeltas();
+    deltas.next(lanes(1, 2, 3, 4, 5, 6));
+    expect(deltas.next(lanes(11, 12, 13, 14, 15, 16))).toEqual(lanes(10, 10, 10, 10, 10, 10));
   });
 
   it('process_status: created minus exited, exited minus released', () => {

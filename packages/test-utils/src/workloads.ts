@@ -1,12 +1,13 @@
 /**
- * Workloads for kernel tests: process trees with a chosen name, forks,
- * threads and failing clones, plus the checks that decide whether a kernel
- * test can run here.
+ * Workloads for kernel tests: process trees with a chosen name, plus the
+ * checks that decide whether a kernel test can run here. (The process
+ * collector's forks, threads and failing clones live in its own package,
+ * where its self-test ships them.)
  *
  * A process's `comm` (what /proc/<pid>/stat and apps_groups.conf see) is the
  * base name of the file it executed, so a workload gets a name of our choosing
  * by executing a symlink called that name. Everything here uses only what a
- * Debian system has: /bin/sh, this Node binary, and perl-base for raw syscalls.
+ * Debian system has: /bin/sh and this Node binary.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,13 +20,6 @@ export const COMM_MAX = 15;
 
 /** Where tracefs may be mounted. */
 const TRACEFS_ROOTS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
-
-/** `clone` syscall number per Node architecture (the syscall table differs). */
-const SYS_CLONE: Readonly<Record<string, number>> = { x64: 56, arm64: 220, riscv64: 220, loong64: 220, s390x: 120 };
-
-/** `CLONE_THREAD` and `CLONE_SIGHAND` from include/uapi/linux/sched.h. */
-const CLONE_THREAD = 0x00010000;
-const CLONE_SIGHAND = 0x00000800;
 
 /** A workload could not be set up or did not finish as asked. */
 export class WorkloadError extends Error {
@@ -329,74 +323,6 @@ function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-// ---------------------------------------------------------------------------
-// Leaf workloads
-// ---------------------------------------------------------------------------
-
-function assertCount(count: number, what: string): void {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`${what} must be a non-negative integer, got ${count}`);
-}
-
-/**
- * A shell leaf that forks `count` short-lived children one after another:
- * each `( : )` is one fork of a new process (no exec), which exits at once
- * and is reaped before the next. The leaf prints `forked <count>` at the end.
- */
-export function forkLeaf(count: number): LeafWork {
-  assertCount(count, 'count');
-  return { shell: `i=0\nwhile [ "$i" -lt ${count} ]; do ( : ); i=$((i + 1)); done\necho "forked $i"` };
-}
-
-/**
- * A Node leaf that starts `count` worker threads, `batch` at a time; each
- * exits as soon as it runs. Node's own start-up adds a few threads of its
- * own. The leaf prints `threads <count>` at the end.
- */
-export function threadLeaf(count: number, batch = 10): LeafWork {
-  assertCount(count, 'count');
-  assertCount(batch, 'batch');
-  return {
-    node: `
-const { Worker } = await import('node:worker_threads');
-let started = 0;
-while (started < ${count}) {
-  const n = Math.min(${Math.max(1, batch)}, ${count} - started);
-  await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-    const w = new Worker('', { eval: true });
-    w.once('error', reject);
-    w.once('exit', resolve);
-  })));
-  started += n;
-}
-console.log('threads ' + started);`,
-  };
-}
-
-/**
- * A perl leaf whose `clone` calls fail on purpose, with EINVAL before any task
- * is created: `processErrors` calls with `CLONE_SIGHAND` but no `CLONE_VM`
- * (a process request) and `threadErrors` calls with `CLONE_THREAD` but no
- * `CLONE_SIGHAND` (a thread request). Prints `failed <n>` with the number of
- * calls that failed as intended.
- *
- * @throws WorkloadError `ENOENT` without perl or on an architecture whose clone number is unknown here
- */
-export function cloneErrorLeaf(options: { processErrors: number; threadErrors: number }): LeafWork {
-  assertCount(options.processErrors, 'processErrors');
-  assertCount(options.threadErrors, 'threadErrors');
-  const perl = findInPath('perl');
-  if (perl === undefined) throw new WorkloadError('perl is not installed (Debian: perl-base)', 'ENOENT');
-  const nr = SYS_CLONE[process.arch];
-  if (nr === undefined) throw new WorkloadError(`no clone syscall number known for ${process.arch}`, 'ENOENT');
-  const script = [
-    'my $failed = 0;',
-    `for (1..${options.processErrors}) { $failed++ if syscall(${nr}, ${CLONE_SIGHAND}, 0, 0, 0, 0) == -1 && $!{EINVAL}; }`,
-    `for (1..${options.threadErrors}) { $failed++ if syscall(${nr}, ${CLONE_THREAD}, 0, 0, 0, 0) == -1 && $!{EINVAL}; }`,
-    'print "failed $failed\\n";',
-  ].join(' ');
-  return { program: perl, args: ['-e', script] };
-}
-
 /** Result of {@link runTree}. */
 export interface RunTreeResult extends TreeResult {
   readonly comm: string;
@@ -428,14 +354,4 @@ export async function runTree(
   } finally {
     await tree.dispose();
   }
-}
-
-/** Fork `count` short-lived children from a process named `comm` (see {@link forkLeaf}). */
-export function forkChildren(count: number, comm?: string): Promise<RunTreeResult> {
-  return runTree({ leaf: forkLeaf(count), ...(comm !== undefined ? { comm } : {}) });
-}
-
-/** Start `count` threads in a Node process named `comm` (see {@link threadLeaf}). */
-export function spawnThreads(count: number, comm?: string): Promise<RunTreeResult> {
-  return runTree({ leaf: threadLeaf(count), ...(comm !== undefined ? { comm } : {}) });
 }
