@@ -134,8 +134,13 @@ int BPF_PROG(trampoline_vfs_unlink)
 	return 0;
 }
 
-SEC("fentry/vfs_fsync")
-int BPF_PROG(trampoline_vfs_fsync)
+/*
+ * fsync hooks sit on vfs_fsync_range, not vfs_fsync: fs/sync.c's fsync(2) and
+ * fdatasync(2) may inline vfs_fsync (Debian's 6.1 does), so its out-of-line
+ * copy never runs for them, while every vfs_fsync ends in vfs_fsync_range.
+ */
+SEC("fentry/vfs_fsync_range")
+int BPF_PROG(trampoline_vfs_fsync_range)
 {
 	vfs_account(OP_FSYNC, 0, 0);
 	return 0;
@@ -222,8 +227,8 @@ int BPF_PROG(trampoline_vfs_unlink_ret)
 	return 0;
 }
 
-SEC("fexit/vfs_fsync")
-int BPF_PROG(trampoline_vfs_fsync_ret)
+SEC("fexit/vfs_fsync_range")
+int BPF_PROG(trampoline_vfs_fsync_range_ret)
 {
 	vfs_account(OP_FSYNC, func_ret_int(ctx), 0);
 	return 0;
@@ -281,8 +286,8 @@ int BPF_KPROBE(probe_vfs_unlink)
 	return 0;
 }
 
-SEC("kprobe/vfs_fsync")
-int BPF_KPROBE(probe_vfs_fsync)
+SEC("kprobe/vfs_fsync_range")
+int BPF_KPROBE(probe_vfs_fsync_range)
 {
 	vfs_account(OP_FSYNC, 0, 0);
 	return 0;
@@ -338,8 +343,8 @@ int BPF_KRETPROBE(probe_vfs_unlink_ret, int ret)
 	return 0;
 }
 
-SEC("kretprobe/vfs_fsync")
-int BPF_KRETPROBE(probe_vfs_fsync_ret, int ret)
+SEC("kretprobe/vfs_fsync_range")
+int BPF_KRETPROBE(probe_vfs_fsync_range_ret, int ret)
 {
 	vfs_account(OP_FSYNC, ret, 0);
 	return 0;

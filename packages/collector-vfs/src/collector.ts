@@ -41,6 +41,7 @@ import {
   tracepointProgram,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
+import { vfsSelfTest } from './self-test.js';
 import type { VfsCollectorOptions, VfsReading } from './types.js';
 
 /** Attach modes this collector implements. */
@@ -114,12 +115,13 @@ function configure(spec: ObjectSpec, config: CollectorConfig, perPid: boolean): 
 async function loadInMode(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<Loaded> {
   const { config, logger } = context;
   const decision = effectiveAppsCgroups(config, mode);
-  if (decision.reason !== undefined) logger.info(decision.reason);
   const settings: ModeSettings = { apps: decision.apps, cgroups: decision.cgroups, returnMode: config.loadMode === 'return' };
   const perPid = settings.apps || settings.cgroups;
   const programs = planPrograms(mode, settings.returnMode, context.loader.features);
   const plan: LoadPlan = { programs, configure: (spec) => configure(spec, config, perPid) };
   const object = await loadAndAttach(context, objectPath, MODULE, plan);
+  // Only for the mode that attached: a failed probe attempt must not say apps are off.
+  if (decision.reason !== undefined) logger.info(decision.reason);
   logger.debug(`${MODULE}: ${mode} mode, programs ${[...programs.keys()].join(', ')}`);
   return { object, totals: object.map(MAP.totals), pids: perPid ? object.map(MAP.pids) : undefined, settings };
 }
@@ -213,6 +215,7 @@ export function createVfsCollector(options: VfsCollectorOptions = {}): Collector
       );
       return new VfsInstance(context, value, mode, report, options.onRead);
     },
+    selfTest: vfsSelfTest,
   };
 }
 

@@ -85,14 +85,19 @@ export interface VfsFunction {
   readonly optional: boolean;
 }
 
-/** The kernel functions hooked in trampoline and probe modes, in Netdata's order. */
+/**
+ * The kernel functions hooked in trampoline and probe modes, in Netdata's
+ * order. Netdata hooks `vfs_fsync`; we hook `vfs_fsync_range`, which every
+ * `vfs_fsync` calls, because fsync(2) may run an inlined copy of `vfs_fsync`
+ * that no probe sees (Debian's 6.1).
+ */
 export const VFS_FUNCTIONS: ReadonlyArray<VfsFunction> = [
   { name: 'vfs_write', optional: false },
   { name: 'vfs_writev', optional: true },
   { name: 'vfs_read', optional: false },
   { name: 'vfs_readv', optional: true },
   { name: 'vfs_unlink', optional: false },
-  { name: 'vfs_fsync', optional: false },
+  { name: 'vfs_fsync_range', optional: false },
   { name: 'vfs_open', optional: false },
   { name: 'vfs_create', optional: false },
 ];

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { CollectorFrame, PidValues, ProcessGrouping } from '@ebpf-collectors/core';
 import { chartKey } from '@ebpf-collectors/core';
-import type { FileWorkload } from './workload.js';
+import type { FileWorkload } from '../src/self-test.js';
 
 /** One per-PID entry as read, with where the PID table put it then. */
 export interface FixturePid {

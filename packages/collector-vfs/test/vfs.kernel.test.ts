@@ -6,18 +6,35 @@
  * EBPFC_RECORD_FIXTURES=1 also writes the recorded runs to test/fixtures/.
  */
 import { spawnSync } from 'node:child_process';
-import { release } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, effectiveAppsCgroups, parseAppsGroups } from '@ebpf-collectors/core';
+import {
+  AttachError,
+  PidTable,
+  chartKey,
+  chartMovement,
+  checkExpectations,
+  effectiveAppsCgroups,
+  parseAppsGroups,
+  runSelfTest,
+} from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
-import { createVfsCollector, type VfsReading } from '../src/index.js';
+import {
+  FILE_WORKLOAD,
+  createVfsCollector,
+  expectedReport,
+  fileWorkloadScript,
+  fileWorkloadTally,
+  parseReport,
+  vfsExpectations,
+  type VfsReading,
+} from '../src/index.js';
 import { memoryLogger, testContext, vfsConfig } from './context.js';
 import { FixtureRecorder, writeFixture, type VfsFixture } from './fixture.js';
-import { expectedCounts, fileLeaf, parseReport, type FileWorkload } from './workload.js';
 
 const OBJECT = fileURLToPath(new URL('../bpf/vfs.bpf.o', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -25,18 +42,11 @@ const RECORD = process.env.EBPFC_RECORD_FIXTURES === '1';
 const skip = kernelTestSkipReason({ tracefs: true, tools: ['bpftool'], files: [OBJECT] });
 
 const GROUP = 'ebpfvfstest';
-/** 4 MiB written and read back in 4 KiB calls. */
-const WORKLOAD: FileWorkload = {
-  chunk: 4096,
-  writes: 1024,
-  reads: 1024,
-  fsyncs: 16,
-  files: 40,
-  dirs: 25,
-  badReads: 30,
-  missingOpens: 35,
-};
-const EXPECT = expectedCounts(WORKLOAD);
+/** The self-test's workload at full size: 4 MiB written and read back in 4 KiB calls. */
+const WORKLOAD = FILE_WORKLOAD;
+/** What the host's syscall exit tracepoints must count for it (exactly, for the tree's own group). */
+const TALLY = fileWorkloadTally(WORKLOAD, 'syscall', 'return');
+const EXPECT = TALLY.counts;
 
 /** apps_groups.conf for the test: the workload's name first, then groups that must not get its counts. */
 function appsGroupsText(comm: string): string {
@@ -127,7 +137,8 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
 
   /** Start the workload tree (waiting), so the PID table can place it before the baseline. */
   async function workloadTree(comm: string): Promise<ProcessTree> {
-    const tree = await startProcessTree({ comm, leaf: fileLeaf(WORKLOAD), timeoutMs: 20_000 });
+    const leaf = { node: fileWorkloadScript(WORKLOAD, { dir: tmpdir(), hold: false }) };
+    const tree = await startProcessTree({ comm, leaf, timeoutMs: 20_000 });
     trees.push(tree);
     return tree;
   }
@@ -135,12 +146,7 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
   async function runWorkload(tree: ProcessTree): Promise<void> {
     const result = await tree.run();
     expect(result.code, result.stderr).toBe(0);
-    expect(parseReport(result.stdout)).toEqual({
-      written: WORKLOAD.chunk * WORKLOAD.writes,
-      read: WORKLOAD.chunk * WORKLOAD.reads,
-      badReads: WORKLOAD.badReads,
-      missingOpens: WORKLOAD.missingOpens,
-    });
+    expect(parseReport(result.stdout)).toEqual(expectedReport(WORKLOAD));
   }
 
   function fixture(description: string, comm: string, instance: CollectorInstance, config: CollectorConfig, recorder: FixtureRecorder): VfsFixture {
@@ -245,37 +251,45 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
 
     // Host charts: the whole system in the same interval, so at least the workload.
     const host = (id: string, dim: string) => gained(before, after, `filesystem.${id}`, dim);
-    expect(host('vfs_io', 'vfs_write')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeCalls));
-    expect(host('vfs_io', 'vfs_read')).toBeGreaterThanOrEqual(BigInt(EXPECT.readCalls));
-    expect(host('vfs_io_bytes', 'vfs_write')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeBytes));
-    expect(host('vfs_io_bytes', 'vfs_read')).toBeGreaterThanOrEqual(BigInt(EXPECT.readBytes));
-    expect(host('vfs_fsync', 'vfs_fsync')).toBeGreaterThanOrEqual(BigInt(EXPECT.fsyncCalls));
-    expect(host('vfs_deleted_objects', 'vfs_unlink')).toBeGreaterThanOrEqual(BigInt(EXPECT.deletes));
-    expect(host('vfs_open', 'vfs_open')).toBeGreaterThanOrEqual(BigInt(EXPECT.opens));
-    expect(host('vfs_create', 'vfs_create')).toBeGreaterThanOrEqual(BigInt(EXPECT.creates));
-    expect(host('vfs_io_error', 'vfs_read')).toBeGreaterThanOrEqual(BigInt(EXPECT.readErrors));
-    expect(host('vfs_open_error', 'vfs_open')).toBeGreaterThanOrEqual(BigInt(EXPECT.openErrors));
+    expect(host('vfs_io', 'vfs_write')).toBeGreaterThanOrEqual(EXPECT.writeCalls);
+    expect(host('vfs_io', 'vfs_read')).toBeGreaterThanOrEqual(EXPECT.readCalls);
+    expect(host('vfs_io_bytes', 'vfs_write')).toBeGreaterThanOrEqual(EXPECT.writeBytes);
+    expect(host('vfs_io_bytes', 'vfs_read')).toBeGreaterThanOrEqual(EXPECT.readBytes);
+    expect(host('vfs_fsync', 'vfs_fsync')).toBeGreaterThanOrEqual(EXPECT.fsyncCalls);
+    expect(host('vfs_deleted_objects', 'vfs_unlink')).toBeGreaterThanOrEqual(EXPECT.unlinkCalls);
+    expect(host('vfs_open', 'vfs_open')).toBeGreaterThanOrEqual(EXPECT.openCalls);
+    expect(host('vfs_create', 'vfs_create')).toBeGreaterThanOrEqual(EXPECT.createCalls);
+    expect(host('vfs_io_error', 'vfs_read')).toBeGreaterThanOrEqual(EXPECT.readErrors);
+    expect(host('vfs_open_error', 'vfs_open')).toBeGreaterThanOrEqual(EXPECT.openErrors);
     expect(value(after, 'filesystem.vfs_fsync_error', 'vfs_fsync')).toBeDefined();
     expect(value(after, 'filesystem.vfs_create_error', 'vfs_create')).toBeDefined();
 
     // Apps: the leaf's calls are keyed by its real parent, the tree's root, in GROUP.
     expect(table.exposedApps()).toContain(GROUP);
     const app = (id: string) => gained(before, after, `apps.${id}`, GROUP);
-    expect(app('vfs_write_call')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeCalls));
-    expect(app('vfs_read_call')).toBeGreaterThanOrEqual(BigInt(EXPECT.readCalls));
-    expect(app('vfs_write_bytes')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeBytes));
-    expect(app('vfs_read_bytes')).toBeGreaterThanOrEqual(BigInt(EXPECT.readBytes));
-    expect(app('vfs_fsync')).toBe(BigInt(EXPECT.fsyncCalls));
-    expect(app('vfs_open')).toBeGreaterThanOrEqual(BigInt(EXPECT.opens));
-    expect(app('vfs_read_error')).toBeGreaterThanOrEqual(BigInt(EXPECT.readErrors));
-    expect(app('vfs_open_error')).toBeGreaterThanOrEqual(BigInt(EXPECT.openErrors));
+    expect(app('vfs_write_call')).toBeGreaterThanOrEqual(EXPECT.writeCalls);
+    expect(app('vfs_read_call')).toBeGreaterThanOrEqual(EXPECT.readCalls);
+    expect(app('vfs_write_bytes')).toBeGreaterThanOrEqual(EXPECT.writeBytes);
+    expect(app('vfs_read_bytes')).toBeGreaterThanOrEqual(EXPECT.readBytes);
+    expect(app('vfs_fsync')).toBe(EXPECT.fsyncCalls);
+    expect(app('vfs_open')).toBeGreaterThanOrEqual(EXPECT.openCalls);
+    expect(app('vfs_read_error')).toBeGreaterThanOrEqual(EXPECT.readErrors);
+    expect(app('vfs_open_error')).toBeGreaterThanOrEqual(EXPECT.openErrors);
     // Exact: unlinks of files only (the rmdir'ed directories are not deletes), creates = O_CREAT opens.
-    expect(app('file_deleted')).toBe(BigInt(EXPECT.deletes));
-    expect(app('vfs_create')).toBe(BigInt(EXPECT.creates));
-    expect(app('vfs_write_error')).toBe(0n);
-    expect(app('vfs_fsync_error')).toBe(0n);
+    expect(app('file_deleted')).toBe(EXPECT.unlinkCalls);
+    expect(app('vfs_create')).toBe(EXPECT.createCalls);
+    // Exact too: the EBADF writes and the EINVAL fsyncs of /dev/null are the tree's only failing ones.
+    expect(app('vfs_write_error')).toBe(EXPECT.writeErrors);
+    expect(app('vfs_fsync_error')).toBe(EXPECT.fsyncErrors);
+    // The self-test's own bounds hold for the same interval (host charts, and the group's apps charts).
+    const checks = checkExpectations(
+      chartMovement(before, [after]),
+      vfsExpectations({ host: TALLY, apps: new Map([[GROUP, TALLY]]), returnMode: true }),
+    );
+    expect(checks.length).toBeGreaterThan(20);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
     // Nothing of the workload lands in a group that did not run it.
-    expect(gained(before, after, 'apps.vfs_write_bytes', 'node')).toBeLessThan(BigInt(EXPECT.writeBytes));
+    expect(gained(before, after, 'apps.vfs_write_bytes', 'node')).toBeLessThan(EXPECT.writeBytes);
 
     // The tree is gone: its keys were dropped from the kernel table after this read, and the group total stays.
     table.scan();
@@ -311,14 +325,14 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
     for (const id of ['vfs_write_error', 'vfs_read_error', 'vfs_fsync_error', 'vfs_open_error', 'vfs_create_error']) {
       expect(keys).not.toContain(`apps.${id}`);
     }
-    expect(gained(before, after, 'filesystem.vfs_io_bytes', 'vfs_write')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeBytes));
-    expect(gained(before, after, 'filesystem.vfs_io', 'vfs_read')).toBeGreaterThanOrEqual(BigInt(EXPECT.readCalls));
+    expect(gained(before, after, 'filesystem.vfs_io_bytes', 'vfs_write')).toBeGreaterThanOrEqual(EXPECT.writeBytes);
+    expect(gained(before, after, 'filesystem.vfs_io', 'vfs_read')).toBeGreaterThanOrEqual(EXPECT.readCalls);
     const app = (id: string) => gained(before, after, `apps.${id}`, GROUP);
-    expect(app('vfs_write_call')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeCalls));
-    expect(app('vfs_read_bytes')).toBeGreaterThanOrEqual(BigInt(EXPECT.readBytes));
-    expect(app('vfs_fsync')).toBe(BigInt(EXPECT.fsyncCalls));
-    expect(app('file_deleted')).toBe(BigInt(EXPECT.deletes));
-    expect(app('vfs_create')).toBe(BigInt(EXPECT.creates));
+    expect(app('vfs_write_call')).toBeGreaterThanOrEqual(EXPECT.writeCalls);
+    expect(app('vfs_read_bytes')).toBeGreaterThanOrEqual(EXPECT.readBytes);
+    expect(app('vfs_fsync')).toBe(EXPECT.fsyncCalls);
+    expect(app('file_deleted')).toBe(EXPECT.unlinkCalls);
+    expect(app('vfs_create')).toBe(EXPECT.createCalls);
 
     if (recorder) {
       writeFixture(
@@ -326,6 +340,33 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
         fixture('tracepoint mode, entry load mode, collect pid = all, PERCPU_HASH pid table (maps per core); the file workload of a tree named <comm>', comm, instance, config, recorder),
       );
     }
+  });
+
+  it.each([
+    ['entry', 'real parent'],
+    ['return', 'all'],
+  ] as const)('the shipped self-test passes in tracepoint mode, %s load mode, collect pid = %s', { timeout: 60_000 }, async (loadMode, collectPid) => {
+    // `node` gets a group of its own, so with `collect pid = all` the Node child and perl land in different groups.
+    const parsed = parseAppsGroups('node: node\n', 'test apps_groups.conf');
+    const table = new PidTable({ apps: parsed.groups });
+    const collector = createVfsCollector({ objectPath: OBJECT });
+    const config = vfsConfig({ typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid });
+    const logger = memoryLogger();
+    const instance = await collector.start(testContext({ config, loader, grouping: table, logger }));
+    running.push(instance);
+    const result = await runSelfTest({ name: 'vfs', selfTest: collector.selfTest!, instance, config, grouping: table, logger });
+    expect(result.error, logger.lines.join('\n')).toBeUndefined();
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    const charts = new Set(result.checks.map((c) => c.chart));
+    expect(charts.has('filesystem.vfs_io_error')).toBe(loadMode === 'return');
+    expect(charts.has('apps.vfs_read_error')).toBe(loadMode === 'return');
+    // mknod (perl) and O_CREAT opens both count as creates here.
+    const create = result.checks.find((c) => c.chart === 'filesystem.vfs_create');
+    expect(create?.atLeast).toBe(EXPECT.createCalls + 10n);
+    const groups = new Set(result.checks.filter((c) => c.chart === 'apps.vfs_write_call').map((c) => c.dimension));
+    expect(groups.size).toBe(1);
+    if (collectPid === 'all') expect(groups).toEqual(new Set(['node']));
   });
 
   it('apps and cgroups off: a one-entry pid table, host charts only, counts still move', async () => {
@@ -339,8 +380,8 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
     await runWorkload(tree);
     const after = await collect();
     expect(after.charts.map((c) => chartKey(c.chart))).toEqual(hostOnly);
-    expect(gained(before, after, 'filesystem.vfs_io', 'vfs_write')).toBeGreaterThanOrEqual(BigInt(EXPECT.writeCalls));
-    expect(gained(before, after, 'filesystem.vfs_deleted_objects', 'vfs_unlink')).toBeGreaterThanOrEqual(BigInt(EXPECT.deletes));
+    expect(gained(before, after, 'filesystem.vfs_io', 'vfs_write')).toBeGreaterThanOrEqual(EXPECT.writeCalls);
+    expect(gained(before, after, 'filesystem.vfs_deleted_objects', 'vfs_unlink')).toBeGreaterThanOrEqual(EXPECT.unlinkCalls);
   });
 
   it('a stock configuration follows core\'s apps/cgroups rule for the chosen mode', async () => {
