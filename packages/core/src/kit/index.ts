@@ -9,3 +9,4 @@ export * from './load.js';
 export * from './pid-map.js';
 export * from './counters.js';
 export * from './group-charts.js';
+export * from './counter-tables.js';

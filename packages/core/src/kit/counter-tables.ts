@@ -1,0 +1,133 @@
+/**
+ * The running instance most collectors are: a per-CPU array of global
+ * counters plus an optional per-PID table, read once per tick and handed to
+ * a chart builder together with per-app, per-cgroup and per-service totals.
+ */
+import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type {
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorContext,
+  CollectorFrame,
+  CollectorInstance,
+  GroupAccumulator,
+  GroupTotals,
+  PidValues,
+} from '../types.js';
+import { CollectorClosedError } from './errors.js';
+import { decodePidLanes, dropDeadPids } from './pid-map.js';
+
+/** Groups and their monotonic totals for one tick. */
+export interface GroupInput {
+  /** Groups that get a dimension (apps: exposed groups; services) or a chart set (cgroups), in order. */
+  readonly names: ReadonlyArray<string>;
+  readonly totals: GroupTotals;
+}
+
+/** Everything one tick's charts are computed from. */
+export interface TickInput {
+  /** The global counters summed over CPUs, cumulative, in lane order. */
+  readonly counters: ReadonlyArray<bigint>;
+  readonly apps?: GroupInput;
+  readonly cgroups?: GroupInput;
+  readonly services?: GroupInput;
+}
+
+/** Turns ticks into frames (pure: the unit tests feed it recorded readings). */
+export interface TickChartBuilder {
+  /** Definitions of the charts emitted now (host charts, apps charts with `exposedApps` dimensions). */
+  charts(exposedApps: ReadonlyArray<string>): ChartDefinition[];
+  frame(input: TickInput): CollectorFrame;
+}
+
+/** One tick's raw reading, for recording fixtures and for tools. */
+export interface CounterTablesReading {
+  counters: bigint[];
+  pids: PidValues[];
+}
+
+/** The loaded maps a {@link CounterTablesInstance} reads. */
+export interface CounterTables {
+  /** Owns the programs, links and maps; closed by the instance. */
+  readonly object: BpfObject;
+  /** Per-CPU array of u64 counters. */
+  readonly totals: BpfMap;
+  /** Per-PID table keyed by u32 PID with `pidLanes` u64 lanes; absent when apps and cgroups are off. */
+  readonly pids?: BpfMap | undefined;
+  readonly pidLanes: number;
+  readonly apps: boolean;
+  readonly cgroups: boolean;
+}
+
+/** Options of {@link CounterTablesInstance}. */
+export interface CounterTablesInstanceOptions {
+  /** Collector name, for errors. */
+  module: string;
+  mode: AttachMode;
+  report: AttachReport;
+  context: CollectorContext;
+  tables: CounterTables;
+  builder: TickChartBuilder;
+  onRead?: ((reading: CounterTablesReading) => void) | undefined;
+}
+
+/**
+ * A collector instance over {@link CounterTables}: one `readU64Array` and one
+ * batched per-PID read per tick, group totals from the context's
+ * accumulators, and dead PIDs dropped from the table once their values are
+ * accounted (so the table stays small without a kprobe on `release_task`).
+ */
+export class CounterTablesInstance implements CollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly #options: CounterTablesInstanceOptions;
+  readonly #apps: GroupAccumulator | undefined;
+  readonly #cgroups: GroupAccumulator | undefined;
+  readonly #services: GroupAccumulator | undefined;
+  #tables: CounterTables | undefined;
+
+  constructor(options: CounterTablesInstanceOptions) {
+    this.#options = options;
+    this.attachMode = options.mode;
+    this.report = options.report;
+    this.#tables = options.tables;
+    const { tables, context } = options;
+    this.#apps = tables.apps ? context.createAccumulator('app', tables.pidLanes) : undefined;
+    this.#cgroups = tables.cgroups ? context.createAccumulator('cgroup', tables.pidLanes) : undefined;
+    this.#services = tables.cgroups ? context.createAccumulator('service', tables.pidLanes) : undefined;
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#options.builder.charts(this.#options.context.grouping.exposedApps());
+  }
+
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
+  collect(): CollectorFrame {
+    const tables = this.#tables;
+    if (tables === undefined) throw new CollectorClosedError(this.#options.module);
+    const { builder, onRead, context } = this.#options;
+    const counters = Array.from(tables.totals.readU64Array());
+    if (tables.pids === undefined) {
+      onRead?.({ counters, pids: [] });
+      return builder.frame({ counters });
+    }
+    const grouping = context.grouping;
+    const pids = decodePidLanes(tables.pids.readAll(), tables.pidLanes, tables.pids.name);
+    onRead?.({ counters, pids });
+    const frame = builder.frame({
+      counters,
+      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
+      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
+      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
+    });
+    dropDeadPids(tables.pids, pids, grouping);
+    return frame;
+  }
+
+  close(): void {
+    const tables = this.#tables;
+    this.#tables = undefined;
+    tables?.object.close();
+  }
+}
