@@ -3,7 +3,7 @@
  * per-group totals to the values of one tick. Pure (no kernel access), so it
  * runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, GroupTotals } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
 import { CounterDeltas, GroupChartBuilder } from '@ebpf-collectors/core';
 import { COUNTER, COUNTER_LANES, PID_LANES } from './internal-types.js';
 import {
@@ -35,21 +35,7 @@ export interface ChartOptions {
   readonly cgroups: boolean;
 }
 
-/** Groups and their monotonic totals (lanes of `struct ebpfc_process_pid_stat`) for one tick. */
-export interface GroupInput {
-  /** Groups that get a dimension (apps: exposed groups; services) or a chart set (cgroups), in order. */
-  readonly names: ReadonlyArray<string>;
-  readonly totals: GroupTotals;
-}
-
-/** Everything one tick is computed from. */
-export interface TickInput {
-  /** `tbl_total_stats` summed over CPUs, cumulative, in counter-lane order. */
-  readonly counters: ArrayLike<bigint>;
-  readonly apps?: GroupInput;
-  readonly cgroups?: GroupInput;
-  readonly services?: GroupInput;
-}
+export type { GroupInput, TickInput } from '@ebpf-collectors/core';
 
 /**
  * `system.process_status` from per-interval counts:

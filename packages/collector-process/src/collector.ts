@@ -4,21 +4,15 @@
  */
 import type {
   AttachMode,
-  AttachReport,
-  ChartDefinition,
   CollectorConfig,
   CollectorContext,
   CollectorDefinition,
-  CollectorFrame,
   CollectorInstance,
-  GroupAccumulator,
 } from '@ebpf-collectors/core';
 import {
   COLLECT_PID_LEVEL,
-  CollectorClosedError,
+  CounterTablesInstance,
   attachWithFallback,
-  decodePidLanes,
-  dropDeadPids,
   effectiveAppsCgroups,
   loadAndAttach,
   modeOrder,
@@ -168,78 +162,6 @@ async function loadInMode(context: CollectorContext, objectPath: string, mode: A
   return { object, totals: object.map(MAP.totals), pids: perPid ? object.map(MAP.pids) : undefined, settings };
 }
 
-/** A running process collector. */
-class ProcessInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
-  readonly #context: CollectorContext;
-  readonly #builder: ProcessChartBuilder;
-  readonly #apps: GroupAccumulator | undefined;
-  readonly #cgroups: GroupAccumulator | undefined;
-  readonly #services: GroupAccumulator | undefined;
-  readonly #onRead: ((reading: ProcessReading) => void) | undefined;
-  #loaded: Loaded | undefined;
-
-  constructor(
-    context: CollectorContext,
-    loaded: Loaded,
-    mode: AttachMode,
-    report: AttachReport,
-    onRead: ((reading: ProcessReading) => void) | undefined,
-  ) {
-    this.attachMode = mode;
-    this.#onRead = onRead;
-    this.report = report;
-    this.#context = context;
-    this.#loaded = loaded;
-    const { settings } = loaded;
-    this.#builder = new ProcessChartBuilder({
-      updateEvery: context.config.updateEvery,
-      returnMode: settings.returnMode,
-      apps: settings.apps,
-      cgroups: settings.cgroups,
-    });
-    this.#apps = settings.apps ? context.createAccumulator('app', PID_LANES) : undefined;
-    this.#cgroups = settings.cgroups ? context.createAccumulator('cgroup', PID_LANES) : undefined;
-    this.#services = settings.cgroups ? context.createAccumulator('service', PID_LANES) : undefined;
-  }
-
-  charts(): ChartDefinition[] {
-    return this.#builder.charts(this.#context.grouping.exposedApps());
-  }
-
-  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
-  collect(): CollectorFrame {
-    const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError(MODULE);
-    const counters = Array.from(loaded.totals.readU64Array());
-    if (loaded.pids === undefined) {
-      this.#onRead?.({ counters, pids: [] });
-      return this.#builder.frame({ counters });
-    }
-
-    const grouping = this.#context.grouping;
-    const pids = decodePidLanes(loaded.pids.readAll(), PID_LANES, MAP.pids);
-    this.#onRead?.({ counters, pids });
-    const frame = this.#builder.frame({
-      counters,
-      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
-      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
-      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
-    });
-    // Their values are in the group totals now; release_task does not delete
-    // entries in the kernel (unlike Netdata's), so this is what bounds the table.
-    dropDeadPids(loaded.pids, pids, grouping);
-    return frame;
-  }
-
-  close(): void {
-    const loaded = this.#loaded;
-    this.#loaded = undefined;
-    loaded?.object.close();
-  }
-}
-
 /**
  * A process collector definition. Use {@link processCollector} unless the
  * object file lives somewhere else.
@@ -264,7 +186,27 @@ export function createProcessCollector(options: ProcessCollectorOptions = {}): C
       const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
         loadInMode(context, objectPath, m),
       );
-      return new ProcessInstance(context, value, mode, report, options.onRead);
+      return new CounterTablesInstance({
+        module: MODULE,
+        mode,
+        report,
+        context,
+        tables: {
+          object: value.object,
+          totals: value.totals,
+          pids: value.pids,
+          pidLanes: PID_LANES,
+          apps: value.settings.apps,
+          cgroups: value.settings.cgroups,
+        },
+        builder: new ProcessChartBuilder({
+          updateEvery: context.config.updateEvery,
+          returnMode: value.settings.returnMode,
+          apps: value.settings.apps,
+          cgroups: value.settings.cgroups,
+        }),
+        onRead: options.onRead,
+      });
     },
   };
 }

@@ -3,7 +3,7 @@
  * per-group totals of one tick to chart values. Pure (no kernel access), so
  * the unit tests run it on recorded map contents.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupTotals } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartValues, CollectorFrame, TickInput } from '@ebpf-collectors/core';
 import { GroupChartBuilder, type GroupMetric } from '@ebpf-collectors/core';
 import { COUNTER, PID_LANE } from './internal-types.js';
 import {
@@ -30,21 +30,7 @@ export interface ChartOptions {
   readonly cgroups: boolean;
 }
 
-/** Groups and their monotonic totals (lanes of `struct ebpfc_vfs_pid_stat`) for one tick. */
-export interface GroupInput {
-  /** Groups that get a dimension (apps: exposed groups; services) or a chart set (cgroups), in order. */
-  readonly names: ReadonlyArray<string>;
-  readonly totals: GroupTotals;
-}
-
-/** Everything one tick is computed from. */
-export interface TickInput {
-  /** `tbl_vfs_stats` summed over CPUs, cumulative, in counter-lane order. */
-  readonly counters: ArrayLike<bigint>;
-  readonly apps?: GroupInput;
-  readonly cgroups?: GroupInput;
-  readonly services?: GroupInput;
-}
+export type { GroupInput, TickInput } from '@ebpf-collectors/core';
 
 /**
  * Named host counters from the 20 kernel lanes: the vector flavours added to
