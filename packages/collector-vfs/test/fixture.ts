@@ -1,146 +1,24 @@
 /**
- * Recorded vfs-collector runs: what the kernel maps held at each tick of a
- * real run, where the PID table placed each key, and the chart values the
- * live collector emitted. The kernel test writes them
- * (EBPFC_RECORD_FIXTURES=1); the unit tests replay them through the chart math.
+ * Recorded vfs-collector runs (see test-utils' fixtures): the kernel test
+ * writes them with EBPFC_RECORD_FIXTURES=1, the unit tests replay them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import type { CollectorFrame, PidValues, ProcessGrouping } from '@ebpf-collectors/core';
-import { chartKey } from '@ebpf-collectors/core';
+import { readFixture as readAny, writeFixture as writeAny, type CollectorFixture } from '@ebpf-collectors/test-utils';
 import type { FileWorkload } from '../src/self-test.js';
 
-/** One per-PID entry as read, with where the PID table put it then. */
-export interface FixturePid {
-  readonly pid: number;
-  /** u64 lanes as decimal strings. */
-  readonly values: ReadonlyArray<string>;
-  /** `appOf(pid)` at that tick (absent: unknown to the table). */
-  readonly app?: string;
-  /** `startTimeOf(pid)` at that tick. */
-  readonly start?: number;
-}
+export {
+  FixtureRecorder,
+  RecordedGrouping,
+  frameValues,
+  laneSum,
+  tickReading,
+  type FixturePid,
+  type FixtureTick,
+} from '@ebpf-collectors/test-utils';
 
-/** One tick of a recorded run. */
-export interface FixtureTick {
-  /** `tbl_vfs_stats` summed over CPUs, decimal strings, counter-lane order. */
-  readonly counters: ReadonlyArray<string>;
-  readonly pids: ReadonlyArray<FixturePid>;
-  /** `exposedApps()` at that tick. */
-  readonly exposed: ReadonlyArray<string>;
-  /** What the live collector emitted: chart key -> dimension -> value. */
-  readonly charts: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
+/** The workload run between tick 0 and tick 1, by a process tree named `comm` in app group `group`. */
+export type VfsWorkloadRecord = FileWorkload & { readonly comm: string; readonly group: string };
 
-/** A recorded run. */
-export interface VfsFixture {
-  readonly description: string;
-  readonly recorded: {
-    readonly kernel: string;
-    readonly date: string;
-    readonly attachMode: string;
-    readonly loadMode: 'entry' | 'return';
-    readonly collectPid: string;
-    readonly mapsPerCore: boolean;
-  };
-  /** The workload run between tick 0 and tick 1, by a process tree named `comm` in app group `group`. */
-  readonly workload: FileWorkload & { readonly comm: string; readonly group: string };
-  readonly ticks: ReadonlyArray<FixtureTick>;
-}
+export type VfsFixture = CollectorFixture<VfsWorkloadRecord>;
 
-/** Chart values of a frame as plain strings. */
-export function frameValues(frame: CollectorFrame): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const { chart, values } of frame.charts) {
-    const dims: Record<string, string> = {};
-    for (const [id, value] of values) dims[id] = value.toString();
-    out[chartKey(chart)] = dims;
-  }
-  return out;
-}
-
-/** Collects ticks during a live run. */
-export class FixtureRecorder {
-  readonly ticks: FixtureTick[] = [];
-  #pending: Omit<FixtureTick, 'charts'> | undefined;
-
-  constructor(private readonly grouping: ProcessGrouping & { startTimeOf?(pid: number): number | undefined }) {}
-
-  /** Pass as `onRead`. */
-  readonly onRead = (reading: { counters: ReadonlyArray<bigint>; pids: ReadonlyArray<PidValues> }): void => {
-    this.#pending = {
-      counters: reading.counters.map(String),
-      pids: reading.pids.map(({ pid, values }) => {
-        const app = this.grouping.appOf(pid);
-        const start = this.grouping.startTimeOf?.(pid);
-        return { pid, values: values.map(String), ...(app !== undefined ? { app } : {}), ...(start !== undefined ? { start } : {}) };
-      }),
-      exposed: [...this.grouping.exposedApps()],
-    };
-  };
-
-  /** Call with the frame `collect()` returned. */
-  frame(frame: CollectorFrame): void {
-    if (this.#pending === undefined) throw new Error('frame() without a reading');
-    this.ticks.push({ ...this.#pending, charts: frameValues(frame) });
-    this.#pending = undefined;
-  }
-}
-
-export function writeFixture(path: string, fixture: VfsFixture): void {
-  writeFileSync(path, `${JSON.stringify(fixture, null, 1)}\n`);
-}
-
-export function readFixture(path: string): VfsFixture {
-  return JSON.parse(readFileSync(path, 'utf8')) as VfsFixture;
-}
-
-/** A grouping that answers as the PID table did at one recorded tick (apps only). */
-export class RecordedGrouping implements ProcessGrouping {
-  #tick: FixtureTick | undefined;
-  #byPid = new Map<number, FixturePid>();
-
-  at(tick: FixtureTick): this {
-    this.#tick = tick;
-    this.#byPid = new Map(tick.pids.map((p) => [p.pid, p]));
-    return this;
-  }
-  appOf(pid: number): string | undefined {
-    return this.#byPid.get(pid)?.app;
-  }
-  startTimeOf(pid: number): number | undefined {
-    return this.#byPid.get(pid)?.start;
-  }
-  cgroupOf(): string | undefined {
-    return undefined;
-  }
-  serviceOf(): string | undefined {
-    return undefined;
-  }
-  exposedApps(): ReadonlyArray<string> {
-    return this.#tick?.exposed ?? [];
-  }
-  cgroups(): ReadonlyArray<string> {
-    return [];
-  }
-  services(): ReadonlyArray<string> {
-    return [];
-  }
-  isAlive(): boolean {
-    return true;
-  }
-}
-
-/** Decimal strings back to the reading the collector had. */
-export function tickReading(tick: FixtureTick): { counters: bigint[]; pids: PidValues[] } {
-  return {
-    counters: tick.counters.map((v) => BigInt(v)),
-    pids: tick.pids.map((p) => ({ pid: p.pid, values: p.values.map((v) => BigInt(v)) })),
-  };
-}
-
-/** Sum of one lane over the entries the table put in `group`. */
-export function laneSum(pids: ReadonlyArray<FixturePid>, group: string, lane: number): bigint {
-  let sum = 0n;
-  for (const p of pids) if ((p.app ?? 'other') === group) sum += BigInt(p.values[lane] ?? '0');
-  return sum;
-}
+export const writeFixture = (path: string, fixture: VfsFixture): void => writeAny(path, fixture);
+export const readFixture = (path: string): VfsFixture => readAny<VfsWorkloadRecord>(path);

@@ -18,3 +18,5 @@ export type {
   ViolationConsequence,
 } from './netdata-protocol.js';
 export * from './workloads.js';
+export * from './collector-context.js';
+export * from './fixtures.js';
