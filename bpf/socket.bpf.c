@@ -10,9 +10,11 @@
  *                tcp_sendmsg, udp_sendmsg, tcp_v4_connect, tcp_v6_connect)
  *   probe_*      kprobe/kretprobe on the same functions
  *   tracepoint_* raw_tp sock_send_length / sock_recv_length (bytes, calls,
- *                errors from `ret`), inet_sock_set_state (connects and failed
- *                connects), tcp_retransmit_skb, tcp_destroy_sock, and the
- *                accept/accept4 syscall exits (inbound connections)
+ *                errors from `ret`; 6.3+) or, on older kernels, the socket
+ *                I/O syscalls (tracepoint_sys_*_sock_io), inet_sock_set_state
+ *                (connects and failed connects), tcp_retransmit_skb,
+ *                tcp_destroy_sock, and the accept/accept4 syscall exits
+ *                (inbound connections)
  *
  * The *_entry programs count what a call asked for (entry load mode); the
  * *_exit ones count what it did and its errors (return load mode).
@@ -35,6 +37,15 @@
 #define EBPFC_MSG_PEEK 2
 #define EBPFC_TCP_SYN_SENT 2
 #define EBPFC_TCP_CLOSE 7
+/* include/uapi/linux/stat.h */
+#define EBPFC_S_IFMT 00170000
+#define EBPFC_S_IFSOCK 0140000
+
+/* Messages of one sendmmsg/recvmmsg whose bytes are read; the rest count as calls only. */
+#define EBPFC_MMSG_MAX 64
+
+/* Threads inside a socket syscall at once (tracepoint family before 6.3). */
+#define EBPFC_SOCK_IO_ENTRIES 4096
 
 /* PID_MAX_DEFAULT; user space resizes it from `pid table size` before load. */
 #define EBPFC_PID_TABLE_ENTRIES 32768
@@ -49,6 +60,25 @@ struct {
 	__type(value, struct ebpfc_socket_pid_stat);
 	__uint(max_entries, EBPFC_PID_TABLE_ENTRIES);
 } tbl_bandwidth SEC(".maps");
+
+/*
+ * A socket syscall in flight on one thread (key: pid_tgid), from its enter
+ * to its exit tracepoint. LRU: a thread killed inside the call never reaches
+ * the exit, and its entry must not hold a slot forever.
+ */
+struct ebpfc_sock_io {
+	__u64 mmsg;   /* user address of the struct mmsghdr array (sendmmsg/recvmmsg), else 0 */
+	__u8 tcp;     /* TCP; else UDP or UDP-Lite */
+	__u8 recv;    /* a receive; else a send */
+	__u8 peek;    /* MSG_PEEK: the bytes stay queued and are counted when really read */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct ebpfc_sock_io);
+	__uint(max_entries, EBPFC_SOCK_IO_ENTRIES);
+} tbl_sock_io SEC(".maps");
 
 /* What one event adds to the current key's per-PID value. */
 enum ebpfc_socket_pid_event {
@@ -460,13 +490,15 @@ int tracepoint_tcp_destroy_sock(void *ctx)
 }
 
 /*
- * accept/accept4 return a new socket fd: look it up in the caller's fd table
- * and count it when it is a TCP socket (TCP listeners are what
- * inet_csk_accept serves).
+ * The AF_INET/AF_INET6 socket behind one of the current task's fds, or NULL
+ * (not an fd, not a socket, another family). `fd` may come straight from user
+ * space, so it is checked against the table's size, and the inode must be a
+ * socket before private_data is read as one.
  */
-static __always_inline void count_accept(long fd)
+static __always_inline struct sock *inet_sock_of_fd(long fd)
 {
 	struct task_struct *task;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *file = NULL;
 	struct socket *sock;
@@ -474,17 +506,35 @@ static __always_inline void count_accept(long fd)
 	__u16 family;
 
 	if (fd < 0)
-		return;
+		return NULL;
 	task = (struct task_struct *)bpf_get_current_task();
-	fds = BPF_CORE_READ(task, files, fdt, fd);
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return;
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & EBPFC_S_IFMT) != EBPFC_S_IFSOCK)
+		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
 	sk = BPF_CORE_READ(sock, sk);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != EBPFC_IPPROTO_TCP)
-		return;
+	if (!sk)
+		return NULL;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family == EBPFC_AF_INET || family == EBPFC_AF_INET6)
+	if (family != EBPFC_AF_INET && family != EBPFC_AF_INET6)
+		return NULL;
+	return sk;
+}
+
+/*
+ * accept/accept4 return a new socket fd: count it when it is a TCP socket
+ * (TCP listeners are what inet_csk_accept serves).
+ */
+static __always_inline void count_accept(long fd)
+{
+	struct sock *sk = inet_sock_of_fd(fd);
+
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == EBPFC_IPPROTO_TCP)
 		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
 }
 
@@ -499,5 +549,150 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int tracepoint_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 {
 	count_accept(ctx->ret);
+	return 0;
+}
+
+/*
+ * Before 6.3 there is no sock_send_length / sock_recv_length: the family
+ * counts the socket I/O syscalls instead (read, readv, recvfrom, recvmsg,
+ * recvmmsg, write, writev, sendto, sendmsg, sendmmsg). The enter program
+ * notes that the thread's fd is a TCP or UDP inet socket; the exit program
+ * counts the call with what it returned, as the sock_*_length hooks do.
+ * Socket I/O without these syscalls (sendfile, splice, io_uring, kernel
+ * sockets) is not seen. Each enter program serves the syscalls whose
+ * arguments sit in the same places; one exit program serves all of them.
+ */
+/*
+ * struct mmsghdr as user space lays it out (user ABI, so no CO-RE access:
+ * this type carries no preserve_access_index).
+ */
+struct ebpfc_user_mmsghdr {
+	struct user_msghdr msg_hdr;
+	__u32 msg_len;
+};
+
+static __always_inline void sock_io_enter(long fd, bool recv, __u64 flags, __u64 mmsg)
+{
+	struct ebpfc_sock_io io = {};
+	struct sock *sk = inet_sock_of_fd(fd);
+	__u16 protocol;
+	__u64 id;
+
+	if (!sk)
+		return;
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == EBPFC_IPPROTO_TCP)
+		io.tcp = 1;
+	else if (!is_udp(protocol))
+		return;
+	io.recv = recv;
+	io.peek = recv && (flags & EBPFC_MSG_PEEK);
+	io.mmsg = mmsg;
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&tbl_sock_io, &id, &io, BPF_ANY);
+}
+
+/* write(fd, buf, n), writev(fd, iov, n), sendto(fd, ...), sendmsg(fd, ...) */
+SEC("tracepoint/syscalls/sys_enter_write")
+int tracepoint_sys_enter_sock_send(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], false, 0, 0);
+	return 0;
+}
+
+/* sendmmsg(fd, struct mmsghdr *vec, vlen, flags) */
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int tracepoint_sys_enter_sock_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], false, 0, ctx->args[1]);
+	return 0;
+}
+
+/* read(fd, buf, n), readv(fd, iov, n): no flags */
+SEC("tracepoint/syscalls/sys_enter_read")
+int tracepoint_sys_enter_sock_read(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], true, 0, 0);
+	return 0;
+}
+
+/* recvfrom(fd, buf, n, flags, addr, addrlen) */
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int tracepoint_sys_enter_sock_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], true, ctx->args[3], 0);
+	return 0;
+}
+
+/* recvmsg(fd, msg, flags) */
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int tracepoint_sys_enter_sock_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], true, ctx->args[2], 0);
+	return 0;
+}
+
+/* recvmmsg(fd, struct mmsghdr *vec, vlen, flags, timeout) */
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int tracepoint_sys_enter_sock_recvmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	sock_io_enter(ctx->args[0], true, ctx->args[3], ctx->args[1]);
+	return 0;
+}
+
+static __always_inline void sock_io_count(const struct ebpfc_sock_io *io, long ret, __u64 bytes)
+{
+	if (io->peek)
+		bytes = 0;
+	if (io->tcp) {
+		if (io->recv)
+			count_tcp_recv(ret, bytes);
+		else
+			count_tcp_send(ret, bytes);
+	} else {
+		if (io->recv)
+			count_udp_recv(ret, bytes);
+		else
+			count_udp_send(ret, bytes);
+	}
+}
+
+SEC("tracepoint/syscalls/sys_exit_write")
+int tracepoint_sys_exit_sock_io(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ebpfc_sock_io *found = bpf_map_lookup_elem(&tbl_sock_io, &id);
+	struct ebpfc_sock_io io;
+	long ret = ctx->ret;
+	__u32 calls;
+	long i;
+
+	if (!found)
+		return 0;
+	io = *found;
+	bpf_map_delete_elem(&tbl_sock_io, &id);
+	if (!io.mmsg || ret <= 0) {
+		sock_io_count(&io, ret, (__u64)ret);
+		return 0;
+	}
+	/*
+	 * sendmmsg/recvmmsg return how many messages went through; each one's
+	 * bytes are in its msg_len.
+	 */
+#pragma clang loop unroll(disable)
+	for (i = 0; i < EBPFC_MMSG_MAX; i++) {
+		__u32 len = 0;
+		struct ebpfc_user_mmsghdr *m = (struct ebpfc_user_mmsghdr *)io.mmsg + i;
+
+		if (i >= ret)
+			break;
+		bpf_probe_read_user(&len, sizeof(len), &m->msg_len);
+		sock_io_count(&io, len, len);
+	}
+	if (ret > EBPFC_MMSG_MAX) {
+		calls = io.tcp ? (io.recv ? EBPFC_SOCKET_CALLS_TCP_RECV : EBPFC_SOCKET_CALLS_TCP_SENDMSG)
+			       : (io.recv ? EBPFC_SOCKET_CALLS_UDP_RECVMSG : EBPFC_SOCKET_CALLS_UDP_SENDMSG);
+		ebpfc_count_n(&tbl_global_sock, calls, ret - EBPFC_MMSG_MAX);
+	}
 	return 0;
 }

@@ -12,6 +12,7 @@ import type {
   GroupAccumulator,
   LoadPlan,
   Attacher,
+  Logger,
 } from '@ebpf-collectors/core';
 import {
   COLLECT_PID_LEVEL,
@@ -34,12 +35,16 @@ import {
   MAP,
   PID_LANES,
   PROBE_HOOKS,
+  SOCK_LENGTH_HOOKS,
+  SYSCALL_IO_HOOKS,
   TRACEPOINT_HOOKS,
   TRAMPOLINE_HOOKS,
   type FunctionHook,
+  type TracepointHook,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { TABLE_SIZE_KEYS, parseNetworkConfig, type NetworkConfig } from './network-config.js';
+import { socketSelfTest } from './self-test.js';
 import type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketReading } from './types.js';
 
 /** Attach modes this collector implements. */
@@ -84,19 +89,57 @@ function functionPlan(
   return { programs, targets };
 }
 
-/** Tracepoint programs whose events exist; a missing required event fails the mode. */
-function tracepointPlan(): Map<string, Attacher> {
-  const programs = new Map<string, Attacher>();
+/** How the tracepoint family sees socket I/O on this kernel. */
+export type SocketIoSource = 'sock_length' | 'syscalls';
+
+/**
+ * `sock:sock_send_length` and `sock:sock_recv_length` (6.3+) when both exist,
+ * else the socket I/O syscalls.
+ */
+export function socketIoSource(exists: (category: string, event: string) => boolean): SocketIoSource {
+  return SOCK_LENGTH_HOOKS.every((h) => exists(h.category, h.event)) ? 'sock_length' : 'syscalls';
+}
+
+/**
+ * Tracepoint programs whose events exist, each attached to all of its events;
+ * a missing required event fails the mode.
+ */
+function tracepointPlan(options: PlanOptions): Map<string, Attacher> {
+  const exists = (category: string, event: string) => tracepointExists(MODULE, category, event);
+  const source = options.tracepointIo ?? socketIoSource(exists);
+  const logger = options.logger;
+  if (source === 'syscalls') {
+    logger?.info(
+      `socket: tracepoint mode counts socket I/O from the read/write/send/recv syscalls (${options.tracepointIo ? 'as asked' : 'this kernel has no sock:sock_send_length/sock_recv_length, Linux 6.3+'})`,
+    );
+  }
+  const events = new Map<string, TracepointHook[]>();
   const missing: string[] = [];
-  for (const hook of TRACEPOINT_HOOKS) {
-    if (!tracepointExists(MODULE, hook.category, hook.event)) {
+  for (const hook of [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS]) {
+    if (!exists(hook.category, hook.event)) {
       if (!hook.optional) missing.push(`${hook.category}:${hook.event}`);
       continue;
     }
-    programs.set(hook.program, hook.raw ? (p) => p.attachRawTracepoint(hook.event) : (p) => p.attachTracepoint(hook.category, hook.event));
+    events.set(hook.program, [...(events.get(hook.program) ?? []), hook]);
   }
   if (missing.length > 0) throw new TracepointMissingError('tracepoint', missing);
+  const programs = new Map<string, Attacher>();
+  for (const [program, hooks] of events) {
+    programs.set(program, (p) => {
+      // The object owns every link, so only the last one needs returning.
+      const links = hooks.map((h) => (h.raw ? p.attachRawTracepoint(h.event) : p.attachTracepoint(h.category, h.event)));
+      return links[links.length - 1]!;
+    });
+  }
   return programs;
+}
+
+/** What {@link planMode} may be told besides the mode. */
+export interface PlanOptions {
+  /** Told when the tracepoint family falls back to the syscalls. */
+  readonly logger?: Pick<Logger, 'info'>;
+  /** The tracepoint family's socket I/O source; default: {@link socketIoSource} of the running kernel. */
+  readonly tracepointIo?: SocketIoSource;
 }
 
 /** The load plan of one attach mode. */
@@ -105,11 +148,12 @@ export function planMode(
   config: CollectorConfig,
   settings: ModeSettings,
   features: Pick<Features, 'hasKernelFunction'>,
+  options: PlanOptions = {},
 ): LoadPlan {
   const perPid = settings.apps || settings.cgroups;
   const fromFunctions =
     mode === 'tracepoint'
-      ? { programs: tracepointPlan(), targets: new Map<string, string>() }
+      ? { programs: tracepointPlan(options), targets: new Map<string, string>() }
       : functionPlan(mode, mode === 'trampoline' ? TRAMPOLINE_HOOKS : PROBE_HOOKS, settings.returnMode, features);
   return {
     programs: fromFunctions.programs,
@@ -125,13 +169,19 @@ export function planMode(
   };
 }
 
-async function loadInMode(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<Loaded> {
+async function loadInMode(
+  context: CollectorContext,
+  objectPath: string,
+  mode: AttachMode,
+  tracepointIo: SocketIoSource | undefined,
+): Promise<Loaded> {
   const { config, logger } = context;
   const decision = effectiveAppsCgroups(config, mode);
-  if (decision.reason !== undefined) logger.info(decision.reason);
   const settings: ModeSettings = { apps: decision.apps, cgroups: decision.cgroups, returnMode: config.loadMode === 'return' };
-  const plan = planMode(mode, config, settings, context.loader.features);
+  const plan = planMode(mode, config, settings, context.loader.features, { logger, ...(tracepointIo ? { tracepointIo } : {}) });
   const object = await loadAndAttach(context, objectPath, MODULE, plan);
+  // Said only for the mode that runs: a failed probe attempt turned nothing off.
+  if (decision.reason !== undefined) logger.info(decision.reason);
   logger.debug(`socket: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}`);
   return {
     object,
@@ -240,6 +290,7 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
     modes: MODES,
     description: 'TCP and UDP calls, bandwidth and errors, TCP connections, closes and retransmits',
     extraGlobalKeys: Object.values(TABLE_SIZE_KEYS).map((k) => k.key),
+    selfTest: socketSelfTest,
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
@@ -247,7 +298,7 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
     async start(context: CollectorContext): Promise<SocketCollectorInstance> {
       const network = readNetworkConfig(context, options);
       const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
-        loadInMode(context, objectPath, m),
+        loadInMode(context, objectPath, m, options.tracepointIo),
       );
       return new SocketInstance(context, value, mode, report, network, options.onRead);
     },

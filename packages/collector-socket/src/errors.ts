@@ -18,3 +18,16 @@ export class TracepointMissingError extends Error {
     this.name = 'TracepointMissingError';
   }
 }
+
+/** The self-test's network workload could not run or did not do what it was asked. */
+export class SocketWorkloadError extends Error {
+  constructor(
+    message: string,
+    /** `ENETDOWN`: the loopback interface is down; `EWORKLOAD`: the workload failed, timed out or fell short. */
+    readonly code: 'ENETDOWN' | 'EWORKLOAD',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SocketWorkloadError';
+  }
+}

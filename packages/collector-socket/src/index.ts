@@ -1,8 +1,9 @@
-export { createSocketCollector, planMode, socketCollector } from './collector.js';
+export { createSocketCollector, planMode, socketCollector, socketIoSource } from './collector.js';
+export type { PlanOptions, SocketIoSource } from './collector.js';
 export { SOCKET_GROUP_METRICS, SocketChartBuilder, hostCharts } from './charts.js';
 export type { ChartOptions, GroupInput, TickInput } from './charts.js';
 export { nameCounters, namePidValues } from './decode.js';
-export { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
+export { CollectorClosedError, KernelFunctionMissingError, SocketWorkloadError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
 export {
   DEFAULT_IPS,
   DEFAULT_MAXIMUM_DIMENSIONS,
@@ -28,5 +29,19 @@ export type {
   SocketTableSizes,
 } from './network-config.js';
 export * as socketMetrics from './metrics.js';
+export {
+  FULL_NET_WORKLOAD,
+  ipv6LoopbackWorks,
+  loopbackUp,
+  netExpectations,
+  netWorkloadScript,
+  parseNetWorkloadResult,
+  scaledNetWorkload,
+  socketSelfTest,
+  startNetWorkload,
+  workloadKeyPid,
+  workloadShortfalls,
+} from './self-test.js';
+export type { NetExpectationOptions, NetWorkload, NetWorkloadProcess, NetWorkloadResult, StartNetWorkloadOptions } from './self-test.js';
 export type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketCounters, SocketPidStat, SocketReading } from './types.js';
 

@@ -53,6 +53,8 @@ export const PID_LANES = 10;
 export const MAP = {
   totals: 'tbl_global_sock',
   pids: 'tbl_bandwidth',
+  /** Socket syscalls in flight (tracepoint family before 6.3). */
+  sockIo: 'tbl_sock_io',
 } as const;
 
 /** `const volatile` globals (bpf/include/ebpfc_pid.h). */
@@ -126,13 +128,51 @@ export interface TracepointHook {
   readonly optional?: boolean;
 }
 
-/** Tracepoint programs; every one loads in both load modes (errors come from the same `ret`). */
+/**
+ * Tracepoint programs the tracepoint family always loads; every one loads in
+ * both load modes (errors come from the same `ret`).
+ */
 export const TRACEPOINT_HOOKS: ReadonlyArray<TracepointHook> = [
-  { program: 'tracepoint_sock_send_length', category: 'sock', event: 'sock_send_length', raw: true },
-  { program: 'tracepoint_sock_recv_length', category: 'sock', event: 'sock_recv_length', raw: true },
   { program: 'tracepoint_inet_sock_set_state', category: 'sock', event: 'inet_sock_set_state' },
   { program: 'tracepoint_tcp_retransmit_skb', category: 'tcp', event: 'tcp_retransmit_skb' },
   { program: 'tracepoint_tcp_destroy_sock', category: 'tcp', event: 'tcp_destroy_sock' },
   { program: 'tracepoint_sys_exit_accept', category: 'syscalls', event: 'sys_exit_accept', optional: true },
   { program: 'tracepoint_sys_exit_accept4', category: 'syscalls', event: 'sys_exit_accept4' },
+];
+
+/** Socket I/O (calls, bytes, errors) from the two `sock` length tracepoints, Linux 6.3+. */
+export const SOCK_LENGTH_HOOKS: ReadonlyArray<TracepointHook> = [
+  { program: 'tracepoint_sock_send_length', category: 'sock', event: 'sock_send_length', raw: true },
+  { program: 'tracepoint_sock_recv_length', category: 'sock', event: 'sock_recv_length', raw: true },
+];
+
+/**
+ * Socket I/O from the syscalls, where {@link SOCK_LENGTH_HOOKS} do not exist:
+ * an enter program per argument layout and one exit program, each attached
+ * to several events (write and read are required, the rest exist on every
+ * architecture Linux builds syscall tracepoints for, but are not assumed).
+ */
+export const SYSCALL_IO_HOOKS: ReadonlyArray<TracepointHook> = [
+  ...['write', 'writev', 'sendto', 'sendmsg'].map((call) => ({
+    program: 'tracepoint_sys_enter_sock_send',
+    category: 'syscalls',
+    event: `sys_enter_${call}`,
+    optional: call !== 'write',
+  })),
+  { program: 'tracepoint_sys_enter_sock_sendmmsg', category: 'syscalls', event: 'sys_enter_sendmmsg', optional: true },
+  ...['read', 'readv'].map((call) => ({
+    program: 'tracepoint_sys_enter_sock_read',
+    category: 'syscalls',
+    event: `sys_enter_${call}`,
+    optional: call !== 'read',
+  })),
+  { program: 'tracepoint_sys_enter_sock_recvfrom', category: 'syscalls', event: 'sys_enter_recvfrom', optional: true },
+  { program: 'tracepoint_sys_enter_sock_recvmsg', category: 'syscalls', event: 'sys_enter_recvmsg', optional: true },
+  { program: 'tracepoint_sys_enter_sock_recvmmsg', category: 'syscalls', event: 'sys_enter_recvmmsg', optional: true },
+  ...['write', 'writev', 'sendto', 'sendmsg', 'sendmmsg', 'read', 'readv', 'recvfrom', 'recvmsg', 'recvmmsg'].map((call) => ({
+    program: 'tracepoint_sys_exit_sock_io',
+    category: 'syscalls',
+    event: `sys_exit_${call}`,
+    optional: call !== 'write' && call !== 'read',
+  })),
 ];

@@ -21,6 +21,14 @@ export interface SocketCollectorOptions {
   lookupService?: (name: string) => number | undefined;
   /** Netdata's `NETDATA_LISTEN_PORT`. Default: the environment variable. */
   listenPort?: string;
+  /**
+   * Where the tracepoint family reads socket I/O: `sock_length`
+   * (`sock:sock_send_length`/`sock_recv_length`, Linux 6.3+) or `syscalls`
+   * (read/write/send/recv syscalls). Default: `sock_length` when the kernel
+   * has both tracepoints. Forcing `syscalls` lets a test check the older
+   * kernels' path on a new one.
+   */
+  tracepointIo?: 'sock_length' | 'syscalls';
 }
 
 /** The raw kernel values of one tick (see {@link SocketCollectorOptions.onRead}). */

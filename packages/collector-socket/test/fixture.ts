@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CollectorFrame, PidValues, ProcessGrouping } from '@ebpf-collectors/core';
 import { chartKey } from '@ebpf-collectors/core';
 import type { SocketReading } from '../src/index.js';
-import type { NetWorkload, NetWorkloadResult } from './workload.js';
+import type { NetWorkload, NetWorkloadResult } from '../src/index.js';
 
 export interface FixturePid {
   readonly pid: number;
@@ -37,7 +37,13 @@ export interface SocketFixture {
     readonly collectPid: string;
     readonly mapsPerCore: boolean;
   };
-  readonly workload: NetWorkload & { readonly comm: string; readonly group: string; readonly result: NetWorkloadResult };
+  /** Fixtures recorded before the workload made oversized UDP sends lack `failedUdpSends` (in both). */
+  readonly workload: Omit<NetWorkload, 'failedUdpSends'> &
+    Partial<Pick<NetWorkload, 'failedUdpSends'>> & {
+      readonly comm: string;
+      readonly group: string;
+      readonly result: Omit<NetWorkloadResult, 'failedUdpSends'> & Partial<Pick<NetWorkloadResult, 'failedUdpSends'>>;
+    };
   readonly ticks: ReadonlyArray<FixtureTick>;
 }
 

@@ -11,18 +11,31 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChartDefinition, CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, parseAppsGroups } from '@ebpf-collectors/core';
+import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
-import { createSocketCollector, nameCounters, type SocketCollectorInstance, type SocketReading } from '../src/index.js';
+import {
+  createSocketCollector,
+  ipv6LoopbackWorks,
+  nameCounters,
+  netExpectations,
+  netWorkloadScript,
+  parseNetWorkloadResult,
+  socketSelfTest,
+  workloadShortfalls,
+  type NetWorkload,
+  type SocketCollectorInstance,
+  type SocketCollectorOptions,
+  type SocketReading,
+} from '../src/index.js';
+import { PROBE_HOOKS, SOCK_LENGTH_HOOKS, SYSCALL_IO_HOOKS, TRACEPOINT_HOOKS, TRAMPOLINE_HOOKS } from '../src/internal-types.js';
 import { memoryLogger, sectionsOf, socketConfig, testContext } from './context.js';
 import { FixtureRecorder, writeFixture, type SocketFixture } from './fixture.js';
-import { failedUdpSends, ipv6LoopbackWorks, netLeaf, workloadResult, type NetWorkload } from './workload.js';
 
 const OBJECT = fileURLToPath(new URL('../bpf/socket.bpf.o', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const RECORD = process.env.EBPFC_RECORD_FIXTURES === '1';
-const skip = kernelTestSkipReason({ tracefs: true, tools: ['perl', 'bpftool'], files: [OBJECT] });
+const skip = kernelTestSkipReason({ tracefs: true, tools: ['bpftool'], files: [OBJECT] });
 
 const GROUP = 'ebpfnettest';
 const N = 50;
@@ -31,6 +44,12 @@ const DATAGRAMS = 50;
 const DATAGRAM_SIZE = 1200;
 const REFUSED = 5;
 const FAILED_UDP_SENDS = 5;
+/**
+ * Every program of the object, by full name: bpftool 7 reads it from BTF where
+ * the kernel keeps 15 characters, and those 15 ("tracepoint_sys_") would
+ * match other collectors' programs.
+ */
+const OUR_PROGRAMS = new Set([...TRAMPOLINE_HOOKS, ...PROBE_HOOKS, ...TRACEPOINT_HOOKS, ...SOCK_LENGTH_HOOKS, ...SYSCALL_IO_HOOKS].map((h) => h.program));
 /** Closing sockets finishes in softirq after the process exits: let it land. */
 const SETTLE_MS = 300;
 
@@ -38,15 +57,12 @@ function appsGroupsText(comm: string): string {
   return ['# written by socket.kernel.test.ts', `${GROUP}: ${comm}`, 'shells: sh dash bash', 'node: node vitest*', 'perl: perl', ''].join('\n');
 }
 
-/** Our program ids still loaded (the kernel cuts names to 15 characters). */
+/** Our program ids still loaded. */
 function ourPrograms(): string[] {
   const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
   const progs = JSON.parse(result.stdout) as Array<{ id: number; name?: string }>;
-  const names = new Set(
-    ['tracepoint_sock_send_length', 'tracepoint_sock_recv_length', 'tracepoint_inet_sock_set_state', 'tracepoint_tcp_retransmit_skb', 'tracepoint_tcp_destroy_sock', 'tracepoint_sys_exit_accept', 'tracepoint_sys_exit_accept4'].map((n) => n.slice(0, 15)),
-  );
-  return progs.filter((p) => p.name !== undefined && (names.has(p.name) || /^(probe_(tcp|udp|inet)|trampoline_(tcp|udp|inet))/.test(p.name))).map((p) => `${p.id}:${p.name}`);
+  return progs.filter((p) => p.name !== undefined && OUR_PROGRAMS.has(p.name)).map((p) => `${p.id}:${p.name}`);
 }
 
 /** Programs of ours still loaded after `settleMs` (a program outlives its closed link by an RCU grace period). */
@@ -110,7 +126,7 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     expect(await programsLeft()).toEqual([]);
   });
 
-  async function start(comm: string, overrides: Partial<CollectorConfig>, record?: boolean) {
+  async function start(comm: string, overrides: Partial<CollectorConfig>, record?: boolean, options: SocketCollectorOptions = {}) {
     const parsed = parseAppsGroups(appsGroupsText(comm), 'test apps_groups.conf');
     expect(parsed.errors).toEqual([]);
     const table = new PidTable({ apps: parsed.groups });
@@ -118,6 +134,7 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     const readings: SocketReading[] = [];
     const logger = memoryLogger();
     const collector = createSocketCollector({
+      ...options,
       objectPath: OBJECT,
       onRead: (r) => {
         readings.push(r);
@@ -136,7 +153,7 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
   }
 
   async function tree(comm: string, workload: NetWorkload): Promise<ProcessTree> {
-    const t = await startProcessTree({ comm, leaf: netLeaf(workload), timeoutMs: 30_000 });
+    const t = await startProcessTree({ comm, leaf: { node: netWorkloadScript(workload) }, timeoutMs: 30_000 });
     trees.push(t);
     return t;
   }
@@ -222,6 +239,7 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
       datagrams: DATAGRAMS,
       datagramSize: DATAGRAM_SIZE,
       refusedConnects: REFUSED,
+      failedUdpSends: FAILED_UDP_SENDS,
     };
     const t = await tree(comm, workload);
     table.scan();
@@ -232,11 +250,15 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     expect(value(baseline, 'ip.tcp_functions', 'tcp_sendmsg')).toBe(0n);
     const run = await t.run();
     expect(run.code, run.stderr).toBe(0);
-    const result = workloadResult(run.stdout);
-    expect(result).toMatchObject({ connections: N, datagramsReceived: DATAGRAMS, refused: REFUSED });
-    expect(failedUdpSends(FAILED_UDP_SENDS)).toBe(FAILED_UDP_SENDS);
+    const result = parseNetWorkloadResult(run.stdout);
+    expect(workloadShortfalls(workload, result)).toEqual([]);
     await sleep(SETTLE_MS);
     const frame = await collect();
+
+    // The self-test's expectations hold for the group the test named; the checks below go further.
+    const movement = chartMovement(baseline, [frame]);
+    const checks = checkExpectations(movement, netExpectations(workload, { returnMode: true, appGroup: GROUP }));
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
 
     const bytes = BigInt(2 * N * K);
     // Host charts: the whole machine, so at least the workload.
@@ -304,7 +326,15 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
       RECORD,
     );
     expect(mapsNamed('tbl_bandwidth').map((m) => [m.type, m.max_entries])).toContainEqual(['percpu_hash', 32768]);
-    const workload: NetWorkload = { connections: 20, bytesEachWay: K, v6Connections: 0, datagrams: 20, datagramSize: 512, refusedConnects: 0 };
+    const workload: NetWorkload = {
+      connections: 20,
+      bytesEachWay: K,
+      v6Connections: 0,
+      datagrams: 20,
+      datagramSize: 512,
+      refusedConnects: 0,
+      failedUdpSends: 0,
+    };
     const t = await tree(comm, workload);
     table.scan();
     const baseline = await collect();
@@ -319,10 +349,14 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     ]);
     const run = await t.run();
     expect(run.code, run.stderr).toBe(0);
-    const result = workloadResult(run.stdout);
+    const result = parseNetWorkloadResult(run.stdout);
+    expect(workloadShortfalls(workload, result)).toEqual([]);
     await sleep(SETTLE_MS);
     const frame = await collect();
 
+    const checks = checkExpectations(chartMovement(baseline, [frame]), netExpectations(workload, { returnMode: false, appGroup: GROUP }));
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(frame.charts.map((c) => chartKey(c.chart))).not.toContain('ip.udp_error');
     expect(value(frame, 'ip.total_tcp_bandwidth', 'tcp_sendmsg')).toBeGreaterThanOrEqual(BigInt(2 * 20 * K));
     expect(value(frame, 'ip.tcp_outbound_conn', 'tcp_connect_v4')).toBeGreaterThanOrEqual(20n);
     expect(grew(baseline, frame, 'apps.total_bandwidth_sent', GROUP)).toBeGreaterThanOrEqual(BigInt(2 * 20 * K));
@@ -344,5 +378,29 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
       };
       writeFixture(`${FIXTURES}/tracepoint-entry-all-percpu.json`, fixture);
     }
+  });
+  it.each([
+    { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent' },
+    { io: 'sock_length', loadMode: 'return', collectPid: 'all' },
+    { io: 'syscalls', loadMode: 'entry', collectPid: 'all' },
+    { io: 'syscalls', loadMode: 'return', collectPid: 'real parent' },
+  ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid', async ({ io, loadMode, collectPid }) => {
+    const { instance, table, logger, config } = await start(
+      randomComm(),
+      { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid },
+      false,
+      { tracepointIo: io },
+    );
+    expect(instance.attachMode).toBe('tracepoint');
+    if (io === 'syscalls') expect(logger.lines.join('\n')).toMatch(/counts socket I\/O from the read\/write\/send\/recv syscalls/);
+    const result = await runSelfTest({ name: 'socket', selfTest: socketSelfTest, instance, config, grouping: table, logger });
+    expect(result.error).toBeUndefined();
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    // The apps checks ran, for the group of the key PID the self-test chose.
+    const appsChecks = result.checks.filter((c) => c.chart.startsWith('apps.'));
+    expect(appsChecks.length).toBeGreaterThan(0);
+    expect(new Set(appsChecks.map((c) => c.dimension))).toEqual(new Set([table.appOf(process.pid)]));
+    expect(result.checks.some((c) => c.chart === 'ip.udp_error')).toBe(loadMode === 'return');
   });
 });
