@@ -4,21 +4,17 @@
  */
 import type {
   AttachMode,
-  AttachReport,
-  ChartDefinition,
   CollectorConfig,
   CollectorContext,
-  CollectorFrame,
-  GroupAccumulator,
+  CounterTablesInstanceOptions,
   LoadPlan,
   Attacher,
   Logger,
 } from '@ebpf-collectors/core';
 import {
   COLLECT_PID_LEVEL,
+  CounterTablesInstance,
   attachWithFallback,
-  decodePidLanes,
-  dropDeadPids,
   effectiveAppsCgroups,
   loadAndAttach,
   modeOrder,
@@ -29,7 +25,7 @@ import {
 } from '@ebpf-collectors/core';
 import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
 import { SocketChartBuilder } from './charts.js';
-import { CollectorClosedError, TracepointMissingError } from './errors.js';
+import { TracepointMissingError } from './errors.js';
 import {
   GLOBAL,
   MAP,
@@ -191,74 +187,13 @@ async function loadInMode(
   };
 }
 
-/** A running socket collector. */
-class SocketInstance implements SocketCollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
-  readonly network: NetworkConfig;
-  readonly #context: CollectorContext;
-  readonly #builder: SocketChartBuilder;
-  readonly #apps: GroupAccumulator | undefined;
-  readonly #cgroups: GroupAccumulator | undefined;
-  readonly #services: GroupAccumulator | undefined;
-  readonly #onRead: ((reading: SocketReading) => void) | undefined;
-  #loaded: Loaded | undefined;
-
+/** A running socket collector: the kit's counter-table instance plus the parsed network.conf. */
+class SocketInstance extends CounterTablesInstance implements SocketCollectorInstance {
   constructor(
-    context: CollectorContext,
-    loaded: Loaded,
-    mode: AttachMode,
-    report: AttachReport,
-    network: NetworkConfig,
-    onRead: ((reading: SocketReading) => void) | undefined,
+    options: CounterTablesInstanceOptions,
+    readonly network: NetworkConfig,
   ) {
-    this.attachMode = mode;
-    this.report = report;
-    this.network = network;
-    this.#context = context;
-    this.#loaded = loaded;
-    this.#onRead = onRead;
-    const { settings } = loaded;
-    this.#builder = new SocketChartBuilder({
-      updateEvery: context.config.updateEvery,
-      returnMode: settings.returnMode,
-      apps: settings.apps,
-      cgroups: settings.cgroups,
-    });
-    this.#apps = settings.apps ? context.createAccumulator('app', PID_LANES) : undefined;
-    this.#cgroups = settings.cgroups ? context.createAccumulator('cgroup', PID_LANES) : undefined;
-    this.#services = settings.cgroups ? context.createAccumulator('service', PID_LANES) : undefined;
-  }
-
-  charts(): ChartDefinition[] {
-    return this.#builder.charts(this.#context.grouping.exposedApps());
-  }
-
-  collect(): CollectorFrame {
-    const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError(MODULE);
-    const counters = Array.from(loaded.totals.readU64Array());
-    if (loaded.pids === undefined) {
-      this.#onRead?.({ counters, pids: [] });
-      return this.#builder.frame({ counters });
-    }
-    const grouping = this.#context.grouping;
-    const pids = decodePidLanes(loaded.pids.readAll(), PID_LANES, MAP.pids);
-    this.#onRead?.({ counters, pids });
-    const frame = this.#builder.frame({
-      counters,
-      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
-      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
-      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
-    });
-    dropDeadPids(loaded.pids, pids, grouping);
-    return frame;
-  }
-
-  close(): void {
-    const loaded = this.#loaded;
-    this.#loaded = undefined;
-    loaded?.object.close();
+    super(options);
   }
 }
 
@@ -300,7 +235,30 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
       const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
         loadInMode(context, objectPath, m, options.tracepointIo),
       );
-      return new SocketInstance(context, value, mode, report, network, options.onRead);
+      return new SocketInstance(
+        {
+          module: MODULE,
+          mode,
+          report,
+          context,
+          tables: {
+            object: value.object,
+            totals: value.totals,
+            pids: value.pids,
+            pidLanes: PID_LANES,
+            apps: value.settings.apps,
+            cgroups: value.settings.cgroups,
+          },
+          builder: new SocketChartBuilder({
+            updateEvery: context.config.updateEvery,
+            returnMode: value.settings.returnMode,
+            apps: value.settings.apps,
+            cgroups: value.settings.cgroups,
+          }),
+          onRead: options.onRead,
+        },
+        network,
+      );
     },
   };
 }
