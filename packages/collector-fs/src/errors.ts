@@ -26,3 +26,33 @@ export class TracepointMissingError extends Error {
     this.name = 'TracepointMissingError';
   }
 }
+
+/** A self-test workload could not be set up or did not finish as asked. */
+export class WorkloadError extends Error {
+  readonly code = 'EWORKLOAD';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WorkloadError';
+  }
+}
+
+/**
+ * The filesystem self-test found no writable directory on a filesystem the
+ * collector watches and could not make one (a loop device with a fresh
+ * filesystem); `reasons` says what each attempt lacked.
+ */
+export class NoScratchFilesystemError extends Error {
+  readonly code = 'ENOSCRATCHFS';
+  constructor(
+    /** Filesystems the collector watches in this configuration. */
+    readonly watched: ReadonlyArray<string>,
+    /** One line per directory or loop filesystem tried. */
+    readonly reasons: ReadonlyArray<string>,
+  ) {
+    super(
+      `filesystem self-test: no writable directory on a watched filesystem (${watched.join(', ')}) and none could be made: ` +
+        reasons.join('; '),
+    );
+    this.name = 'NoScratchFilesystemError';
+  }
+}

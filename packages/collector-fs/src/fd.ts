@@ -47,6 +47,7 @@ import {
   PID_GLOBAL,
 } from './internal-types.js';
 import { FD_NAME } from './metrics.js';
+import { fdSelfTest } from './self-test.js';
 import type { FdCollectorOptions, FdCounters, FdReading } from './types.js';
 
 /** Attach modes this collector implements. */
@@ -133,11 +134,12 @@ function configureFd(spec: ObjectSpec, config: CollectorConfig, settings: FdSett
 async function loadFd(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<FdLoaded> {
   const { config, logger } = context;
   const decision = effectiveAppsCgroups(config, mode);
-  if (decision.reason !== undefined) logger.info(decision.reason);
   const settings: FdSettings = { apps: decision.apps, cgroups: decision.cgroups, returnMode: config.loadMode === 'return' };
   const base = planFd(mode, settings.returnMode, context.loader.features);
   const plan: FdPlan = { ...base, configure: (spec) => configureFd(spec, config, settings, base) };
   const object = await loadAndAttach(context, objectPath, FD_NAME, plan);
+  // Said only for the mode that attached: a failed attempt's decision changes nothing.
+  if (decision.reason !== undefined) logger.info(`${FD_NAME}: ${decision.reason}`);
   logger.debug(`${FD_NAME}: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')} on ${plan.hooked.join(', ')}`);
   return {
     object,
@@ -227,6 +229,7 @@ export function createFdCollector(options: FdCollectorOptions = {}): CollectorDe
     defaultCollectPid: 'real parent',
     modes: MODES,
     description: 'Files opened and closed, and failed opens and closes (return mode)',
+    selfTest: fdSelfTest,
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked

@@ -7,7 +7,6 @@ import type {
   AttachMode,
   AttachReport,
   ChartDefinition,
-  CollectorConfig,
   CollectorContext,
   CollectorDefinition,
   CollectorFrame,
@@ -19,7 +18,6 @@ import {
   attachWithFallback,
   loadAndAttach,
   modeOrder,
-  netdataBoolean,
   shippedObjectPath,
   tracepointExists,
   type Attacher,
@@ -28,6 +26,7 @@ import {
 import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
 import { FilesystemChartBuilder } from './charts.js';
 import { NoFilesystemEnabledError, TracepointMissingError } from './errors.js';
+import { FILESYSTEM_SECTION, enabledFilesystems } from './filesystem-config.js';
 import {
   FILESYSTEMS,
   FS_FUNCTIONS,
@@ -38,32 +37,19 @@ import {
   fsProgramNames,
   type FilesystemName,
 } from './internal-types.js';
+import { withModuleFunctions } from './kernel-functions.js';
 import { FS_NAME } from './metrics.js';
 import { MOUNTINFO_PATHS, mountedFilesystems, readMountinfo } from './mountinfo.js';
+import { filesystemSelfTest } from './self-test.js';
 import type { FilesystemCollectorOptions, FilesystemReading } from './types.js';
 
 /** Attach modes this collector implements. */
 const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
 
-/** `filesystem.conf` section with the per-filesystem switches. */
-export const FILESYSTEM_SECTION = 'filesystem';
+export { FILESYSTEM_SECTION, enabledFilesystems };
 
 /** Default of {@link FilesystemCollectorOptions.mountCheckTicks}. */
 export const DEFAULT_MOUNT_CHECK_TICKS = 5;
-
-/**
- * The filesystems `[filesystem]` enables: `<fs>dist = yes|no`, yes when
- * absent, values read as Netdata reads booleans.
- */
-export function enabledFilesystems(config: Pick<CollectorConfig, 'sections'>): Set<FilesystemName> {
-  const section = config.sections.get(FILESYSTEM_SECTION);
-  const enabled = new Set<FilesystemName>();
-  for (const fs of FILESYSTEMS) {
-    const entry = section?.entries.get(`${fs}dist`);
-    if (entry === undefined || netdataBoolean(entry.value)) enabled.add(fs);
-  }
-  return enabled;
-}
 
 /** What one mode loads, and which filesystems it really hooks. */
 interface FsPlan extends LoadPlan {
@@ -154,9 +140,22 @@ interface FsLoaded {
   readonly hooked: ReadonlySet<FilesystemName>;
 }
 
+/** The loader's function lookup, extended to loaded modules' functions for the modes that hook functions. */
+function kernelFunctions(context: CollectorContext, mode: AttachMode, enabled: ReadonlySet<FilesystemName>): Pick<Features, 'hasKernelFunction'> {
+  const features = context.loader.features;
+  if (mode === 'tracepoint') return features;
+  const candidates = [...enabled].flatMap((fs) => FS_OPS.flatMap((op) => FS_FUNCTIONS[fs][op]));
+  try {
+    return withModuleFunctions(features, mode, candidates);
+  } catch (error) {
+    context.logger.debug(`${FS_NAME}: cannot read module symbols, looking in vmlinux only: ${(error as Error).message}`);
+    return features;
+  }
+}
+
 async function loadFilesystem(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<FsLoaded> {
   const enabled = enabledFilesystems(context.config);
-  const plan = planFilesystem(mode, enabled, context.loader.features);
+  const plan = planFilesystem(mode, enabled, kernelFunctions(context, mode, enabled));
   const object = await loadAndAttach(context, objectPath, FS_NAME, plan);
   const partial = plan.missing.filter((m) => plan.hooked.has(m.split(' ')[0] as FilesystemName));
   if (partial.length > 0) context.logger.info(`${FS_NAME}: ${mode} mode: no kernel function for ${partial.join(', ')}; those charts stay flat`);
@@ -171,8 +170,11 @@ export function watchMask(mounted: Iterable<FilesystemName>): number {
   return mask >>> 0;
 }
 
-/** A running filesystem collector. */
-class FilesystemInstance implements CollectorInstance {
+/**
+ * A running filesystem collector. Exported inside the package only, so the
+ * self-test can make it see a filesystem it mounted at once.
+ */
+export class FilesystemInstance implements CollectorInstance {
   readonly attachMode: AttachMode;
   readonly report: AttachReport;
   readonly #context: CollectorContext;
@@ -209,6 +211,17 @@ class FilesystemInstance implements CollectorInstance {
       loaded.watch.update(this.#key, this.#mask);
     }
     this.#mounted = mounted;
+  }
+
+  /**
+   * Re-read the mounts now instead of at the next scheduled check (the
+   * self-test mounts a scratch filesystem and measures it at once).
+   * @throws CollectorClosedError after `close()`
+   */
+  rereadMounts(): void {
+    const loaded = this.#loaded;
+    if (loaded === undefined) throw new CollectorClosedError(FS_NAME);
+    this.#refreshMounts(loaded);
   }
 
   charts(): ChartDefinition[] {
@@ -249,6 +262,7 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions = 
     defaultCollectPid: 'not set',
     modes: MODES,
     description: 'Latency histograms of reads, writes, opens and syncs on ext4, xfs, nfs, zfs and btrfs',
+    selfTest: filesystemSelfTest,
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked

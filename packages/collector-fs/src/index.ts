@@ -12,9 +12,17 @@ export {
 } from './collector.js';
 export { FdChartBuilder, FilesystemChartBuilder, fdGroupMetrics, fdHostCharts, filesystemCharts } from './charts.js';
 export type { FdChartOptions, FdTickInput, FilesystemTickInput, GroupInput } from './charts.js';
-export { CollectorClosedError, KernelFunctionMissingError, NoFilesystemEnabledError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
+export {
+  CollectorClosedError,
+  KernelFunctionMissingError,
+  NoFilesystemEnabledError,
+  NoScratchFilesystemError,
+  TracefsNotMountedError,
+  TracepointMissingError,
+  WorkloadError,
+} from './errors.js';
 export { histogramBin, histogramDimensionNames, histogramLane, histogramOf } from './histogram.js';
-export { MOUNTINFO_PATHS, filesystemOfType, mountedFilesystems, parseMountinfo, readMountinfo } from './mountinfo.js';
+export { MOUNTINFO_PATHS, filesystemOfType, mountOf, mountedFilesystems, parseMountinfo, readMountinfo } from './mountinfo.js';
 export type { MountinfoEntry } from './mountinfo.js';
 export * as fsMetrics from './metrics.js';
 export type {
@@ -26,3 +34,7 @@ export type {
   FilesystemReading,
   FsOp,
 } from './types.js';
+export { HISTOGRAM_TOTAL, fdExpectations, fdKeyPid, fdSelfTest, filesystemExpectations, filesystemSelfTest, scratchOnWatchedFilesystem, withHistogramTotals } from './self-test.js';
+export type { FdExpectationInput, ScratchFilesystem } from './self-test.js';
+export { FD_WORK, FILE_WORK, fdWorkloadScript, fileWorkload, parseFdWorkOutput, scaledCount, scaledFdWork, startFdWorkload } from './workload.js';
+export type { FdWork, FdWorkload, FileWork } from './workload.js';

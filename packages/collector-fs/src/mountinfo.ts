@@ -66,6 +66,21 @@ export function mountedFilesystems(entries: Iterable<MountinfoEntry>, enabled: R
   return FILESYSTEMS.filter((fs) => seen.has(fs));
 }
 
+/**
+ * The mount holding `path` (absolute, symlinks resolved): the one with the
+ * longest mount point that is `path` or a parent of it, the last listed when
+ * several are stacked on the same point (the one on top).
+ */
+export function mountOf(path: string, entries: Iterable<MountinfoEntry>): MountinfoEntry | undefined {
+  let best: MountinfoEntry | undefined;
+  for (const entry of entries) {
+    const point = entry.mountPoint;
+    const holds = point === '/' || path === point || path.startsWith(point.endsWith('/') ? point : `${point}/`);
+    if (holds && (best === undefined || point.length >= best.mountPoint.length)) best = entry;
+  }
+  return best;
+}
+
 /** Where mounts are read: our own namespace first, then init's (Netdata's fallback). */
 export const MOUNTINFO_PATHS: ReadonlyArray<string> = ['/proc/self/mountinfo', '/proc/1/mountinfo'];
 

@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, parseAppsGroups } from '@ebpf-collectors/core';
+import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
-import { createFdCollector } from '../src/index.js';
+import { createFdCollector, fdExpectations, fdSelfTest, fdWorkloadScript, parseFdWorkOutput, type FdWork } from '../src/index.js';
 import { OBJECT_MAPS, chartValue, collectorConfig, mapsNamed, memoryLogger, programsLeft, testContext } from './context.js';
 import { FdRecorder, writeFdFixture } from './fixture.js';
-import { fdLeaf } from './workload.js';
 
 const OBJECT = fileURLToPath(new URL('../bpf/fd.bpf.o', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -28,6 +27,7 @@ const GROUP = 'ebpffdtest';
 const OPENS = 500;
 const FAILED_OPENS = 200;
 const FAILED_CLOSES = 50;
+const WORK: FdWork = { opens: OPENS, failedOpens: FAILED_OPENS, failedCloses: FAILED_CLOSES };
 
 function appsGroupsText(comm: string): string {
   return ['# written by fd.kernel.test.ts', `${GROUP}: ${comm}`, 'shells: sh dash bash', 'node: node vitest*', ''].join('\n');
@@ -38,6 +38,11 @@ function delta(after: CollectorFrame, before: CollectorFrame, key: string, dim: 
   const b = chartValue(before, key, dim);
   if (a === undefined || b === undefined) throw new Error(`${key} ${dim} missing (after ${a}, before ${b})`);
   return a - b;
+}
+
+/** The self-test's own bounds, checked on a movement between two frames: every failing check, empty when all pass. */
+function failedExpectations(after: CollectorFrame, before: CollectorFrame, input: Parameters<typeof fdExpectations>[0]) {
+  return checkExpectations(chartMovement(before, [after]), fdExpectations(input)).filter((c) => !c.ok);
 }
 
 describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 30_000 }, () => {
@@ -82,7 +87,7 @@ describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (ski
   }
 
   async function tree(comm: string, sub: string): Promise<ProcessTree> {
-    const t = await startProcessTree({ comm, leaf: fdLeaf(join(dir, sub), { opens: OPENS, failedOpens: FAILED_OPENS, failedCloses: FAILED_CLOSES }) });
+    const t = await startProcessTree({ comm, leaf: { node: fdWorkloadScript(join(dir, sub), WORK) } });
     trees.push(t);
     return t;
   }
@@ -145,10 +150,12 @@ describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (ski
     const baseline = await collect();
     const result = await work.run();
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`fd ${OPENS} ${FAILED_OPENS} ${FAILED_CLOSES}`);
+    expect(parseFdWorkOutput(result.stdout)).toEqual(WORK);
     const frame = await collect();
+    // The self-test's bounds (host, error and apps charts of the group) hold...
+    expect(failedExpectations(frame, baseline, { work: WORK, returnMode: true, appGroup: GROUP })).toEqual([]);
 
-    // Host charts: the whole system, so at least the workload.
+    // ...and so do the same bounds written out. Host charts: the whole system, so at least the workload.
     expect(delta(frame, baseline, 'filesystem.file_descriptor', 'do_sys_open')).toBeGreaterThanOrEqual(BigInt(OPENS + FAILED_OPENS));
     expect(delta(frame, baseline, 'filesystem.file_descriptor', '__close_fd')).toBeGreaterThanOrEqual(BigInt(OPENS + FAILED_CLOSES));
     expect(delta(frame, baseline, 'filesystem.file_error', 'do_sys_open')).toBeGreaterThanOrEqual(BigInt(FAILED_OPENS));
@@ -205,6 +212,7 @@ describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (ski
     expect(keys).not.toContain('filesystem.file_error');
     expect(keys).not.toContain('apps.file_open_error');
     expect(keys).not.toContain('apps.file_close_error');
+    expect(failedExpectations(frame, baseline, { work: WORK, returnMode: false, appGroup: GROUP })).toEqual([]);
     // Entry mode counts every attempt, failed or not.
     expect(delta(frame, baseline, 'filesystem.file_descriptor', 'do_sys_open')).toBeGreaterThanOrEqual(BigInt(OPENS + FAILED_OPENS));
     expect(delta(frame, baseline, 'filesystem.file_descriptor', '__close_fd')).toBeGreaterThanOrEqual(BigInt(OPENS + FAILED_CLOSES));
@@ -240,6 +248,51 @@ describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (ski
     const frame = await collect();
     expect(frame.charts.map((c) => chartKey(c.chart))).toEqual(['filesystem.file_descriptor']);
     expect(delta(frame, baseline, 'filesystem.file_descriptor', 'do_sys_open')).toBeGreaterThanOrEqual(BigInt(OPENS));
+  });
+
+  async function startForSelfTest(loadMode: CollectorConfig['loadMode'], collectPid: CollectorConfig['collectPid']) {
+    const table = new PidTable({ apps: parseAppsGroups(appsGroupsText(randomComm()), 'test apps_groups.conf').groups });
+    const config = collectorConfig('fd', { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid });
+    const logger = memoryLogger();
+    const instance = await createFdCollector({ objectPath: OBJECT }).start(testContext({ config, loader, grouping: table, logger }));
+    running.push(instance);
+    return { name: 'fd', instance, config, grouping: table, logger, scale: 0.2, scratchParent: dir };
+  }
+
+  it.each([
+    ['entry', 'real parent'],
+    ['return', 'real parent'],
+    ['return', 'all'],
+  ] as const)('the self-test passes in %s load mode with collect pid = %s', async (loadMode, collectPid) => {
+    const options = await startForSelfTest(loadMode, collectPid);
+    const result = await runSelfTest({ ...options, selfTest: fdSelfTest });
+    expect(result.error, options.logger.lines.join('\n')).toBeUndefined();
+    const charts = new Set(result.checks.map((c) => c.chart));
+    expect([...charts].sort()).toEqual(
+      loadMode === 'return'
+        ? ['apps.file_close_error', 'apps.file_closed', 'apps.file_open', 'apps.file_open_error', 'filesystem.file_descriptor', 'filesystem.file_error']
+        : ['apps.file_closed', 'apps.file_open', 'filesystem.file_descriptor'],
+    );
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it("the self-test's checks fail when its workload runs outside the measured interval", async () => {
+    const options = await startForSelfTest('return', 'real parent');
+    const result = await runSelfTest({
+      ...options,
+      selfTest: {
+        description: 'the fd workload, then a measurement of an idle interval',
+        run: async (context) => {
+          const { expectations } = await fdSelfTest.run(context);
+          return { movement: await context.measure(async () => {}), expectations };
+        },
+      },
+    });
+    expect(result.ok).toBe(false);
+    // Nothing in this process tree fails opens or closes by the dozen while idle.
+    const failed = result.checks.filter((c) => !c.ok).map((c) => c.chart);
+    expect(failed).toEqual(expect.arrayContaining(['apps.file_open_error', 'apps.file_close_error']));
   });
 
   it('close() detaches everything and collect() afterwards says so', async () => {

@@ -12,14 +12,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey } from '@ebpf-collectors/core';
+import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, runSelfTest } from '@ebpf-collectors/core';
 import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason } from '@ebpf-collectors/test-utils';
-import { createFilesystemCollector, filesystemOfType, readMountinfo } from '../src/index.js';
+import {
+  createFilesystemCollector,
+  fileWorkload,
+  filesystemExpectations,
+  filesystemOfType,
+  filesystemSelfTest,
+  mountOf,
+  readMountinfo,
+  withHistogramTotals,
+  type FileWork,
+  type FilesystemName,
+} from '../src/index.js';
 import { OBJECT_MAPS, chartTotal, collectorConfig, memoryLogger, programsLeft, section, testContext } from './context.js';
 import { FsRecorder, writeFsFixture } from './fixture.js';
 import { loopFsSkipReason, mountLoopFs, unmountLoopFs, type LoopFs } from './loopfs.js';
-import { fileWorkload, type FileWork } from './workload.js';
 
 const OBJECT = fileURLToPath(new URL('../bpf/filesystem.bpf.o', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -29,24 +39,20 @@ const skip = kernelTestSkipReason({ tracefs: true, tools: ['bpftool'], files: [O
 const FILES = 20;
 const BLOCKS = 50;
 
-/** The filesystem type of the mount holding `path` (longest mount-point prefix). */
+/** The filesystem type of the mount holding `path`. */
 function fsTypeOf(path: string): string | undefined {
-  let best: { point: string; type: string } | undefined;
-  for (const m of readMountinfo()) {
-    const point = m.mountPoint.endsWith('/') ? m.mountPoint : `${m.mountPoint}/`;
-    if ((`${path}/`.startsWith(point) || m.mountPoint === '/') && (best === undefined || m.mountPoint.length >= best.point.length)) {
-      best = { point: m.mountPoint, type: m.fsType };
-    }
-  }
-  return best?.type;
+  return mountOf(path, readMountinfo())?.fsType;
 }
 
 function delta(after: CollectorFrame, before: CollectorFrame, key: string): bigint {
   return chartTotal(after, key) - chartTotal(before, key);
 }
 
-/** Each histogram grew by at least what the workload did on `fs`. */
-function expectWorkload(after: CollectorFrame, before: CollectorFrame, fs: string, work: FileWork): void {
+/** Each histogram grew by at least what the workload did on `fs`: the self-test's bounds, then the same written out. */
+function expectWorkload(after: CollectorFrame, before: CollectorFrame, fs: FilesystemName, work: FileWork): void {
+  const checks = checkExpectations(withHistogramTotals(chartMovement(before, [after]), fs), filesystemExpectations(fs, work));
+  expect(checks.filter((c) => !c.ok)).toEqual([]);
+  expect(checks).toHaveLength(4);
   expect(delta(after, before, `filesystem.${fs}_read_latency`)).toBeGreaterThanOrEqual(BigInt(work.reads));
   expect(delta(after, before, `filesystem.${fs}_write_latency`)).toBeGreaterThanOrEqual(BigInt(work.writes));
   expect(delta(after, before, `filesystem.${fs}_open_latency`)).toBeGreaterThanOrEqual(BigInt(work.opens));
@@ -130,7 +136,7 @@ describe.skipIf(skip !== undefined)(`filesystem collector on ${release()}${skip 
     expect(defs.map(chartKey)).toEqual(expect.arrayContaining(['filesystem.ext4_write_latency', 'filesystem.ext4_open_latency', 'filesystem.ext4_sync_latency']));
 
     const baseline = await collect();
-    const work = fileWorkload(dir, FILES, BLOCKS);
+    const work = await fileWorkload(dir, FILES, BLOCKS);
     expect(work).toEqual({ opens: 2 * FILES, writes: FILES * BLOCKS, reads: FILES * BLOCKS, syncs: FILES });
     const frame = await collect();
     expectWorkload(frame, baseline, 'ext4', work);
@@ -169,7 +175,7 @@ describe.skipIf(skip !== undefined)(`filesystem collector on ${release()}${skip 
       const keys = instance.charts().map(chartKey);
       expect(keys).toEqual(expect.arrayContaining([`filesystem.${fs}_read_latency`, `filesystem.${fs}_sync_latency`]));
       const baseline = await collect();
-      const work = fileWorkload(join(loop.mountPoint, 'work'), FILES, BLOCKS);
+      const work = await fileWorkload(join(loop.mountPoint, 'work'), FILES, BLOCKS);
       const frame = await collect();
       expectWorkload(frame, baseline, fs, work);
 
@@ -190,6 +196,61 @@ describe.skipIf(skip !== undefined)(`filesystem collector on ${release()}${skip 
           ticks: recorder.ticks,
         });
       }
+    });
+  });
+
+  it('the self-test passes on the ext4 under its scratch directory', async () => {
+    const { instance, logger } = await start({ typeFormat: 'co-re', coreTracing: 'tracepoint' });
+    const config = collectorConfig('filesystem', { collectPid: 'not set', apps: false });
+    const options = { name: 'filesystem', instance, config, grouping: new PidTable(), logger, scale: 0.5, scratchParent: scratch };
+    const result = await runSelfTest({ ...options, selfTest: filesystemSelfTest });
+    expect(result.error, logger.lines.join('\n')).toBeUndefined();
+    expect(result.checks.map((c) => [c.chart, c.dimension, c.atLeast, c.ok])).toEqual([
+      ['filesystem.ext4_read_latency', 'all-bins', 250n, true],
+      ['filesystem.ext4_write_latency', 'all-bins', 250n, true],
+      ['filesystem.ext4_open_latency', 'all-bins', 20n, true],
+      ['filesystem.ext4_sync_latency', 'all-bins', 10n, true],
+    ]);
+  });
+
+  describe('no watched filesystem is writable', () => {
+    const reason = loopFsSkipReason('xfs');
+    it.skipIf(reason !== undefined)(`the self-test makes a loop xfs, measures it and removes it${reason ? ` (skipped: ${reason})` : ''}`, async () => {
+      // Only xfs is watched; the scratch parent is a tmpfs and /var/tmp is ext4: the VM lane's situation.
+      const only = section('filesystem', { ext4dist: 'no', nfsdist: 'no', zfsdist: 'no', btrfsdist: 'no' });
+      const { instance, logger } = await start({ typeFormat: 'co-re', coreTracing: 'tracepoint', sections: new Map([['filesystem', only]]) });
+      expect(instance.charts()).toEqual([]);
+      const config = collectorConfig('filesystem', { collectPid: 'not set', apps: false, sections: new Map([['filesystem', only]]) });
+      const result = await runSelfTest({
+        name: 'filesystem', selfTest: filesystemSelfTest, instance, config, grouping: new PidTable(), logger, scale: 0.25, scratchParent: '/dev/shm',
+      });
+      expect(result.error, logger.lines.join('\n')).toBeUndefined();
+      expect(result.checks.map((c) => [c.chart, c.ok])).toEqual([
+        ['filesystem.xfs_read_latency', true],
+        ['filesystem.xfs_write_latency', true],
+        ['filesystem.xfs_open_latency', true],
+        ['filesystem.xfs_sync_latency', true],
+      ]);
+      expect(logger.lines.join('\n')).toMatch(/made a xfs on \/dev\/loop\d+/);
+      expect(readMountinfo().filter((m) => m.mountPoint.startsWith('/dev/shm/ebpfc-'))).toEqual([]);
+
+      // The same bounds over an interval after the loop xfs is gone (nothing else uses it): every check fails.
+      const idle = await runSelfTest({
+        name: 'filesystem', instance, config, grouping: new PidTable(), logger, scale: 0.25, scratchParent: '/dev/shm',
+        selfTest: {
+          description: 'the file workload, then a measurement of an idle interval',
+          run: async (context) => {
+            const { expectations } = await filesystemSelfTest.run(context);
+            return { movement: withHistogramTotals(await context.measure(async () => {}), 'xfs'), expectations };
+          },
+        },
+      });
+      expect(idle.checks.map((c) => [c.chart, c.ok])).toEqual([
+        ['filesystem.xfs_read_latency', false],
+        ['filesystem.xfs_write_latency', false],
+        ['filesystem.xfs_open_latency', false],
+        ['filesystem.xfs_sync_latency', false],
+      ]);
     });
   });
 
