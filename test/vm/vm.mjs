@@ -34,6 +34,9 @@ export const DEFAULT_CACHE_DIR = process.env.EBPF_VM_CACHE || join(VM_DIR, '.cac
 export const INITRAMFS_MODULES = Object.freeze([
   'virtio', 'virtio_ring', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci',
   'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p',
+  // A writable ext4 on a loop device, for the filesystem collector's latency self-test: the
+  // shared host root is read-only 9p and /tmp is tmpfs, neither of them a watched filesystem.
+  'loop', 'crc16', 'mbcache', 'jbd2', 'crc32c_generic', 'ext4',
 ]);
 
 const KERNEL_META_PACKAGE = 'linux-image-amd64';
@@ -62,6 +65,7 @@ const POLL_MS = 200;
  * @property {string} vmlinuz       path of the bootable kernel image
  * @property {string} config        path of the kernel's build config
  * @property {string} modulesDir    directory of the decompressed `.ko` files from INITRAMFS_MODULES
+ * @property {string[]} [modules]   the INITRAMFS_MODULES the cache was made for
  * @property {number} downloadMs    time this call spent downloading and unpacking; 0 when it came from the cache
  *
  * @typedef {object} HostCheck
@@ -435,7 +439,10 @@ async function resolveKernel(cacheDir, log, packageName) {
       'fix: check /etc/apt/sources.list names Debian bookworm (and bookworm-security), then run apt-get update');
   }
 
-  const hit = cached.find((k) => k.packageName === name);
+  // A cache made before a module joined INITRAMFS_MODULES lacks it: unpack the package again.
+  const hit = cached.find(
+    (k) => k.packageName === name && INITRAMFS_MODULES.every((m) => k.modules?.includes(m)),
+  );
   if (hit) return hit;
 
   for (const bin of ['apt-get', 'dpkg', 'xz']) {
@@ -500,14 +507,19 @@ async function resolveKernel(cacheDir, log, packageName) {
         if (src.endsWith('.xz')) await xzDecompress(src, out);
         else await copyFile(src, out);
       } else if (!new RegExp(`/${mod}\\.ko$`, 'm').test(builtin)) {
-        throw new VmError('BUILD_FAILED', `${name} has module ${mod} neither as a file nor built in; the initramfs cannot mount 9p`);
+        throw new VmError('BUILD_FAILED', `${name} has module ${mod} neither as a file nor built in; the initramfs needs it`);
       }
     }
-    /** @type {Pick<KernelInfo, 'packageName' | 'packageVersion' | 'release'> & { debBytes: number, downloadedAt: string }} */
-    const meta = { packageName: name, packageVersion: version, release, debBytes, downloadedAt: new Date().toISOString() };
+    /** @type {Pick<KernelInfo, 'packageName' | 'packageVersion' | 'release' | 'modules'> & { debBytes: number, downloadedAt: string }} */
+    const meta = {
+      packageName: name, packageVersion: version, release, debBytes, downloadedAt: new Date().toISOString(), modules: [...INITRAMFS_MODULES],
+    };
     await writeFile(join(dest, 'kernel.json'), `${JSON.stringify(meta, null, 2)}\n`);
 
     const final = join(root, name);
+    // The same kernel cached with fewer modules is replaced, not kept.
+    const stale = cached.find((k) => k.dir === final);
+    if (stale) await rm(stale.dir, { recursive: true, force: true });
     try {
       await rename(dest, final);
     } catch (e) {
@@ -515,6 +527,7 @@ async function resolveKernel(cacheDir, log, packageName) {
     }
     // Older kernels are superseded: keep the cache at one kernel (~9 MB) rather than one per update.
     for (const old of cached) {
+      if (old.dir === final) continue;
       log(`removing superseded cached kernel ${old.packageName}`);
       await rm(old.dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@
  * functions, tracefs and use after close; each carries a stable `code` that
  * attach reports (`--check`) record.
  */
+import { SelfTestSkipped } from '@ebpf-collectors/core';
 export { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError } from '@ebpf-collectors/core';
 
 /** `filesystem.conf` `[filesystem]` turns every filesystem off: nothing to hook. */
@@ -39,10 +40,11 @@ export class WorkloadError extends Error {
 /**
  * The filesystem self-test found no writable directory on a filesystem the
  * collector watches and could not make one (a loop device with a fresh
- * filesystem); `reasons` says what each attempt lacked.
+ * filesystem); `reasons` says what each attempt lacked. A skip, not a
+ * failure: the machine cannot host the workload, the collector is not at fault.
  */
-export class NoScratchFilesystemError extends Error {
-  readonly code = 'ENOSCRATCHFS';
+export class NoScratchFilesystemError extends SelfTestSkipped {
+  override readonly code = 'ENOSCRATCHFS';
   constructor(
     /** Filesystems the collector watches in this configuration. */
     readonly watched: ReadonlyArray<string>,

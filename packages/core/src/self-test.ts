@@ -65,12 +65,27 @@ export interface SelfTest {
   run(context: SelfTestContext): Promise<{ movement: ChartMovement; expectations: SelfTestExpectation[] }>;
 }
 
+/**
+ * Thrown by a self-test when this machine cannot host its workload (no
+ * watched filesystem to write to, no loopback): the result is a skip with
+ * the reason, not a failure of the collector.
+ */
+export class SelfTestSkipped extends Error {
+  readonly code: string = 'ESELFTESTSKIP';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SelfTestSkipped';
+  }
+}
+
 /** Outcome of one collector's self-test. */
 export interface SelfTestResult {
   collector: string;
   mode: AttachMode;
   loadMode: CollectorConfig['loadMode'];
   ok: boolean;
+  /** Why the self-test could not run here (see {@link SelfTestSkipped}); `ok` is then true and `checks` empty. */
+  skipped?: string;
   checks: SelfTestCheck[];
   /** Set when the self-test itself failed to run. */
   error?: string;
@@ -177,6 +192,9 @@ export async function runSelfTest(options: RunSelfTestOptions): Promise<SelfTest
     const checks = checkExpectations(movement, expectations);
     return { ...base, ok: checks.length > 0 && checks.every((c) => c.ok), checks, durationMs: Date.now() - started };
   } catch (error) {
+    if (error instanceof SelfTestSkipped) {
+      return { ...base, ok: true, skipped: error.message, checks: [], durationMs: Date.now() - started };
+    }
     return {
       ...base,
       ok: false,
@@ -191,7 +209,9 @@ export async function runSelfTest(options: RunSelfTestOptions): Promise<SelfTest
 
 /** A self-test result as a few human-readable lines. */
 export function formatSelfTestResult(result: SelfTestResult): string {
-  const head = `${result.ok ? 'PASS' : 'FAIL'} ${result.collector} ${result.mode} ${result.loadMode} (${result.durationMs} ms)`;
+  const verdict = result.skipped !== undefined ? 'SKIP' : result.ok ? 'PASS' : 'FAIL';
+  const head = `${verdict} ${result.collector} ${result.mode} ${result.loadMode} (${result.durationMs} ms)`;
+  if (result.skipped !== undefined) return `${head}\n  ${result.skipped}\n`;
   if (result.error) return `${head}\n  error: ${result.error}\n`;
   const lines = result.checks.map(
     (c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.chart} ${c.dimension}: ${c.seen} >= ${c.atLeast} (${c.why})`,
