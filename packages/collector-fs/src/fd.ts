@@ -3,24 +3,11 @@
  * mode, reads its maps every tick and turns them into Netdata's file
  * descriptor charts.
  */
-import type {
-  AttachMode,
-  AttachReport,
-  ChartDefinition,
-  CollectorConfig,
-  CollectorContext,
-  CollectorDefinition,
-  CollectorFrame,
-  CollectorInstance,
-  GroupAccumulator,
-  PidValues,
-} from '@ebpf-collectors/core';
+import type { AttachMode, CollectorConfig, CollectorContext, CollectorDefinition, CollectorInstance } from '@ebpf-collectors/core';
 import {
   COLLECT_PID_LEVEL,
-  CollectorClosedError,
+  CounterTablesInstance,
   attachWithFallback,
-  decodePidLanes,
-  dropDeadPids,
   effectiveAppsCgroups,
   loadAndAttach,
   modeOrder,
@@ -160,60 +147,6 @@ export function decodeFdCounters(lanes: ArrayLike<bigint>): FdCounters {
   };
 }
 
-/** A running fd collector. */
-class FdInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
-  readonly #context: CollectorContext;
-  readonly #builder: FdChartBuilder;
-  readonly #apps: GroupAccumulator | undefined;
-  readonly #cgroups: GroupAccumulator | undefined;
-  readonly #services: GroupAccumulator | undefined;
-  readonly #onRead: ((reading: FdReading) => void) | undefined;
-  #loaded: FdLoaded | undefined;
-
-  constructor(context: CollectorContext, loaded: FdLoaded, mode: AttachMode, report: AttachReport, onRead: FdCollectorOptions['onRead']) {
-    this.attachMode = mode;
-    this.report = report;
-    this.#context = context;
-    this.#loaded = loaded;
-    this.#onRead = onRead;
-    const { settings } = loaded;
-    this.#builder = new FdChartBuilder({ updateEvery: context.config.updateEvery, ...settings });
-    this.#apps = settings.apps ? context.createAccumulator('app', FD_LANES) : undefined;
-    this.#cgroups = settings.cgroups ? context.createAccumulator('cgroup', FD_LANES) : undefined;
-    this.#services = settings.cgroups ? context.createAccumulator('service', FD_LANES) : undefined;
-  }
-
-  charts(): ChartDefinition[] {
-    return this.#builder.charts(this.#context.grouping.exposedApps());
-  }
-
-  collect(): CollectorFrame {
-    const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError(FD_NAME);
-    const counters = Array.from(loaded.global.readU64Array());
-    const pids: PidValues[] = loaded.pids ? decodePidLanes(loaded.pids.readAll(), FD_LANES, FD_MAP.pids) : [];
-    this.#onRead?.({ counters, pids });
-    const grouping = this.#context.grouping;
-    const frame = this.#builder.frame({
-      counters,
-      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
-      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
-      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
-    });
-    // Values of dead keys are in the group totals now; dropping them keeps the table small.
-    if (loaded.pids) dropDeadPids(loaded.pids, pids, grouping);
-    return frame;
-  }
-
-  close(): void {
-    const loaded = this.#loaded;
-    this.#loaded = undefined;
-    loaded?.object.close();
-  }
-}
-
 /**
  * An fd collector definition. Use {@link fdCollector} unless the object file
  * lives somewhere else or the readings are wanted.
@@ -238,7 +171,22 @@ export function createFdCollector(options: FdCollectorOptions = {}): CollectorDe
       const { value, mode, report } = await attachWithFallback(FD_NAME, modeOrder(context.config), MODES, (m) =>
         loadFd(context, objectPath, m),
       );
-      return new FdInstance(context, value, mode, report, options.onRead);
+      return new CounterTablesInstance({
+        module: FD_NAME,
+        mode,
+        report,
+        context,
+        tables: {
+          object: value.object,
+          totals: value.global,
+          pids: value.pids,
+          pidLanes: FD_LANES,
+          apps: value.settings.apps,
+          cgroups: value.settings.cgroups,
+        },
+        builder: new FdChartBuilder({ updateEvery: context.config.updateEvery, ...value.settings }),
+        onRead: options.onRead,
+      });
     },
   };
 }

@@ -5,31 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CollectorConfig, CollectorContext, CollectorFrame, ConfigSection, Logger, ProcessGrouping } from '@ebpf-collectors/core';
-import { chartKey, createGroupAccumulator } from '@ebpf-collectors/core';
-import type { Loader } from '@ebpf-collectors/loader-native';
+import type { CollectorConfig, CollectorFrame, ConfigSection } from '@ebpf-collectors/core';
+import { chartKey } from '@ebpf-collectors/core';
+import { collectorConfig as baseConfig } from '@ebpf-collectors/test-utils';
 
 /** A `[global]` as a user's `<module>.conf` would resolve it, with overrides. */
-export function collectorConfig(module: string, overrides: Partial<CollectorConfig> = {}): CollectorConfig {
-  return {
-    module,
-    enabled: true,
-    loadMode: 'entry',
-    apps: true,
-    cgroups: false,
-    updateEvery: 1,
-    pidTableSize: 32768,
-    typeFormat: 'auto',
-    coreTracing: 'trampoline',
-    collectPid: 'real parent',
-    mapsPerCore: false,
-    lifetime: 300,
-    btfPath: '/sys/kernel/btf/',
-    origin: 'user',
-    sections: new Map(),
-    ...overrides,
-  };
-}
+export const collectorConfig = (module: string, overrides: Partial<CollectorConfig> = {}): CollectorConfig =>
+  baseConfig(module, { btfPath: '/sys/kernel/btf/', ...overrides });
 
 /** A config section as the ini loader would give it. */
 export function section(name: string, entries: Record<string, string>): ConfigSection {
@@ -41,30 +23,7 @@ export function section(name: string, entries: Record<string, string>): ConfigSe
   };
 }
 
-/** A logger that keeps every line (shown when a test fails). */
-export function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-export function testContext(options: {
-  config: CollectorConfig;
-  loader: Loader;
-  grouping: ProcessGrouping;
-  logger?: Logger;
-  signal?: AbortSignal;
-}): CollectorContext {
-  const { grouping } = options;
-  return {
-    config: options.config,
-    loader: options.loader,
-    logger: options.logger ?? memoryLogger(),
-    grouping,
-    createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
-    signal: options.signal ?? new AbortController().signal,
-  };
-}
+export { memoryLogger, testContext } from '@ebpf-collectors/test-utils';
 
 /** Maps only one collector's object creates, so programs of the other collector or of other work on this machine do not count. */
 export const OBJECT_MAPS = {

@@ -5,53 +5,23 @@
  * tests replay them through the chart math.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { CollectorFrame, PidValues, ProcessGrouping } from '@ebpf-collectors/core';
-import { chartKey } from '@ebpf-collectors/core';
+import type { CollectorFrame } from '@ebpf-collectors/core';
+import { frameValues, type CollectorFixture, type FixtureRecording, type FixtureTick } from '@ebpf-collectors/test-utils';
 
-/** One per-PID entry as read, with where the PID table put it then. */
-export interface FixturePid {
-  readonly pid: number;
-  /** u64 lanes as decimal strings. */
-  readonly values: ReadonlyArray<string>;
-  /** `appOf(pid)` at that tick (absent: unknown to the table). */
-  readonly app?: string;
-  /** `startTimeOf(pid)` at that tick. */
-  readonly start?: number;
-}
-
+export type { FixturePid } from '@ebpf-collectors/test-utils';
 /** One fd tick. */
-export interface FdFixtureTick {
-  /** `tbl_fd_global` summed over CPUs, decimal strings, lane order. */
-  readonly counters: ReadonlyArray<string>;
-  readonly pids: ReadonlyArray<FixturePid>;
-  readonly exposed: ReadonlyArray<string>;
-  /** What the live collector emitted: chart key -> dimension -> value. */
-  readonly charts: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
+export type FdFixtureTick = FixtureTick;
 /** How a run was recorded. */
-export interface Recorded {
-  readonly kernel: string;
-  readonly date: string;
-  readonly attachMode: string;
-  readonly loadMode: 'entry' | 'return';
-  readonly collectPid: string;
-  readonly mapsPerCore: boolean;
-}
+export type Recorded = FixtureRecording;
 
 /** A recorded fd run: the workload ran between tick 0 and tick 1. */
-export interface FdFixture {
-  readonly description: string;
-  readonly recorded: Recorded;
-  readonly workload: {
-    readonly comm: string;
-    readonly group: string;
-    readonly opens: number;
-    readonly failedOpens: number;
-    readonly failedCloses: number;
-  };
-  readonly ticks: ReadonlyArray<FdFixtureTick>;
-}
+export type FdFixture = CollectorFixture<{
+  readonly comm: string;
+  readonly group: string;
+  readonly opens: number;
+  readonly failedOpens: number;
+  readonly failedCloses: number;
+}>;
 
 /** One filesystem tick. */
 export interface FsFixtureTick {
@@ -70,44 +40,10 @@ export interface FsFixture {
   readonly ticks: ReadonlyArray<FsFixtureTick>;
 }
 
-/** Chart values of a frame as plain strings. */
-export function frameValues(frame: CollectorFrame): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const { chart, values } of frame.charts) {
-    const dims: Record<string, string> = {};
-    for (const [id, value] of values) dims[id] = value.toString();
-    out[chartKey(chart)] = dims;
-  }
-  return out;
-}
+export { frameValues, RecordedGrouping } from '@ebpf-collectors/test-utils';
 
 /** Collects fd ticks during a live run. */
-export class FdRecorder {
-  readonly ticks: FdFixtureTick[] = [];
-  #pending: Omit<FdFixtureTick, 'charts'> | undefined;
-
-  constructor(private readonly grouping: ProcessGrouping & { startTimeOf?(pid: number): number | undefined }) {}
-
-  /** Pass as `onRead`. */
-  readonly onRead = (reading: { counters: ReadonlyArray<bigint>; pids: ReadonlyArray<PidValues> }): void => {
-    this.#pending = {
-      counters: reading.counters.map(String),
-      pids: reading.pids.map(({ pid, values }) => {
-        const app = this.grouping.appOf(pid);
-        const start = this.grouping.startTimeOf?.(pid);
-        return { pid, values: values.map(String), ...(app !== undefined ? { app } : {}), ...(start !== undefined ? { start } : {}) };
-      }),
-      exposed: [...this.grouping.exposedApps()],
-    };
-  };
-
-  /** Call with the frame `collect()` returned. */
-  frame(frame: CollectorFrame): void {
-    if (this.#pending === undefined) throw new Error('frame() without a reading');
-    this.ticks.push({ ...this.#pending, charts: frameValues(frame) });
-    this.#pending = undefined;
-  }
-}
+export { FixtureRecorder as FdRecorder } from '@ebpf-collectors/test-utils';
 
 /** Collects filesystem ticks during a live run. */
 export class FsRecorder {
@@ -137,38 +73,3 @@ export function readJson<T>(path: string): T {
   return JSON.parse(readFileSync(path, 'utf8')) as T;
 }
 
-/** A grouping that answers as the PID table did at one recorded tick (apps only). */
-export class RecordedGrouping implements ProcessGrouping {
-  #tick: FdFixtureTick | undefined;
-  #byPid = new Map<number, FixturePid>();
-
-  at(tick: FdFixtureTick): this {
-    this.#tick = tick;
-    this.#byPid = new Map(tick.pids.map((p) => [p.pid, p]));
-    return this;
-  }
-  appOf(pid: number): string | undefined {
-    return this.#byPid.get(pid)?.app;
-  }
-  startTimeOf(pid: number): number | undefined {
-    return this.#byPid.get(pid)?.start;
-  }
-  cgroupOf(): string | undefined {
-    return undefined;
-  }
-  serviceOf(): string | undefined {
-    return undefined;
-  }
-  exposedApps(): ReadonlyArray<string> {
-    return this.#tick?.exposed ?? [];
-  }
-  cgroups(): ReadonlyArray<string> {
-    return [];
-  }
-  services(): ReadonlyArray<string> {
-    return [];
-  }
-  isAlive(): boolean {
-    return true;
-  }
-}
