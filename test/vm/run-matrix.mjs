@@ -231,7 +231,12 @@ function main() {
       lines.push('', `cell times: ${times.join(', ')}`);
       lines.push(`total ${Math.round((Date.now() - started) / 1000)} s`);
       if (failures.length) lines.push('', 'failures:', ...failures.map((f) => `  ${f}`));
+      const verdicts = selfTests.map(summarize);
+      const passed = verdicts.filter((v) => v === 'PASS').length;
+      const failed = verdicts.filter((v) => v === 'FAIL' || v === 'SKIP').length + (failures.length && verdicts.every((v) => v !== 'FAIL' && v !== 'SKIP') ? failures.length : 0);
       lines.push('', failures.length ? 'VM matrix: FAIL' : 'VM matrix: PASS');
+      // The plain closing line CI reads: cells (collector x mode x load mode) that passed and failed.
+      lines.push(`matrix: ${passed} passed, ${failed} failed`);
       process.stdout.write(`${lines.join('\n')}\n`);
       if (options.json) writeFileSync(options.json, JSON.stringify({ host, results, failures }, null, 2));
       if (result.exitCode !== 0) process.stderr.write(`run-matrix: guest script exited ${result.exitCode}\n${result.stderr.slice(-2000)}\n`);
