@@ -10,7 +10,8 @@
 // exit: 0 every collector passed in every mode it implements; 1 a cell failed; 2 the lane failed.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -78,12 +79,16 @@ function parse() {
   };
 }
 
-/** The guest's user config: every collector on, apps on, so apps checks run in every mode. */
+/** The user config of the matrix, in the guest and on the host: every collector on, apps on. */
+const EBPF_D_CONF =
+  '[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n[ebpf programs]\n' +
+  ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq'].map((c) => `    ${c} = yes\n`).join('');
+
 function configScript() {
   return [
     'conf=/tmp/ebpfc-matrix-conf',
     'mkdir -p "$conf/ebpf.d"',
-    `printf '[global]\\n    update every = 1\\n    apps = yes\\n    cgroups = no\\n[ebpf programs]\\n    process = yes\\n    socket = yes\\n    vfs = yes\\n    fd = yes\\n    filesystem = yes\\n    hardirq = yes\\n    softirq = yes\\n' > "$conf/ebpf.d.conf"`,
+    `printf '%s' '${EBPF_D_CONF}' > "$conf/ebpf.d.conf"`,
   ].join('\n');
 }
 
@@ -127,10 +132,17 @@ function parseResults(stdout) {
   return results;
 }
 
-/** What `auto` picks on this host (tracepoints only here). */
+/** What `auto` picks on this host (tracepoints only here), with the guest's config. */
 function hostAuto(options) {
   const only = options.collectors ? ['--collectors', options.collectors] : [];
-  const r = spawnSync(PLUGIN, ['--check', '--json', '--log-level', 'error', ...only], { encoding: 'utf8', timeout: 120_000 });
+  const conf = mkdtempSync(join(tmpdir(), 'ebpfc-matrix-conf-'));
+  mkdirSync(join(conf, 'ebpf.d'));
+  writeFileSync(join(conf, 'ebpf.d.conf'), EBPF_D_CONF);
+  const r = spawnSync(PLUGIN, ['--check', '--json', '--log-level', 'error', '--config-dir', conf, ...only], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  rmSync(conf, { recursive: true, force: true });
   return (r.stdout ?? '')
     .split('\n')
     .filter(Boolean)
