@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { parseArguments, UsageError } from '../src/cli.js';
+import { checkPrivileges, effectiveCapabilities } from '../src/privileges.js';
+
+describe('parseArguments', () => {
+  it('takes Netdata\'s leading update interval as the config fallback and its thread flags', () => {
+    const args = parseArguments(['5', '--process', '-net', '--return']);
+    expect(args.updateEveryArg).toBe(5);
+    expect(args.updateEvery).toBeUndefined();
+    expect(args.netdata).toEqual({ threads: ['process', 'net'], returnMode: true });
+  });
+
+  it('parses our own options with separate or inline values', () => {
+    const args = parseArguments(['--collectors', 'process,vfs', '--mode=probe', '--self-test', '--scale', '0.25', '--json', '--update-every', '2']);
+    expect(args.collectors).toEqual(['process', 'vfs']);
+    expect(args.mode).toBe('probe');
+    expect(args.selfTest).toBe(true);
+    expect(args.scale).toBe(0.25);
+    expect(args.json).toBe(true);
+    expect(args.updateEvery).toBe(2);
+  });
+
+  it.each([
+    [['--mode', 'kprobe'], '--mode must be one of auto, trampoline, probe, tracepoint, legacy'],
+    [['--scale', '0'], '--scale must be a number > 0'],
+    [['--update-every', 'x'], '--update-every must be a whole number of seconds > 0'],
+    [['--output', 'html'], '--output must be auto, netdata or terminal'],
+    [['--collectors'], '--collectors needs a comma-separated list'],
+    [['--bogus'], 'unknown option "--bogus"'],
+    [['stray'], 'unexpected argument "stray"'],
+  ])('rejects %j with a UsageError naming the fix', (argv, message) => {
+    expect(() => parseArguments(argv)).toThrow(UsageError);
+    expect(() => parseArguments(argv)).toThrow(message);
+  });
+});
+
+describe('checkPrivileges', () => {
+  const bit = (n: number) => 1n << BigInt(n);
+
+  it('accepts root, CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON', () => {
+    expect(checkPrivileges(0, bit(21)).ok).toBe(true);
+    expect(checkPrivileges(1000, bit(21)).ok).toBe(true);
+    expect(checkPrivileges(1000, bit(39) | bit(38))).toEqual({ ok: true, detail: 'CAP_BPF + CAP_PERFMON' });
+  });
+
+  it('names what is missing otherwise', () => {
+    expect(checkPrivileges(1000, bit(39))).toEqual({ ok: false, detail: 'running as uid 1000 without CAP_PERFMON' });
+    expect(checkPrivileges(0, 0n).detail).toContain('running as root but without CAP_BPF and CAP_PERFMON');
+  });
+
+  it('reads the effective set from /proc/self/status text', () => {
+    expect(effectiveCapabilities('Name:\tx\nCapEff:\t000001c000000000\n')).toBe(bit(38) | bit(39) | bit(40));
+    expect(effectiveCapabilities('Name:\tx\n')).toBe(0n);
+  });
+});
