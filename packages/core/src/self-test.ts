@@ -51,8 +51,9 @@ export interface SelfTestContext {
   readonly scale: number;
   /**
    * Collect once (baseline), run `workload`, wait for the kernel to settle,
-   * rescan processes, collect again, and return how much each dimension
-   * moved in between.
+   * rescan processes, collect twice more (the second read catches late
+   * events such as RCU-deferred task releases), and return how much each
+   * dimension moved in between.
    */
   measure(workload: () => Promise<void>): Promise<ChartMovement>;
 }
@@ -135,13 +136,20 @@ export function checkExpectations(movement: ChartMovement, expectations: Readonl
 export interface MeasureOptions {
   instance: CollectorInstance;
   grouping: GroupingSource;
-  /** Time for in-flight events (RCU-deferred task frees, softirqs) to land before the last read. Default 300 ms. */
+  /** Time for in-flight events (softirqs, socket teardown) to land before the first read after the workload. Default 300 ms. */
   settleMs?: number;
+  /**
+   * Wait before a second read that catches what lands later still: a task's
+   * release is reported after an RCU grace period, which under load takes
+   * hundreds of milliseconds. Default 700 ms.
+   */
+  lateMs?: number;
 }
 
 /** The `measure` of a {@link SelfTestContext}: baseline, workload, settle, rescan, read. */
 export function createMeasure(options: MeasureOptions): (workload: () => Promise<void>) => Promise<ChartMovement> {
   const settleMs = options.settleMs ?? 300;
+  const lateMs = options.lateMs ?? 700;
   return async (workload) => {
     options.grouping.scan();
     const baseline = await options.instance.collect();
@@ -150,7 +158,9 @@ export function createMeasure(options: MeasureOptions): (workload: () => Promise
     // Processes the workload started must be known to the grouping before per-app values are summed.
     options.grouping.scan();
     const after = await options.instance.collect();
-    return chartMovement(baseline, [after]);
+    await new Promise((r) => setTimeout(r, lateMs));
+    const late = await options.instance.collect();
+    return chartMovement(baseline, [after, late]);
   };
 }
 
