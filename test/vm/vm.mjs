@@ -589,8 +589,19 @@ mount -t tracefs tracefs $H/sys/kernel/tracing || fail "mount tracefs"
 mount -t debugfs debugfs $H/sys/kernel/debug || fail "mount debugfs"
 mount -t bpf bpf $H/sys/fs/bpf || fail "mount bpffs"
 # The host root is read-only: give the guest writable scratch space where programs expect it.
+# A checkout that lives under /tmp or /run (a CI clone, say) is bound back over the fresh tmpfs.
+i=0
+for p in $(cat /out/.vm/keep 2>/dev/null); do
+  mkdir -p /keep/$i && mount -o bind $H$p /keep/$i || fail "keep $p"
+  i=$((i+1))
+done
 mount -t tmpfs tmpfs $H/tmp || fail "mount /tmp"
 mount -t tmpfs tmpfs $H/run
+i=0
+for p in $(cat /out/.vm/keep 2>/dev/null); do
+  mkdir -p $H$p && mount -o bind /keep/$i $H$p || fail "restore $p"
+  i=$((i+1))
+done
 ulimit -l unlimited
 
 deadline=$(cat /out/.vm/deadline 2>/dev/null || echo 3600)
@@ -820,7 +831,9 @@ export async function runInVm(options) {
   }
   if (!cwd.startsWith('/')) throw new VmError('BAD_OPTIONS', `cwd must be absolute: ${cwd}`);
   const hiddenBy = GUEST_OWN_MOUNTS.find((m) => cwd === m || cwd.startsWith(`${m}/`));
-  if (hiddenBy) {
+  // The guest's fresh /tmp and /run are writable tmpfs; a cwd below them is bound back over them.
+  const keep = hiddenBy === '/tmp' || hiddenBy === '/run' ? [cwd] : [];
+  if (hiddenBy && keep.length === 0) {
     throw new VmError('BAD_OPTIONS',
       `cwd ${cwd} does not exist in the guest: the guest mounts its own fresh ${hiddenBy}; run from a directory outside ${GUEST_OWN_MOUNTS.join(', ')}`);
   }
@@ -838,6 +851,7 @@ export async function runInVm(options) {
   try {
     await mkdir(control);
     await writeFile(join(control, 'job.sh'), jobScript({ command, cwd, env }));
+    await writeFile(join(control, 'keep'), keep.map((p) => `${p}\n`).join(''));
     await writeFile(join(control, 'deadline'), `${Math.ceil(timeoutMs / 1000) + 5}\n`);
 
     const args = [
