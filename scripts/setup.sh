@@ -4,6 +4,8 @@
 set -euo pipefail
 export TURBO_TELEMETRY_DISABLED=1
 cd "$(dirname "$0")/.."
+# Progress goes to stderr: start.sh runs the plugin right after, and its stdout is the protocol.
+exec 1>&2
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
