@@ -5,15 +5,23 @@
  *
  * EBPFC_RECORD_FIXTURES=1 also writes the recorded runs to test/fixtures/.
  */
-import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChartDefinition, CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
+import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
 import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
-import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
+import {
+  chartOf,
+  chartValue,
+  kernelTestSkipReason,
+  mapsNamed,
+  programsLeft as leftOf,
+  randomComm,
+  startProcessTree,
+  type ProcessTree,
+} from '@ebpf-collectors/test-utils';
 import {
   createSocketCollector,
   ipv6LoopbackWorks,
@@ -57,38 +65,10 @@ function appsGroupsText(comm: string): string {
   return ['# written by socket.kernel.test.ts', `${GROUP}: ${comm}`, 'shells: sh dash bash', 'node: node vitest*', 'perl: perl', ''].join('\n');
 }
 
-/** Our program ids still loaded. */
-function ourPrograms(): string[] {
-  const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
-  const progs = JSON.parse(result.stdout) as Array<{ id: number; name?: string }>;
-  return progs.filter((p) => p.name !== undefined && OUR_PROGRAMS.has(p.name)).map((p) => `${p.id}:${p.name}`);
-}
+const isOurs = (name: string): boolean => OUR_PROGRAMS.has(name);
+const programsLeft = (settleMs?: number): Promise<string[]> => leftOf(isOurs, settleMs);
+const value = chartValue;
 
-/** Programs of ours still loaded after `settleMs` (a program outlives its closed link by an RCU grace period). */
-async function programsLeft(settleMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + settleMs;
-  let left = ourPrograms();
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = ourPrograms();
-  }
-  return left;
-}
-
-function mapsNamed(name: string): Array<{ type: string; max_entries: number }> {
-  const result = spawnSync('bpftool', ['-j', 'map', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool map list failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as Array<{ name?: string; type: string; max_entries: number }>).filter((m) => m.name === name);
-}
-
-function value(frame: CollectorFrame, key: string, dimension: string): bigint | undefined {
-  return frame.charts.find((c) => chartKey(c.chart) === key)?.values.get(dimension);
-}
-
-function chartOf(frame: CollectorFrame, key: string): ChartDefinition | undefined {
-  return frame.charts.find((c) => chartKey(c.chart) === key)?.chart;
-}
 
 /** What a dimension draws: value x multiplier / divisor. */
 function drawn(frame: CollectorFrame, key: string, dimension: string): number {

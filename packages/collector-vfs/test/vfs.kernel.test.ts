@@ -5,10 +5,8 @@
  *
  * EBPFC_RECORD_FIXTURES=1 also writes the recorded runs to test/fixtures/.
  */
-import { spawnSync } from 'node:child_process';
 import { release, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
 import {
@@ -22,7 +20,16 @@ import {
   runSelfTest,
 } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
-import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
+import {
+  chartValue,
+  kernelTestSkipReason,
+  loadedPrograms,
+  mapsNamed,
+  programsLeft as leftOf,
+  randomComm,
+  startProcessTree,
+  type ProcessTree,
+} from '@ebpf-collectors/test-utils';
 import {
   FILE_WORKLOAD,
   createVfsCollector,
@@ -53,36 +60,12 @@ function appsGroupsText(comm: string): string {
   return ['# written by vfs.kernel.test.ts', `${GROUP}: ${comm}`, 'shells: sh dash bash', 'node: node vitest*', ''].join('\n');
 }
 
-/** Our programs that are loaded (program names are cut to 15 characters by the kernel). */
-function ourPrograms(): string[] {
-  const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
-  const progs = JSON.parse(result.stdout) as Array<{ id: number; name?: string }>;
-  return progs
-    .filter((p) => p.name !== undefined && /^(trampoline_vfs|probe_vfs|tracepoint_sys_)/.test(p.name))
-    .map((p) => `${p.id}:${p.name}`);
-}
+/** Our programs (program names are cut to 15 characters by the kernel). */
+const isOurs = (name: string): boolean => /^(trampoline_vfs|probe_vfs|tracepoint_sys_)/.test(name);
+const ourPrograms = (): string[] => loadedPrograms(isOurs);
+const programsLeft = (settleMs?: number): Promise<string[]> => leftOf(isOurs, settleMs);
+const value = chartValue;
 
-/** Our programs still loaded after `settleMs` (a closed program is freed after an RCU grace period). */
-async function programsLeft(settleMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + settleMs;
-  let left = ourPrograms();
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = ourPrograms();
-  }
-  return left;
-}
-
-function mapsNamed(name: string): Array<{ type: string; max_entries: number }> {
-  const result = spawnSync('bpftool', ['-j', 'map', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool map list failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as Array<{ name?: string; type: string; max_entries: number }>).filter((m) => m.name === name);
-}
-
-function value(frame: CollectorFrame, key: string, dimension: string): bigint | undefined {
-  return frame.charts.find((c) => chartKey(c.chart) === key)?.values.get(dimension);
-}
 
 /** Change of a cumulative (incremental) value between two frames; a dimension absent before counts from 0. */
 function gained(before: CollectorFrame, after: CollectorFrame, key: string, dimension: string): bigint {

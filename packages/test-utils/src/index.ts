@@ -20,3 +20,4 @@ export type {
 export * from './workloads.js';
 export * from './collector-context.js';
 export * from './fixtures.js';
+export * from './kernel-inspect.js';
