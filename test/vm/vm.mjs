@@ -51,6 +51,9 @@ const GUEST_OWN_MOUNTS = ['/tmp', '/run', '/proc', '/sys', '/dev'];
 /** How many console lines an error carries: enough to see a panic or a failed mount. */
 const CONSOLE_TAIL_LINES = 40;
 
+/** How long a guest whose command finished may take to power off before qemu is killed. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
 /** Poll interval for the output files the guest writes through 9p (host-side streaming). */
 const POLL_MS = 200;
 
@@ -103,7 +106,7 @@ const POLL_MS = 200;
 /** Errors of the VM lane. `code` says which kind; `consoleTail` holds the last console lines when there was a guest. */
 export class VmError extends Error {
   /**
-   * @param {'MISSING_DEPENDENCY' | 'KERNEL_NOT_FOUND' | 'DOWNLOAD_FAILED' | 'BUILD_FAILED' | 'BOOT_FAILED' | 'TIMEOUT' | 'ABORTED' | 'BAD_OPTIONS'} code
+   * @param {'MISSING_DEPENDENCY' | 'KERNEL_NOT_FOUND' | 'DOWNLOAD_FAILED' | 'BUILD_FAILED' | 'BOOT_FAILED' | 'GUEST_CRASHED' | 'TIMEOUT' | 'ABORTED' | 'BAD_OPTIONS'} code
    * @param {string} message
    * @param {{ consoleTail?: string, cause?: unknown }} [extra]
    */
@@ -754,6 +757,20 @@ class LineTail {
   }
 }
 
+/** Console lines that start a kernel report worth showing (lockups, oopses, panics, warnings). */
+const KERNEL_REPORT = /(BUG:|Oops|general protection fault|Kernel panic|WARNING:|INFO: task .* blocked|rcu: INFO)/;
+
+/**
+ * The first kernel report on the console and the lines after it (its stack), or undefined.
+ * The last lines of a wedged guest are the same report repeated; the first one is the useful one.
+ * @param {string} consoleText
+ */
+export function firstKernelReport(consoleText, lines = 60) {
+  const all = stripEscapes(consoleText).split(/\r?\n/);
+  const at = all.findIndex((l) => KERNEL_REPORT.test(l));
+  return at < 0 ? undefined : all.slice(at, at + lines).filter((l) => l.trim() !== '').join('\n');
+}
+
 /**
  * Follows a file the guest appends to through 9p and hands new bytes to a callback.
  * @param {string} path
@@ -815,7 +832,8 @@ function installExitHook() {
  * @param {RunOptions} options
  * @returns {Promise<RunResult>}
  * @throws {VmError} MISSING_DEPENDENCY / KERNEL_NOT_FOUND / DOWNLOAD_FAILED / BUILD_FAILED before boot;
- *   BOOT_FAILED when the guest ended without running the command; TIMEOUT; ABORTED.
+ *   BOOT_FAILED when the guest ended without running the command; GUEST_CRASHED when its kernel died
+ *   (panic, or a lockup turned into one) while the command ran; TIMEOUT; ABORTED.
  *   A non-zero exit of the command itself is a result, not an error.
  */
 export async function runInVm(options) {
@@ -858,9 +876,11 @@ export async function runInVm(options) {
       '-machine', 'q35', '-cpu', 'max', '-m', String(memoryMb), '-smp', String(cpus),
       '-nographic', '-no-reboot', '-nic', 'none', '-vga', 'none',
       '-kernel', kernel.vmlinuz, '-initrd', initramfs.path,
-      // quiet: the console is only read for errors. panic=-1 + -no-reboot: a dying init ends qemu
-      // at once instead of hanging until the timeout.
-      '-append', 'console=ttyS0 quiet panic=-1',
+      // The console is only read for errors: quiet, but loglevel=5 keeps warnings, so a BUG comes
+      // with its stack. panic=-1 + -no-reboot: a dying init or a panic ends qemu at once instead of
+      // hanging until the timeout; softlockup_panic and hung_task_panic turn a wedged guest into
+      // such a panic, so the run fails in seconds with the first report instead of its repeats.
+      '-append', 'console=ttyS0 quiet loglevel=5 panic=-1 softlockup_panic=1 hung_task_panic=1',
       '-fsdev', 'local,id=r,path=/,security_model=none,readonly=on,multidevs=remap',
       '-device', 'virtio-9p-pci,fsdev=r,mount_tag=hostroot',
       '-fsdev', `local,id=o,path=${outDir},security_model=none`,
@@ -877,17 +897,26 @@ export async function runInVm(options) {
 
     /** @type {number | undefined} */
     let bootMs;
+    /** @type {number | undefined} */
+    let finishedAt;
+    /** @type {'TIMEOUT' | 'ABORTED' | 'SHUTDOWN_HUNG' | undefined} */
+    let killedFor;
     const startWatch = setInterval(() => {
       if (bootMs === undefined) {
         access(join(control, 'started')).then(() => { bootMs ??= Date.now() - started; }, () => {});
+      } else if (finishedAt === undefined) {
+        access(join(control, 'status')).then(() => { finishedAt ??= Date.now(); }, () => {});
+      } else if (Date.now() - finishedAt > SHUTDOWN_GRACE_MS && !killedFor) {
+        // The command is done and its results are written; a guest that does not power off
+        // (seen in CI: a TCG guest wedged in soft lockups) must not hold the run until the timeout.
+        killedFor = 'SHUTDOWN_HUNG';
+        qemu?.kill('SIGKILL');
       }
     }, POLL_MS);
     startWatch.unref();
     const stdoutFollow = followFile(join(outDir, 'stdout.log'), onStdout);
     const stderrFollow = followFile(join(outDir, 'stderr.log'), onStderr);
 
-    /** @type {'TIMEOUT' | 'ABORTED' | undefined} */
-    let killedFor;
     const exit = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => { killedFor = 'TIMEOUT'; child.kill('SIGKILL'); }, timeoutMs);
       const onAbort = () => { killedFor = 'ABORTED'; child.kill('SIGKILL'); };
@@ -914,15 +943,29 @@ export async function runInVm(options) {
     const stderr = (await read('stderr.log')) ?? '';
     const tail = consoleTail.toString();
 
-    if (killedFor === 'TIMEOUT') {
+    // The command finished and its results are complete; only the guest's way down hung or died.
+    if (status !== undefined && killedFor !== 'ABORTED' && (killedFor !== undefined || firstKernelReport(consoleTail.all))) {
+      const report = firstKernelReport(consoleTail.all);
+      log(`the command finished (exit ${status.trim()}) but the guest ${killedFor ? 'did not power off' : 'crashed on its way down'}; keeping the results` +
+        (report ? `\nthe guest kernel's first report:\n${report}` : ''));
+    } else if (killedFor === 'TIMEOUT' || killedFor === 'SHUTDOWN_HUNG') {
       const where = bootMs === undefined ? 'before the guest finished booting' : `${formatSeconds(durationMs - bootMs)} into the command`;
+      const report = firstKernelReport(consoleTail.all);
       throw new VmError('TIMEOUT',
         `VM run timed out after ${formatSeconds(timeoutMs)} (${where}); qemu killed.\n` +
+        (report ? `the guest kernel's first report:\n${report}\n` : '') +
         `last console lines:\n${tail || '(none)'}` +
         (stderr ? `\nlast stderr lines of the command:\n${stderr.trimEnd().split('\n').slice(-10).join('\n')}` : ''),
         { consoleTail: tail });
     }
     if (killedFor === 'ABORTED') throw new VmError('ABORTED', 'VM run aborted; qemu killed', { consoleTail: tail });
+    const report = firstKernelReport(consoleTail.all);
+    if (status === undefined && bootMs !== undefined && report) {
+      throw new VmError('GUEST_CRASHED',
+        `the guest kernel died ${formatSeconds(durationMs - bootMs)} into the command (qemu exit ${exit.code ?? exit.sig}); its first report:\n${report}` +
+        (stderr ? `\nlast stderr lines of the command:\n${stderr.trimEnd().split('\n').slice(-10).join('\n')}` : ''),
+        { consoleTail: tail });
+    }
     if (status === undefined) {
       const initError = await read('.vm/init-error');
       throw new VmError('BOOT_FAILED',
