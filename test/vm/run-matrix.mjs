@@ -3,7 +3,9 @@
 // modes, on Debian's stock 6.1 kernel (kprobes and fentry work there), plus the `auto` choice
 // there and on this host. Each cell runs the collectors' own self-tests (the same workloads
 // and lower bounds as `ebpf.plugin --self-test`), so the VM lane shares its checks with the
-// host kernel tests instead of copying them.
+// host kernel tests instead of copying them. Each attach mode gets a fresh VM: a guest kernel
+// that dies takes only its mode's cells with it, and that VM is retried once (said in the
+// summary); a mode that fails twice fails the matrix.
 //
 // usage: node test/vm/run-matrix.mjs [--smoke] [--collectors a,b] [--modes m1,m2]
 //                                    [--load-modes entry,return] [--scale X] [--timeout S] [--json FILE]
@@ -36,7 +38,7 @@ options:
   --modes m1,m2         attach modes to run (default: ${MODES.join(',')})
   --load-modes l1,l2    load modes (default: entry,return)
   --scale X             workload size factor inside the guest (default 0.25: emulation is slow)
-  --timeout S           whole VM run limit in seconds (default 1500)
+  --timeout S           limit per VM (one attach mode, both load modes) in seconds (default 600)
   --json FILE           also write every result as JSON to FILE
   -h, --help            this text
 `;
@@ -49,7 +51,7 @@ function parse() {
       modes: { type: 'string' },
       'load-modes': { type: 'string' },
       scale: { type: 'string', default: '0.25' },
-      timeout: { type: 'string', default: '1500' },
+      timeout: { type: 'string', default: '600' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -79,28 +81,38 @@ function parse() {
   };
 }
 
-/** The user config of the matrix, in the guest and on the host: every collector on, apps on. */
+/**
+ * The user config of the matrix, in the guest and on the host: every collector on, apps on,
+ * and the socket collector's per-connection charts, with loopback allowed (the self-test's
+ * traffic) so their checks run in every cell too.
+ */
 const EBPF_D_CONF =
   '[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n[ebpf programs]\n' +
-  ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq'].map((c) => `    ${c} = yes\n`).join('');
+  ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq'].map((c) => `    ${c} = yes\n`).join('') +
+  '    network connections = yes\n';
+const NETWORK_CONF = '[network connections]\n    ips = *\n    maximum dimensions = 500\n';
 
 function configScript() {
   return [
     'conf=/tmp/ebpfc-matrix-conf',
     'mkdir -p "$conf/ebpf.d"',
     `printf '%s' '${EBPF_D_CONF}' > "$conf/ebpf.d.conf"`,
+    `printf '%s' '${NETWORK_CONF}' > "$conf/ebpf.d/network.conf"`,
   ].join('\n');
 }
 
-/** One shell script for the guest: one plugin run per cell, each line tagged with its cell. */
-function guestScript(options) {
+/**
+ * One shell script for the guest: one plugin run per cell of `modes`, each line tagged with
+ * its cell, after the `auto` check when `withAuto`.
+ */
+function guestScript(options, modes, withAuto) {
   const lines = ['set -u', configScript()];
   const only = options.collectors ? ` --collectors ${options.collectors}` : '';
-  lines.push(
+  if (withAuto) lines.push(
     `echo "${MARK}{\\"cell\\":\\"auto\\"}"`,
     `${PLUGIN} --check --json --config-dir "$conf"${only} --log-level error | sed 's/^/${MARK}auto /'`,
   );
-  for (const mode of options.modes) {
+  for (const mode of modes) {
     for (const loadMode of options.loadModes) {
       const cell = `${mode}/${loadMode}`;
       const ret = loadMode === 'return' ? ' --return' : '';
@@ -138,6 +150,7 @@ function hostAuto(options) {
   const conf = mkdtempSync(join(tmpdir(), 'ebpfc-matrix-conf-'));
   mkdirSync(join(conf, 'ebpf.d'));
   writeFileSync(join(conf, 'ebpf.d.conf'), EBPF_D_CONF);
+  writeFileSync(join(conf, 'ebpf.d', 'network.conf'), NETWORK_CONF);
   const r = spawnSync(PLUGIN, ['--check', '--json', '--log-level', 'error', '--config-dir', conf, ...only], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -170,25 +183,63 @@ function summarize(result) {
   return 'FAIL';
 }
 
+/** Lane failures worth one more VM: the guest died or wedged, which its next boot may not repeat. */
+const RETRIED = new Set(['TIMEOUT', 'GUEST_CRASHED', 'BOOT_FAILED']);
+
+/**
+ * Every attach mode in its own VM (the first also runs the `auto` check), each retried once
+ * when the guest died or wedged.
+ * @returns merged results, per-VM timings, retries and the modes whose VM failed twice
+ */
+async function runModes(options) {
+  const results = [];
+  const vms = [];
+  const retries = [];
+  const lost = [];
+  let exitProblems = '';
+  for (const [index, mode] of options.modes.entries()) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await runInVm({
+          command: guestScript(options, [mode], index === 0),
+          cwd: ROOT,
+          timeoutMs: options.timeoutMs,
+          log: stderrLog,
+          onStderr: (text) => {
+            // progress: the plugin's own errors (log level error) show up here as they happen
+            if (text.trim()) process.stderr.write(text.replace(/^/gm, `[guest ${mode}] `));
+          },
+        });
+        results.push(...parseResults(result.stdout));
+        vms.push({ mode, kernelRelease: result.kernelRelease, bootMs: result.bootMs, commandMs: result.commandMs });
+        if (result.exitCode !== 0) exitProblems += `${mode}: guest script exited ${result.exitCode}\n${result.stderr.slice(-2000)}\n`;
+        break;
+      } catch (error) {
+        if (!(error instanceof VmError) || !RETRIED.has(error.code)) throw error;
+        process.stderr.write(`run-matrix: ${mode}: the VM lane failed (${error.code}): ${error.message}\n`);
+        if (attempt === 2) {
+          lost.push(`${mode}: the VM failed twice (${error.code})`);
+          break;
+        }
+        retries.push(`${mode} (${error.code})`);
+        process.stderr.write(`run-matrix: ${mode}: retrying once in a fresh VM\n`);
+      }
+    }
+  }
+  return { results, vms, retries, lost, exitProblems };
+}
+
 function main() {
   const options = parse();
   const started = Date.now();
   const host = hostAuto(options);
-  return runInVm({
-    command: guestScript(options),
-    cwd: ROOT,
-    timeoutMs: options.timeoutMs,
-    log: stderrLog,
-    onStderr: (text) => {
-      // progress: the plugin's own errors (log level error) show up here as they happen
-      if (text.trim()) process.stderr.write(text.replace(/^/gm, '[guest] '));
-    },
-  })
-    .then((result) => {
-      const results = parseResults(result.stdout);
-      const failures = [];
+  return runModes(options)
+    .then(({ results, vms, retries, lost, exitProblems }) => {
+      const failures = [...lost];
       const lines = [];
-      lines.push(`VM kernel ${result.kernelRelease}; boot ${Math.round(result.bootMs / 1000)} s, matrix ${Math.round(result.commandMs / 1000)} s`);
+      const seconds = (ms) => (ms === undefined ? '?' : Math.round(ms / 1000));
+      lines.push(`VM kernel ${vms[0]?.kernelRelease ?? '?'}; per mode: ${vms.map((v) => `${v.mode} boot ${seconds(v.bootMs)} s + ${seconds(v.commandMs)} s`).join(', ')}`);
+      if (retries.length > 0) lines.push(`VMs retried after the guest died or wedged: ${retries.join(', ')}`);
       lines.push('');
       lines.push('auto attach mode      host (this kernel)      VM (stock 6.1)');
       const vmAuto = results.filter((r) => r.cell === 'auto' && r.kind === 'attach');
@@ -250,8 +301,8 @@ function main() {
       // The plain closing line CI reads: cells (collector x mode x load mode) that passed and failed.
       lines.push(`matrix: ${passed} passed, ${failed} failed`);
       process.stdout.write(`${lines.join('\n')}\n`);
-      if (options.json) writeFileSync(options.json, JSON.stringify({ host, results, failures }, null, 2));
-      if (result.exitCode !== 0) process.stderr.write(`run-matrix: guest script exited ${result.exitCode}\n${result.stderr.slice(-2000)}\n`);
+      if (options.json) writeFileSync(options.json, JSON.stringify({ host, results, failures, retries }, null, 2));
+      if (exitProblems) process.stderr.write(`run-matrix: ${exitProblems}`);
       return failures.length ? 1 : 0;
     })
     .catch((error) => {
