@@ -129,6 +129,11 @@ export interface CollectorConfig {
   origin: ConfigOrigin;
   /** Every other section of the collector's file, raw, for collector-specific keys (`[network connections]`...). */
   sections: ReadonlyMap<string, ConfigSection>;
+  /**
+   * `[ebpf programs] network connections` of `ebpf.d.conf` (the same on every
+   * collector; only the socket collector acts on it). Absent: no.
+   */
+  networkConnections?: boolean;
 }
 
 /** A parsed ini section: key -> value with its location. */

@@ -185,6 +185,9 @@ describe('loadConfig: compatibility names', () => {
     expect(loaded.global).toMatchObject({ loadMode: 'return', apps: false, cgroups: true, origin: 'user' });
     expect([...loaded.enabled]).toEqual(['socket']);
     expect(loaded.networkConnections).toBe(true);
+    // Every collector's config carries it: the socket collector reads it from its own.
+    expect(collector(loaded, 'socket').networkConnections).toBe(true);
+    expect(collector(loaded, 'process').networkConnections).toBe(true);
     expect(collector(loaded, 'socket')).toMatchObject({ enabled: true, loadMode: 'return', apps: false, cgroups: true });
   });
 

@@ -410,6 +410,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
       ...state.values,
       origin: state.origin,
       sections: state.sections,
+      networkConnections,
     });
     sources.set(name, Object.freeze({ ...state.sources }));
     if (state.enabled) enabled.add(name);
