@@ -18,11 +18,17 @@
  *
  * The *_entry programs count what a call asked for (entry load mode); the
  * *_exit ones count what it did and its errors (return load mode).
+ *
+ * With `ebpfc_nv_enabled` (`network connections = yes`) the same programs
+ * also add each send, receive, retransmit and accept to the socket's entry in
+ * tbl_conn_ipv4/tbl_conn_ipv6 (the per-connection charts); probe_nv_stash_*
+ * keep the socket for kretprobes, which only see the return value.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "ebpfc_counters.h"
 #include "ebpfc_pid.h"
@@ -68,6 +74,7 @@ struct {
  */
 struct ebpfc_sock_io {
 	__u64 mmsg;   /* user address of the struct mmsghdr array (sendmmsg/recvmmsg), else 0 */
+	__u64 sk;     /* the struct sock (held by the fd for the whole call) */
 	__u8 tcp;     /* TCP; else UDP or UDP-Lite */
 	__u8 recv;    /* a receive; else a send */
 	__u8 peek;    /* MSG_PEEK: the bytes stay queued and are counted when really read */
@@ -203,6 +210,149 @@ static __always_inline bool is_udp(__u16 protocol)
 	return protocol == EBPFC_IPPROTO_UDP || protocol == EBPFC_IPPROTO_UDPLITE;
 }
 
+/* --------------------------------------------------------- network viewer */
+
+/* `[ebpf programs] network connections`: user space sets it before load. */
+const volatile bool ebpfc_nv_enabled = false;
+
+/* Stock `ipv4/ipv6 connection table size`; user space resizes them (1 when off). */
+#define EBPFC_NV_TABLE_ENTRIES 16384
+
+/*
+ * LRU: closed sockets are never deleted here (their last bytes would be lost
+ * before user space read them); the least recently used ones make room.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct ebpfc_nv_key);
+	__type(value, struct ebpfc_nv_value);
+	__uint(max_entries, EBPFC_NV_TABLE_ENTRIES);
+} tbl_conn_ipv4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct ebpfc_nv_key);
+	__type(value, struct ebpfc_nv_value);
+	__uint(max_entries, EBPFC_NV_TABLE_ENTRIES);
+} tbl_conn_ipv6 SEC(".maps");
+
+/*
+ * The socket of a kprobe'd call in flight (key: pid_tgid), for the kretprobe
+ * that has only the return value.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, __u64);
+	__uint(max_entries, EBPFC_SOCK_IO_ENTRIES);
+} tbl_nv_sk SEC(".maps");
+
+enum ebpfc_nv_event {
+	EBPFC_NV_SENT,
+	EBPFC_NV_RECV,
+	EBPFC_NV_RETRANSMIT,
+	EBPFC_NV_ACCEPTED,
+};
+
+/* The entry of a TCP or UDP inet socket, created if missing; NULL otherwise. */
+static __always_inline struct ebpfc_nv_value *nv_entry(struct sock *sk)
+{
+	struct ebpfc_nv_key key = {};
+	struct ebpfc_nv_value zero = {};
+	struct ebpfc_nv_value *value;
+	void *table;
+	__u16 protocol;
+
+	if (!sk)
+		return NULL;
+	key.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == EBPFC_IPPROTO_TCP)
+		key.protocol = EBPFC_IPPROTO_TCP;
+	else if (is_udp(protocol))
+		key.protocol = EBPFC_IPPROTO_UDP;
+	else
+		return NULL;
+	if (key.family == EBPFC_AF_INET) {
+		key.laddr[0] = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		key.raddr[0] = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		table = &tbl_conn_ipv4;
+	} else if (key.family == EBPFC_AF_INET6) {
+		BPF_CORE_READ_INTO(&key.laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32);
+		BPF_CORE_READ_INTO(&key.raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr32);
+		table = &tbl_conn_ipv6;
+	} else {
+		return NULL;
+	}
+	key.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	key.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	value = bpf_map_lookup_elem(table, &key);
+	if (value)
+		return value;
+	bpf_map_update_elem(table, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(table, &key);
+}
+
+/*
+ * One event of a socket for the per-connection charts. A send or receive
+ * counts when it moved bytes (errors and empty reads are no packets).
+ */
+static __always_inline void nv_count(struct sock *sk, enum ebpfc_nv_event event, long ret, __u64 bytes)
+{
+	struct ebpfc_nv_value *value;
+
+	if (!ebpfc_nv_enabled)
+		return;
+	if ((event == EBPFC_NV_SENT || event == EBPFC_NV_RECV) && (ret < 0 || bytes == 0))
+		return;
+	value = nv_entry(sk);
+	if (!value)
+		return;
+	switch (event) {
+	case EBPFC_NV_SENT:
+		__sync_fetch_and_add(&value->sent_bytes, bytes);
+		__sync_fetch_and_add(&value->sent_packets, 1);
+		break;
+	case EBPFC_NV_RECV:
+		__sync_fetch_and_add(&value->recv_bytes, bytes);
+		__sync_fetch_and_add(&value->recv_packets, 1);
+		break;
+	case EBPFC_NV_RETRANSMIT:
+		__sync_fetch_and_add(&value->retransmits, 1);
+		break;
+	case EBPFC_NV_ACCEPTED:
+		value->inbound = 1;
+		break;
+	}
+}
+
+static __always_inline void nv_stash_sk(struct sock *sk)
+{
+	__u64 id, ptr = (__u64)sk;
+
+	if (!ebpfc_nv_enabled)
+		return;
+	id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&tbl_nv_sk, &id, &ptr, BPF_ANY);
+}
+
+/* The socket nv_stash_sk saw at entry, or NULL; the stash entry is consumed. */
+static __always_inline struct sock *nv_stashed_sk(void)
+{
+	__u64 id, *ptr;
+	struct sock *sk;
+
+	if (!ebpfc_nv_enabled)
+		return NULL;
+	id = bpf_get_current_pid_tgid();
+	ptr = bpf_map_lookup_elem(&tbl_nv_sk, &id);
+	if (!ptr)
+		return NULL;
+	sk = (struct sock *)*ptr;
+	bpf_map_delete_elem(&tbl_nv_sk, &id);
+	return sk;
+}
+
 /* ------------------------------------------------------------ trampoline */
 
 /*
@@ -217,15 +367,18 @@ int BPF_PROG(trampoline_inet_csk_accept)
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
-	if (ret)
+	if (ret) {
 		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+		nv_count((struct sock *)ret, EBPFC_NV_ACCEPTED, 0, 0);
+	}
 	return 0;
 }
 
 SEC("fentry/tcp_retransmit_skb")
-int BPF_PROG(trampoline_tcp_retransmit_skb)
+int BPF_PROG(trampoline_tcp_retransmit_skb, struct sock *sk)
 {
 	count_retransmit(true);
+	nv_count(sk, EBPFC_NV_RETRANSMIT, 0, 0);
 	return 0;
 }
 
@@ -233,6 +386,7 @@ SEC("fentry/tcp_cleanup_rbuf")
 int BPF_PROG(trampoline_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
 	count_tcp_recv(copied, (__u64)copied);
+	nv_count(sk, EBPFC_NV_RECV, copied, (__u64)copied);
 	return 0;
 }
 
@@ -243,13 +397,15 @@ int BPF_PROG(trampoline_tcp_close)
 	return 0;
 }
 
+/* The socket is the first argument of every version of these functions. */
 SEC("fexit/udp_recvmsg")
-int BPF_PROG(trampoline_udp_recvmsg)
+int BPF_PROG(trampoline_udp_recvmsg, struct sock *sk)
 {
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
 	count_udp_recv((int)ret, (__u64)(int)ret);
+	nv_count(sk, EBPFC_NV_RECV, (int)ret, (__u64)(int)ret);
 	return 0;
 }
 
@@ -257,16 +413,18 @@ SEC("fentry/tcp_sendmsg")
 int BPF_PROG(trampoline_tcp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t size)
 {
 	count_tcp_send(0, size);
+	nv_count(sk, EBPFC_NV_SENT, 0, size);
 	return 0;
 }
 
 SEC("fexit/tcp_sendmsg")
-int BPF_PROG(trampoline_tcp_sendmsg_exit)
+int BPF_PROG(trampoline_tcp_sendmsg_exit, struct sock *sk)
 {
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
 	count_tcp_send((int)ret, (__u64)(int)ret);
+	nv_count(sk, EBPFC_NV_SENT, (int)ret, (__u64)(int)ret);
 	return 0;
 }
 
@@ -274,16 +432,18 @@ SEC("fentry/udp_sendmsg")
 int BPF_PROG(trampoline_udp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t len)
 {
 	count_udp_send(0, len);
+	nv_count(sk, EBPFC_NV_SENT, 0, len);
 	return 0;
 }
 
 SEC("fexit/udp_sendmsg")
-int BPF_PROG(trampoline_udp_sendmsg_exit)
+int BPF_PROG(trampoline_udp_sendmsg_exit, struct sock *sk)
 {
 	__u64 ret = 0;
 
 	bpf_get_func_ret(ctx, &ret);
 	count_udp_send((int)ret, (__u64)(int)ret);
+	nv_count(sk, EBPFC_NV_SENT, (int)ret, (__u64)(int)ret);
 	return 0;
 }
 
@@ -316,15 +476,18 @@ int BPF_PROG(trampoline_tcp_v6_connect)
 SEC("kretprobe/inet_csk_accept")
 int BPF_KRETPROBE(probe_inet_csk_accept, struct sock *sk)
 {
-	if (sk)
+	if (sk) {
 		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+		nv_count(sk, EBPFC_NV_ACCEPTED, 0, 0);
+	}
 	return 0;
 }
 
 SEC("kprobe/tcp_retransmit_skb")
-int BPF_KPROBE(probe_tcp_retransmit_skb)
+int BPF_KPROBE(probe_tcp_retransmit_skb, struct sock *sk)
 {
 	count_retransmit(true);
+	nv_count(sk, EBPFC_NV_RETRANSMIT, 0, 0);
 	return 0;
 }
 
@@ -332,6 +495,7 @@ SEC("kprobe/tcp_cleanup_rbuf")
 int BPF_KPROBE(probe_tcp_cleanup_rbuf, struct sock *sk, int copied)
 {
 	count_tcp_recv(copied, (__u64)copied);
+	nv_count(sk, EBPFC_NV_RECV, copied, (__u64)copied);
 	return 0;
 }
 
@@ -342,10 +506,27 @@ int BPF_KPROBE(probe_tcp_close)
 	return 0;
 }
 
+/*
+ * Network viewer only: keep the socket of udp_recvmsg (both load modes) and
+ * of tcp_sendmsg/udp_sendmsg (return mode) for their kretprobes.
+ */
+#define EBPFC_NV_STASH_PROGRAM(fn)                               \
+	SEC("kprobe/" #fn)                                       \
+	int BPF_KPROBE(probe_nv_stash_##fn, struct sock *sk)     \
+	{                                                        \
+		nv_stash_sk(sk);                                 \
+		return 0;                                        \
+	}
+
+EBPFC_NV_STASH_PROGRAM(udp_recvmsg)
+EBPFC_NV_STASH_PROGRAM(tcp_sendmsg)
+EBPFC_NV_STASH_PROGRAM(udp_sendmsg)
+
 SEC("kretprobe/udp_recvmsg")
 int BPF_KRETPROBE(probe_udp_recvmsg, int ret)
 {
 	count_udp_recv(ret, (__u64)ret);
+	nv_count(nv_stashed_sk(), EBPFC_NV_RECV, ret, (__u64)ret);
 	return 0;
 }
 
@@ -353,6 +534,7 @@ SEC("kprobe/tcp_sendmsg")
 int BPF_KPROBE(probe_tcp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t size)
 {
 	count_tcp_send(0, size);
+	nv_count(sk, EBPFC_NV_SENT, 0, size);
 	return 0;
 }
 
@@ -360,6 +542,7 @@ SEC("kretprobe/tcp_sendmsg")
 int BPF_KRETPROBE(probe_tcp_sendmsg_exit, int ret)
 {
 	count_tcp_send(ret, (__u64)ret);
+	nv_count(nv_stashed_sk(), EBPFC_NV_SENT, ret, (__u64)ret);
 	return 0;
 }
 
@@ -367,6 +550,7 @@ SEC("kprobe/udp_sendmsg")
 int BPF_KPROBE(probe_udp_sendmsg_entry, struct sock *sk, struct msghdr *msg, size_t len)
 {
 	count_udp_send(0, len);
+	nv_count(sk, EBPFC_NV_SENT, 0, len);
 	return 0;
 }
 
@@ -374,6 +558,7 @@ SEC("kretprobe/udp_sendmsg")
 int BPF_KRETPROBE(probe_udp_sendmsg_exit, int ret)
 {
 	count_udp_send(ret, (__u64)ret);
+	nv_count(nv_stashed_sk(), EBPFC_NV_SENT, ret, (__u64)ret);
 	return 0;
 }
 
@@ -431,6 +616,9 @@ int BPF_PROG(tracepoint_sock_send_length, struct sock *sk, int ret, int flags)
 		count_tcp_send(ret, (__u64)ret);
 	else if (is_udp(protocol))
 		count_udp_send(ret, (__u64)ret);
+	else
+		return 0;
+	nv_count(sk, EBPFC_NV_SENT, ret, (__u64)ret);
 	return 0;
 }
 
@@ -449,6 +637,9 @@ int BPF_PROG(tracepoint_sock_recv_length, struct sock *sk, int ret, int flags)
 		count_tcp_recv(ret, bytes);
 	else if (is_udp(protocol))
 		count_udp_recv(ret, bytes);
+	else
+		return 0;
+	nv_count(sk, EBPFC_NV_RECV, ret, bytes);
 	return 0;
 }
 
@@ -473,11 +664,24 @@ int tracepoint_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *c
 	return 0;
 }
 
+/*
+ * The head of tcp:tcp_retransmit_skb's record, the same on every kernel
+ * since 4.16; BTF names the whole struct differently across versions
+ * (trace_event_raw_tcp_event_sk_skb, later trace_event_raw_tcp_retransmit_skb),
+ * so it is declared here without CO-RE.
+ */
+struct ebpfc_tcp_retransmit_skb_head {
+	__u64 common;             /* struct trace_entry */
+	const void *skbaddr;
+	const void *skaddr;
+};
+
 /* Retransmits run from timers and ACK processing: no process owns them. */
 SEC("tracepoint/tcp/tcp_retransmit_skb")
-int tracepoint_tcp_retransmit_skb(void *ctx)
+int tracepoint_tcp_retransmit_skb(struct ebpfc_tcp_retransmit_skb_head *ctx)
 {
 	count_retransmit(false);
+	nv_count((struct sock *)ctx->skaddr, EBPFC_NV_RETRANSMIT, 0, 0);
 	return 0;
 }
 
@@ -534,8 +738,10 @@ static __always_inline void count_accept(long fd)
 {
 	struct sock *sk = inet_sock_of_fd(fd);
 
-	if (sk && BPF_CORE_READ(sk, sk_protocol) == EBPFC_IPPROTO_TCP)
+	if (sk && BPF_CORE_READ(sk, sk_protocol) == EBPFC_IPPROTO_TCP) {
 		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
+		nv_count(sk, EBPFC_NV_ACCEPTED, 0, 0);
+	}
 }
 
 SEC("tracepoint/syscalls/sys_exit_accept")
@@ -588,6 +794,7 @@ static __always_inline void sock_io_enter(long fd, bool recv, __u64 flags, __u64
 	io.recv = recv;
 	io.peek = recv && (flags & EBPFC_MSG_PEEK);
 	io.mmsg = mmsg;
+	io.sk = (__u64)sk;
 	id = bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&tbl_sock_io, &id, &io, BPF_ANY);
 }
@@ -644,6 +851,7 @@ static __always_inline void sock_io_count(const struct ebpfc_sock_io *io, long r
 {
 	if (io->peek)
 		bytes = 0;
+	nv_count((struct sock *)io->sk, io->recv ? EBPFC_NV_RECV : EBPFC_NV_SENT, ret, bytes);
 	if (io->tcp) {
 		if (io->recv)
 			count_tcp_recv(ret, bytes);

@@ -53,4 +53,30 @@ struct ebpfc_socket_pid_stat {
 	__u64 call_tcp_v6_connection;
 };
 
+/*
+ * Network viewer ("network connections"): one entry per socket of tbl_conn_ipv4
+ * or tbl_conn_ipv6, as both ends see it from this host. Addresses are in
+ * network byte order (IPv4 in addr[0]); ports in host order. Only kept when
+ * the `ebpfc_nv_enabled` global is set.
+ */
+struct ebpfc_nv_key {
+	__u32 laddr[4];
+	__u32 raddr[4];
+	__u16 lport;
+	__u16 rport;   /* 0: no remote (an unconnected UDP socket) */
+	__u8 family;   /* AF_INET or AF_INET6 */
+	__u8 protocol; /* IPPROTO_TCP or IPPROTO_UDP (UDP-Lite counts as UDP) */
+	__u16 pad;
+};
+
+/* All u64, updated with atomic adds (the tables are shared by every CPU). */
+struct ebpfc_nv_value {
+	__u64 sent_bytes;
+	__u64 recv_bytes;
+	__u64 sent_packets;  /* successful send calls that moved bytes */
+	__u64 recv_packets;  /* successful receive calls that moved bytes */
+	__u64 retransmits;
+	__u64 inbound;       /* 1: accepted on a listener here (set at accept) */
+};
+
 #endif /* EBPFC_SOCKET_H */

@@ -15,13 +15,14 @@ export const PLUGIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'packa
 export const ALL_COLLECTORS = ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq'] as const;
 
 /** A user config dir with `update every = 1` so a few seconds give several ticks, and every collector on. */
-export function makeConfigDir(extra: { global?: string; files?: Record<string, string> } = {}): string {
+export function makeConfigDir(extra: { global?: string; programs?: string; files?: Record<string, string> } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'ebpfc-conf-'));
   mkdirSync(join(dir, 'ebpf.d'));
   writeFileSync(
     join(dir, 'ebpf.d.conf'),
     `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n${extra.global ?? ''}\n[ebpf programs]\n` +
-      ALL_COLLECTORS.map((c) => `    ${c} = yes\n`).join(''),
+      ALL_COLLECTORS.map((c) => `    ${c} = yes\n`).join('') +
+      (extra.programs ?? ''),
   );
   for (const [name, text] of Object.entries(extra.files ?? {})) writeFileSync(join(dir, name), text);
   return dir;

@@ -2,15 +2,54 @@
  * Runs the real plugin as Netdata would and checks every line it printed
  * against the 1.37 agent's parser rules.
  */
+import { createServer, connect, type Server } from 'node:net';
 import { parseNetdataStream } from '@ebpf-collectors/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ALL_COLLECTORS, makeConfigDir, startPlugin } from './plugin-harness.js';
 
+/** Loopback TCP servers that echo what they get. */
+async function echoServers(count: number): Promise<Server[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const server = createServer((s) => s.pipe(s));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return server;
+    }),
+  );
+}
+
+/** One connection that sends `bytes` and reads them back. */
+function exchange(port: number, bytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const c = connect({ host: '127.0.0.1', port }, () => c.write(Buffer.alloc(bytes, 1)));
+    c.on('data', (d) => {
+      got += d.length;
+      if (got >= bytes) c.end();
+    });
+    c.on('close', () => resolve());
+    c.on('error', reject);
+  });
+}
+
 describe('plugins.d protocol conformance', () => {
   it('with every collector on at once, the plugin stdout is accepted line by line by a strict 1.37 parser', async () => {
-    const configDir = makeConfigDir();
+    // The per-connection charts too, with loopback allowed: dimension ids like
+    // `40001:TCP:127.0.0.1_sent`, added while the plugin runs.
+    const configDir = makeConfigDir({
+      programs: '    network connections = yes\n',
+      files: { 'ebpf.d/network.conf': '[network connections]\n    ips = *\n    maximum dimensions = 500\n' },
+    });
+    const servers = await echoServers(3);
+    const ports = servers.map((s) => (s.address() as { port: number }).port);
     const run = startPlugin(['1', '--config-dir', configDir, '--duration', '5']);
+    // New destinations in different ticks: the charts are declared again with more dimensions.
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 400));
+      await exchange(ports[i % ports.length]!, 4096);
+    }
     const { code } = await run.exited;
+    for (const server of servers) server.close();
     expect(code, run.stderr()).toBe(0);
     const parsed = parseNetdataStream(run.stdout());
     expect(parsed.errors, JSON.stringify(parsed.errors.slice(0, 5), null, 2)).toEqual([]);
@@ -31,6 +70,10 @@ describe('plugins.d protocol conformance', () => {
     ]) {
       expect(parsed.charts.has(id), `${id} declared`).toBe(true);
     }
+    const outbound = parsed.charts.get('ebpf.outbound_bytes');
+    expect(outbound?.module).toBe('socket');
+    for (const port of ports) expect([...(outbound?.dimensions.keys() ?? [])]).toContain(`${port}:TCP:127.0.0.1_sent`);
+    expect(parsed.charts.has('ebpf.inbound_bytes')).toBe(true);
     const thread = parsed.charts.get('system.process_thread');
     expect(thread?.updateEvery).toBe(1);
     expect(thread?.plugin).toBe('ebpf.plugin');

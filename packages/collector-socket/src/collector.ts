@@ -4,8 +4,10 @@
  */
 import type {
   AttachMode,
+  ChartDefinition,
   CollectorConfig,
   CollectorContext,
+  CollectorFrame,
   CounterTablesInstanceOptions,
   LoadPlan,
   Attacher,
@@ -25,6 +27,8 @@ import {
 } from '@ebpf-collectors/core';
 import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
 import { SocketChartBuilder } from './charts.js';
+import { ConnectionCharts, decodeConnections, readListeningTcpPorts } from './connections.js';
+import { HostNames } from './hostnames.js';
 import { TracepointMissingError } from './errors.js';
 import {
   GLOBAL,
@@ -39,7 +43,7 @@ import {
   type TracepointHook,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
-import { TABLE_SIZE_KEYS, parseNetworkConfig, type NetworkConfig } from './network-config.js';
+import { TABLE_SIZE_KEYS, parseNetworkConfig, systemServicePortNames, type NetworkConfig } from './network-config.js';
 import { socketSelfTest } from './self-test.js';
 import type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketReading } from './types.js';
 
@@ -51,6 +55,8 @@ interface ModeSettings {
   readonly apps: boolean;
   readonly cgroups: boolean;
   readonly returnMode: boolean;
+  /** `network connections = yes`: the per-socket tables and their charts. */
+  readonly networkViewer?: boolean;
 }
 
 /** A loaded and attached object with the maps the collector reads. */
@@ -59,6 +65,8 @@ interface Loaded {
   readonly totals: BpfMap;
   /** Absent when neither apps nor cgroup charts are on (the kernel keeps no per-PID values). */
   readonly pids: BpfMap | undefined;
+  /** The per-socket tables, when the network viewer is on. */
+  readonly connections: ReadonlyArray<BpfMap> | undefined;
   readonly settings: ModeSettings;
 }
 
@@ -66,13 +74,14 @@ interface Loaded {
 function functionPlan(
   mode: 'trampoline' | 'probe',
   hooks: ReadonlyArray<FunctionHook>,
-  returnMode: boolean,
+  settings: Pick<ModeSettings, 'returnMode' | 'networkViewer'>,
   features: Pick<Features, 'hasKernelFunction'>,
 ): { programs: Map<string, Attacher>; targets: Map<string, string> } {
   const programs = new Map<string, Attacher>();
   const targets = new Map<string, string>();
   for (const hook of hooks) {
-    if (hook.loadMode !== undefined && hook.loadMode !== (returnMode ? 'return' : 'entry')) continue;
+    if (hook.loadMode !== undefined && hook.loadMode !== (settings.returnMode ? 'return' : 'entry')) continue;
+    if (hook.networkViewer && !settings.networkViewer) continue;
     if (hook.optional && !features.hasKernelFunction(hook.fn)) continue;
     const fn = pickKernelFunction(features, MODULE, mode, [hook.fn]);
     if (mode === 'trampoline') {
@@ -136,6 +145,8 @@ export interface PlanOptions {
   readonly logger?: Pick<Logger, 'info'>;
   /** The tracepoint family's socket I/O source; default: {@link socketIoSource} of the running kernel. */
   readonly tracepointIo?: SocketIoSource;
+  /** network.conf's table sizes (the per-socket tables' sizes); default: the stock sizes. */
+  readonly tables?: NetworkConfig['tables'];
 }
 
 /** The load plan of one attach mode. */
@@ -150,7 +161,7 @@ export function planMode(
   const fromFunctions =
     mode === 'tracepoint'
       ? { programs: tracepointPlan(options), targets: new Map<string, string>() }
-      : functionPlan(mode, mode === 'trampoline' ? TRAMPOLINE_HOOKS : PROBE_HOOKS, settings.returnMode, features);
+      : functionPlan(mode, mode === 'trampoline' ? TRAMPOLINE_HOOKS : PROBE_HOOKS, settings, features);
   return {
     programs: fromFunctions.programs,
     targets: fromFunctions.targets,
@@ -161,6 +172,12 @@ export function planMode(
       spec.setGlobal(GLOBAL.collectPid, COLLECT_PID_LEVEL[config.collectPid]);
       spec.setGlobal(GLOBAL.appsEnabled, perPid);
       spec.setGlobal(GLOBAL.pidPerCpu, perPid && config.mapsPerCore);
+      const viewer = settings.networkViewer === true;
+      spec.setGlobal(GLOBAL.nvEnabled, viewer);
+      // Off: the tables stay, as small as the kernel allows, and nothing writes them.
+      spec.map(MAP.connV4).maxEntries = viewer ? (options.tables?.ipv4Connections ?? TABLE_SIZE_KEYS.ipv4Connections.default) : 1;
+      spec.map(MAP.connV6).maxEntries = viewer ? (options.tables?.ipv6Connections ?? TABLE_SIZE_KEYS.ipv6Connections.default) : 1;
+      if (!viewer) spec.map(MAP.nvSocket).maxEntries = 1;
     },
   };
 }
@@ -170,11 +187,21 @@ async function loadInMode(
   objectPath: string,
   mode: AttachMode,
   tracepointIo: SocketIoSource | undefined,
+  network: NetworkConfig,
 ): Promise<Loaded> {
   const { config, logger } = context;
   const decision = effectiveAppsCgroups(config, mode);
-  const settings: ModeSettings = { apps: decision.apps, cgroups: decision.cgroups, returnMode: config.loadMode === 'return' };
-  const plan = planMode(mode, config, settings, context.loader.features, { logger, ...(tracepointIo ? { tracepointIo } : {}) });
+  const settings: ModeSettings = {
+    apps: decision.apps,
+    cgroups: decision.cgroups,
+    returnMode: config.loadMode === 'return',
+    networkViewer: config.networkConnections === true,
+  };
+  const plan = planMode(mode, config, settings, context.loader.features, {
+    logger,
+    tables: network.tables,
+    ...(tracepointIo ? { tracepointIo } : {}),
+  });
   const object = await loadAndAttach(context, objectPath, MODULE, plan);
   // Said only for the mode that runs: a failed probe attempt turned nothing off.
   if (decision.reason !== undefined) logger.info(decision.reason);
@@ -183,17 +210,52 @@ async function loadInMode(
     object,
     totals: object.map(MAP.totals),
     pids: settings.apps || settings.cgroups ? object.map(MAP.pids) : undefined,
+    connections: settings.networkViewer ? [object.map(MAP.connV4), object.map(MAP.connV6)] : undefined,
     settings,
   };
 }
 
-/** A running socket collector: the kit's counter-table instance plus the parsed network.conf. */
+/** The network viewer of a running instance: its tables and chart state. */
+interface Viewer {
+  readonly tables: ReadonlyArray<BpfMap>;
+  readonly charts: ConnectionCharts;
+  readonly hostNames: HostNames | undefined;
+}
+
+/**
+ * A running socket collector: the kit's counter-table instance, plus the
+ * per-connection charts when `network connections = yes`.
+ */
 class SocketInstance extends CounterTablesInstance implements SocketCollectorInstance {
+  readonly #viewer: Viewer | undefined;
+
   constructor(
     options: CounterTablesInstanceOptions,
     readonly network: NetworkConfig,
+    viewer: Viewer | undefined,
   ) {
     super(options);
+    this.#viewer = viewer;
+  }
+
+  override charts(): ChartDefinition[] {
+    const viewer = this.#viewer;
+    return viewer ? [...super.charts(), ...viewer.charts.values().map((c) => c.chart)] : super.charts();
+  }
+
+  override collect(): CollectorFrame {
+    const frame = super.collect();
+    const viewer = this.#viewer;
+    if (viewer === undefined) return frame;
+    const entries = viewer.tables.flatMap((table) => decodeConnections(table.readAll()));
+    // Read at most once a tick, and only when a socket the kernel did not see accepted shows up.
+    let listening: Set<number> | undefined;
+    viewer.charts.update(
+      entries,
+      (port) => (listening ??= readListeningTcpPorts()).has(port),
+      viewer.hostNames ? (address) => viewer.hostNames!.get(address) : undefined,
+    );
+    return { ...frame, charts: [...frame.charts, ...viewer.charts.values()] };
   }
 }
 
@@ -233,8 +295,14 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
     async start(context: CollectorContext): Promise<SocketCollectorInstance> {
       const network = readNetworkConfig(context, options);
       const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
-        loadInMode(context, objectPath, m, options.tracepointIo),
+        loadInMode(context, objectPath, m, options.tracepointIo, network),
       );
+      const connections = network.connections;
+      if (value.connections) {
+        context.logger.info(
+          `socket: network connections on: at most ${connections.maxSockets} destinations per chart (maximum dimensions = ${connections.maximumDimensions}), the rest as "other"`,
+        );
+      }
       return new SocketInstance(
         {
           module: MODULE,
@@ -258,6 +326,17 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
           onRead: options.onRead,
         },
         network,
+        value.connections
+          ? {
+              tables: value.connections,
+              charts: new ConnectionCharts({
+                updateEvery: context.config.updateEvery,
+                config: connections,
+                ...(connections.resolveServiceNames ? { serviceOfPort: options.serviceOfPort ?? systemServicePortNames() } : {}),
+              }),
+              hostNames: connections.resolveHostnames ? new HostNames(options.reverseLookup) : undefined,
+            }
+          : undefined,
       );
     },
   };

@@ -2,6 +2,22 @@ export { createSocketCollector, planMode, socketCollector, socketIoSource } from
 export type { PlanOptions, SocketIoSource } from './collector.js';
 export { SOCKET_GROUP_METRICS, SocketChartBuilder, hostCharts } from './charts.js';
 export type { ChartOptions, GroupInput, TickInput } from './charts.js';
+export {
+  CONNECTION_CHARTS,
+  CONNECTION_CHART_TYPE,
+  CONNECTION_FAMILY,
+  ConnectionCharts,
+  OTHER_DESTINATION,
+  connectionDirection,
+  decodeConnections,
+  formatIpv4,
+  formatIpv6,
+  parseListeningTcpPorts,
+  readListeningTcpPorts,
+} from './connections.js';
+export type { ConnectionChartsOptions, ConnectionEntry, Direction } from './connections.js';
+export { HostNames } from './hostnames.js';
+export type { ReverseLookup } from './hostnames.js';
 export { nameCounters, namePidValues } from './decode.js';
 export { CollectorClosedError, KernelFunctionMissingError, SocketWorkloadError, TracefsNotMountedError, TracepointMissingError } from './errors.js';
 export {
@@ -15,6 +31,8 @@ export {
   portAllowed,
   serviceLabel,
   servicesFileLookup,
+  servicesFilePortNames,
+  systemServicePortNames,
   systemServicesLookup,
 } from './network-config.js';
 export type {
@@ -31,6 +49,7 @@ export type {
 export * as socketMetrics from './metrics.js';
 export {
   FULL_NET_WORKLOAD,
+  connectionExpectations,
   ipv6LoopbackWorks,
   loopbackUp,
   netExpectations,
@@ -42,6 +61,6 @@ export {
   workloadKeyPid,
   workloadShortfalls,
 } from './self-test.js';
-export type { NetExpectationOptions, NetWorkload, NetWorkloadProcess, NetWorkloadResult, StartNetWorkloadOptions } from './self-test.js';
+export type { ConnectionExpectationOptions, NetExpectationOptions, NetWorkload, NetWorkloadProcess, NetWorkloadResult, StartNetWorkloadOptions } from './self-test.js';
 export type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketCounters, SocketPidStat, SocketReading } from './types.js';
 

@@ -55,13 +55,51 @@ export const MAP = {
   pids: 'tbl_bandwidth',
   /** Socket syscalls in flight (tracepoint family before 6.3). */
   sockIo: 'tbl_sock_io',
+  /** Network viewer: per-socket totals, IPv4 (`struct ebpfc_nv_key` -> `struct ebpfc_nv_value`). */
+  connV4: 'tbl_conn_ipv4',
+  /** Network viewer: per-socket totals, IPv6. */
+  connV6: 'tbl_conn_ipv6',
+  /** Network viewer: the socket of a kprobe'd call, for its kretprobe. */
+  nvSocket: 'tbl_nv_sk',
 } as const;
+
+/** `struct ebpfc_nv_key`: byte offsets and size. */
+export const NV_KEY = {
+  laddr: 0,
+  raddr: 16,
+  lport: 32,
+  rport: 34,
+  family: 36,
+  protocol: 37,
+  size: 40,
+} as const;
+
+/** u64 lanes of `struct ebpfc_nv_value`. */
+export const NV_LANE = {
+  sentBytes: 0,
+  recvBytes: 1,
+  sentPackets: 2,
+  recvPackets: 3,
+  retransmits: 4,
+  inbound: 5,
+} as const;
+
+/** Number of u64 fields of `struct ebpfc_nv_value`. */
+export const NV_LANES = 6;
+
+/** `AF_INET`, `AF_INET6` as the key's `family` holds them. */
+export const AF = { inet: 2, inet6: 10 } as const;
+
+/** `IPPROTO_TCP`, `IPPROTO_UDP` as the key's `protocol` holds them. */
+export const IPPROTO = { tcp: 6, udp: 17 } as const;
 
 /** `const volatile` globals (bpf/include/ebpfc_pid.h). */
 export const GLOBAL = {
   collectPid: 'ebpfc_collect_pid',
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
+  /** `network connections = yes`: keep the per-socket tables. */
+  nvEnabled: 'ebpfc_nv_enabled',
 } as const;
 
 /** Program name prefix of each attach mode's family. */
@@ -83,6 +121,8 @@ export interface FunctionHook {
   readonly loadMode?: 'entry' | 'return';
   /** The mode still works without it (tcp_v6_connect lives in the ipv6 module). */
   readonly optional?: boolean;
+  /** Loaded only for the per-connection charts (`network connections = yes`). */
+  readonly networkViewer?: boolean;
 }
 
 /** Trampoline programs (fentry/fexit), Netdata's function set. */
@@ -115,6 +155,9 @@ export const PROBE_HOOKS: ReadonlyArray<FunctionHook> = [
   { program: 'probe_tcp_v4_connect_exit', fn: 'tcp_v4_connect', retprobe: true, loadMode: 'return' },
   { program: 'probe_tcp_v6_connect_entry', fn: 'tcp_v6_connect', loadMode: 'entry', optional: true },
   { program: 'probe_tcp_v6_connect_exit', fn: 'tcp_v6_connect', retprobe: true, loadMode: 'return', optional: true },
+  { program: 'probe_nv_stash_udp_recvmsg', fn: 'udp_recvmsg', networkViewer: true },
+  { program: 'probe_nv_stash_tcp_sendmsg', fn: 'tcp_sendmsg', loadMode: 'return', networkViewer: true },
+  { program: 'probe_nv_stash_udp_sendmsg', fn: 'udp_sendmsg', loadMode: 'return', networkViewer: true },
 ];
 
 /** How a tracepoint-mode program attaches. */

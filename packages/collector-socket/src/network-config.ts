@@ -477,6 +477,32 @@ export function systemServicesLookup(path = '/etc/services'): (name: string) => 
   }
 }
 
+/**
+ * A `getservbyport` over a services(5) file: the first name listed for a
+ * port and protocol.
+ */
+export function servicesFilePortNames(text: string): (port: number, protocol: 'TCP' | 'UDP') => string | undefined {
+  const names = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*/, '').trim();
+    const [name, portProto] = line.split(/\s+/);
+    const match = /^(\d+)\/(tcp|udp)$/.exec(portProto ?? '');
+    if (!name || !match) continue;
+    const key = `${match[2]!.toUpperCase()}:${match[1]}`;
+    if (!names.has(key)) names.set(key, name);
+  }
+  return (port, protocol) => names.get(`${protocol}:${port}`);
+}
+
+/** {@link servicesFilePortNames} of `/etc/services`, or a lookup that knows nothing when it cannot be read. */
+export function systemServicePortNames(path = '/etc/services'): (port: number, protocol: 'TCP' | 'UDP') => string | undefined {
+  try {
+    return servicesFilePortNames(readFileSync(path, 'utf8'));
+  } catch {
+    return () => undefined;
+  }
+}
+
 function parseServiceNames(section: ConfigSection | undefined, listenPort: string | undefined, out: Collector): Map<number, string> {
   const names = new Map<number, string>();
   for (const entry of section?.entries.values() ?? []) {

@@ -13,8 +13,17 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { CollectPid, SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
 import { chartKey, effectiveAppsCgroups } from '@ebpf-collectors/core';
+import { CONNECTION_CHARTS, CONNECTION_CHART_TYPE, OTHER_DESTINATION } from './connections.js';
 import { SocketWorkloadError } from './errors.js';
 import { DIM, GROUP_METRICS, HOST_CHARTS, TYPE_IP } from './metrics.js';
+import {
+  destinationAllowed,
+  portAllowed,
+  serviceLabel,
+  systemServicePortNames,
+  type NetworkConnectionsConfig,
+} from './network-config.js';
+import type { SocketCollectorInstance } from './types.js';
 
 /** What the network workload does. */
 export interface NetWorkload {
@@ -46,6 +55,8 @@ export interface NetWorkloadResult {
   readonly refused: number;
   /** UDP sends that failed with EMSGSIZE. */
   readonly failedUdpSends: number;
+  /** Ports the workload's servers listened on (0: that server did not run), for the per-connection charts. */
+  readonly ports: { readonly tcp4: number; readonly tcp6: number; readonly udp: number };
 }
 
 /** The workload at scale 1: what a normal machine does in about a second. */
@@ -147,10 +158,12 @@ function exchange(host, port) {
   });
 }
 
-async function run(host, count) {
+const ports = { tcp4: 0, tcp6: 0, udp: 0 };
+async function run(host, count, family) {
   if (count === 0) return 0;
   const server = await serve(host);
   const { port } = server.address();
+  ports[family] = port;
   for (let i = 0; i < count; i += 10) {
     await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => exchange(host, port)));
   }
@@ -158,11 +171,12 @@ async function run(host, count) {
   return count;
 }
 
-const connections = await run('127.0.0.1', W.connections);
-const v6Connections = await run('::1', W.v6Connections);
+const connections = await run('127.0.0.1', W.connections, 'tcp4');
+const v6Connections = await run('::1', W.v6Connections, 'tcp6');
 
 const receiver = dgram.createSocket('udp4');
 await new Promise((r) => receiver.bind(0, '127.0.0.1', r));
+ports.udp = receiver.address().port;
 let datagramsReceived = 0;
 const allIn = new Promise((resolve) => receiver.on('message', () => { if (++datagramsReceived === W.datagrams) resolve(); }));
 const sender = dgram.createSocket('udp4');
@@ -194,7 +208,7 @@ if (W.refusedConnects > 0) {
     });
   }
 }
-console.log(JSON.stringify({ connections, v6Connections, bytesSent, bytesReceived, datagramsReceived, refused, failedUdpSends }));
+console.log(JSON.stringify({ connections, v6Connections, bytesSent, bytesReceived, datagramsReceived, refused, failedUdpSends, ports }));
 `;
 }
 
@@ -219,8 +233,10 @@ export function parseNetWorkloadResult(stdout: string): NetWorkloadResult {
     'refused',
     'failedUdpSends',
   ];
-  const record = parsed as Record<string, unknown>;
-  if (typeof parsed !== 'object' || parsed === null || fields.some((f) => typeof record[f] !== 'number')) {
+  const record = (parsed ?? {}) as Record<string, unknown>;
+  const ports = record.ports as Record<string, unknown> | undefined;
+  const portsOk = typeof ports === 'object' && ports !== null && ['tcp4', 'tcp6', 'udp'].every((k) => typeof ports[k] === 'number');
+  if (typeof parsed !== 'object' || parsed === null || fields.some((f) => typeof record[f] !== 'number') || !portsOk) {
     throw new SocketWorkloadError(`the network workload printed an unexpected result: ${line.slice(0, 200)}`, 'EWORKLOAD');
   }
   return parsed as NetWorkloadResult;
@@ -416,6 +432,65 @@ export function netExpectations(w: NetWorkload, options: NetExpectationOptions):
   return out;
 }
 
+/** What the per-connection expectations depend on. */
+export interface ConnectionExpectationOptions {
+  /** network.conf's `[network connections]`, for filters and labels. */
+  readonly config: NetworkConnectionsConfig;
+  /** The movement measured, to tell a charted destination from one that went to `other` (chart full). */
+  readonly movement: ReadonlyMap<string, bigint>;
+  /** A port's service name (`resolve service names`). */
+  readonly serviceOfPort?: (port: number, protocol: 'TCP' | 'UDP') => string | undefined;
+}
+
+/**
+ * Lower bounds on the network viewer charts (`network connections = yes`):
+ * the loopback TCP connections, outbound to each server and inbound on its
+ * port, bytes and packets both ways, and the UDP receiver's datagrams
+ * inbound on its port. Destinations the filters reject are not expected;
+ * one that found its chart full is expected in `other`.
+ */
+export function connectionExpectations(
+  w: NetWorkload,
+  r: Pick<NetWorkloadResult, 'ports'>,
+  options: ConnectionExpectationOptions,
+): SelfTestExpectation[] {
+  const { config, movement } = options;
+  const out: SelfTestExpectation[] = [];
+  const label = (port: number, protocol: 'TCP' | 'UDP') =>
+    serviceLabel(config, port, options.serviceOfPort ? (p) => options.serviceOfPort!(p, protocol) : undefined);
+  const key = (id: string) => chartKey({ type: CONNECTION_CHART_TYPE, id });
+  /** The dimension a destination's traffic is in: its own, or `other` when the chart was full. */
+  const dimension = (chartId: string, base: string, suffix: string) =>
+    movement.has(`${key(chartId)}.${base}${suffix}`) ? `${base}${suffix}` : `${OTHER_DESTINATION}${suffix}`;
+  const expect = (chartId: string, base: string, suffix: string, atLeast: number, why: string) =>
+    out.push({ chart: key(chartId), dimension: dimension(chartId, base, suffix), atLeast: BigInt(atLeast), why });
+  const tcp = (address: string, port: number, count: number) => {
+    if (count === 0 || port === 0) return;
+    const bytes = count * w.bytesEachWay;
+    const why = `${count} connections to ${address} port ${port}, ${w.bytesEachWay} bytes each way`;
+    // The client's remote end is the server, the server's is the client: the same address and port pass or fail both.
+    if (!destinationAllowed(config, { address, port })) return;
+    const host = address.includes(':') ? `[${address}]` : address;
+    const outbound = `${label(port, 'TCP')}:TCP:${host}`;
+    const inbound = `${label(port, 'TCP')}:TCP`;
+    for (const suffix of ['_sent', '_recv']) {
+      expect(CONNECTION_CHARTS.outboundBytes.id, outbound, suffix, bytes, why);
+      expect(CONNECTION_CHARTS.outboundPackets.id, outbound, suffix, count, why);
+      expect(CONNECTION_CHARTS.inboundBytes.id, inbound, suffix, bytes, why);
+      expect(CONNECTION_CHARTS.inboundPackets.id, inbound, suffix, count, why);
+    }
+  };
+  tcp('127.0.0.1', r.ports.tcp4, w.connections);
+  tcp('::1', r.ports.tcp6, w.v6Connections);
+  // The receiver is an unconnected UDP socket: inbound on its port, held to `ports` only.
+  if (r.ports.udp !== 0 && portAllowed(config.ports, r.ports.udp)) {
+    const why = `${w.datagrams} datagrams of ${w.datagramSize} bytes to port ${r.ports.udp}`;
+    expect(CONNECTION_CHARTS.inboundBytes.id, `${label(r.ports.udp, 'UDP')}:UDP`, '_recv', w.datagrams * w.datagramSize, why);
+    expect(CONNECTION_CHARTS.inboundPackets.id, `${label(r.ports.udp, 'UDP')}:UDP`, '_recv', w.datagrams, why);
+  }
+  return out;
+}
+
 /** Run the workload in a child and measure it; the child is gone when this settles. */
 async function runSelfTest(context: SelfTestContext) {
   if (loopbackUp() === false) {
@@ -445,6 +520,16 @@ async function runSelfTest(context: SelfTestContext) {
       returnMode: config.loadMode === 'return',
       ...(appGroup !== undefined ? { appGroup } : {}),
     });
+    const network = (instance as Partial<SocketCollectorInstance>).network;
+    if (config.networkConnections === true && network !== undefined && !network.connections.resolveHostnames) {
+      expectations.push(
+        ...connectionExpectations(workload, result, {
+          config: network.connections,
+          movement,
+          ...(network.connections.resolveServiceNames ? { serviceOfPort: systemServicePortNames() } : {}),
+        }),
+      );
+    }
     return { movement, expectations };
   } finally {
     await run.child?.release();

@@ -29,6 +29,10 @@ export interface SocketCollectorOptions {
    * kernels' path on a new one.
    */
   tracepointIo?: 'sock_length' | 'syscalls';
+  /** A port's service name for `resolve service names = yes`. Default: `/etc/services`. */
+  serviceOfPort?: (port: number, protocol: 'TCP' | 'UDP') => string | undefined;
+  /** Reverse DNS for `resolve hostnames = yes`. Default: `dns.promises.reverse`. */
+  reverseLookup?: (address: string) => Promise<string[]>;
 }
 
 /** The raw kernel values of one tick (see {@link SocketCollectorOptions.onRead}). */

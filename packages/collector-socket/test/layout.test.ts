@@ -13,6 +13,9 @@ import {
   FAMILY_PREFIX,
   GLOBAL,
   MAP,
+  NV_KEY,
+  NV_LANE,
+  NV_LANES,
   PID_LANE,
   PID_LANES,
   PROBE_HOOKS,
@@ -79,6 +82,34 @@ describe('socket.h mirror', () => {
     expect(PID_LANES).toBe(fields.length);
     expect(Object.values(PID_LANE)).toEqual([...Array(PID_LANES).keys()]);
   });
+
+  it('network viewer layouts follow struct ebpfc_nv_key and struct ebpfc_nv_value', () => {
+    const key = /struct ebpfc_nv_key \{([^}]*)\}/.exec(header)![1]!;
+    const keyFields = [...key.matchAll(/(__u\d+)\s+(\w+)(?:\[(\d+)\])?;/g)].map((m) => ({
+      name: m[2]!,
+      bytes: (Number(m[1]!.slice(3)) / 8) * Number(m[3] ?? 1),
+    }));
+    let offset = 0;
+    const offsets: Record<string, number> = {};
+    for (const f of keyFields) {
+      offsets[f.name] = offset;
+      offset += f.bytes;
+    }
+    expect(offsets).toMatchObject({
+      laddr: NV_KEY.laddr,
+      raddr: NV_KEY.raddr,
+      lport: NV_KEY.lport,
+      rport: NV_KEY.rport,
+      family: NV_KEY.family,
+      protocol: NV_KEY.protocol,
+    });
+    expect(offset).toBe(NV_KEY.size);
+    const value = /struct ebpfc_nv_value \{([^}]*)\}/.exec(header)![1]!;
+    const valueFields = [...value.matchAll(/(\w+)\s+(\w+);/g)].map((m) => ({ type: m[1], name: m[2] }));
+    expect(valueFields.every((f) => f.type === '__u64')).toBe(true);
+    expect(valueFields.map((f) => f.name)).toEqual(['sent_bytes', 'recv_bytes', 'sent_packets', 'recv_packets', 'retransmits', 'inbound']);
+    expect(Object.values(NV_LANE)).toEqual([...Array(NV_LANES).keys()]);
+  });
 });
 
 describe.skipIf(!existsSync(OBJECT))('the built object', () => {
@@ -91,6 +122,11 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
     expect([pids.kind, pids.keySize, pids.valueSize]).toEqual(['hash', 4, PID_LANES * 8]);
     const io = spec!.map(MAP.sockIo);
     expect([io.kind, io.keySize]).toEqual(['lru_hash', 8]);
+    for (const name of [MAP.connV4, MAP.connV6]) {
+      const conn = spec!.map(name);
+      expect([conn.kind, conn.keySize, conn.valueSize]).toEqual(['lru_hash', NV_KEY.size, NV_LANES * 8]);
+    }
+    expect(spec!.map(MAP.nvSocket).kind).toBe('lru_hash');
     const globals = spec!.globals().map((g) => g.name);
     for (const name of Object.values(GLOBAL)) expect(globals).toContain(name);
   });

@@ -15,8 +15,10 @@ import {
   SocketChartBuilder,
   SocketWorkloadError,
   loopbackUp,
+  connectionExpectations,
   netExpectations,
   parseNetWorkloadResult,
+  parseNetworkConfig,
   scaledNetWorkload,
   socketCollector,
   socketIoSource,
@@ -25,6 +27,7 @@ import {
   type NetWorkloadResult,
 } from '../src/index.js';
 import { COUNTER_LANES, PID_LANES } from '../src/internal-types.js';
+import { sectionsOf } from './context.js';
 
 /** The result a complete run of `w` reports. */
 function complete(w = FULL_NET_WORKLOAD): NetWorkloadResult {
@@ -37,6 +40,7 @@ function complete(w = FULL_NET_WORKLOAD): NetWorkloadResult {
     datagramsReceived: w.datagrams,
     refused: w.refusedConnects,
     failedUdpSends: w.failedUdpSends,
+    ports: { tcp4: 40001, tcp6: w.v6Connections > 0 ? 40002 : 0, udp: 40003 },
   };
 }
 
@@ -117,7 +121,8 @@ describe('the workload report', () => {
   });
 
   it('rejects output that is not a result with a SocketWorkloadError', () => {
-    for (const bad of ['', 'Error: boom', '{"connections":1}', 'null']) {
+    const noPorts = JSON.stringify({ ...complete(), ports: undefined });
+    for (const bad of ['', 'Error: boom', '{"connections":1}', 'null', noPorts]) {
       expect(() => parseNetWorkloadResult(bad)).toThrow(SocketWorkloadError);
     }
   });
@@ -148,4 +153,39 @@ describe('socketIoSource', () => {
 
 it('the shipped definition carries the self-test', () => {
   expect(socketCollector.selfTest?.description).toMatch(/loopback TCP/);
+});
+
+describe('connectionExpectations (network connections = yes)', () => {
+  const w = { ...FULL_NET_WORKLOAD, connections: 4, v6Connections: 2, datagrams: 3 };
+  const r = complete(w);
+  const config = (text: string) => parseNetworkConfig(sectionsOf(`[network connections]\n${text}`)).config.connections;
+
+  it('expects both directions of each TCP server and the UDP receiver inbound, by port label', () => {
+    const out = connectionExpectations(w, r, { config: config('ips = *\n[service name]\n40001 = web\n'), movement: new Map() });
+    const at = (chart: string, dimension: string) => out.find((e) => e.chart === chart && e.dimension === dimension)?.atLeast;
+    // Nothing was seen at all here, so every destination is looked for in `other`.
+    expect(at('ebpf.outbound_bytes', 'other_sent')).toBe(BigInt(4 * w.bytesEachWay));
+    expect(out.every((e) => e.dimension.startsWith('other_'))).toBe(true);
+    const movement = new Map([
+      ['ebpf.outbound_bytes.web:TCP:127.0.0.1_sent', 1n],
+      ['ebpf.outbound_bytes.web:TCP:127.0.0.1_recv', 1n],
+      ['ebpf.inbound_bytes.web:TCP_recv', 1n],
+      ['ebpf.outbound_bytes.40002:TCP:[::1]_sent', 1n],
+      ['ebpf.inbound_packets.40003:UDP_recv', 1n],
+    ]);
+    const named = connectionExpectations(w, r, { config: config('ips = *\n[service name]\n40001 = web\n'), movement });
+    const find = (chart: string, dimension: string) => named.find((e) => e.chart === chart && e.dimension === dimension)?.atLeast;
+    expect(find('ebpf.outbound_bytes', 'web:TCP:127.0.0.1_sent')).toBe(BigInt(4 * w.bytesEachWay));
+    expect(find('ebpf.inbound_bytes', 'web:TCP_recv')).toBe(BigInt(4 * w.bytesEachWay));
+    expect(find('ebpf.outbound_bytes', '40002:TCP:[::1]_sent')).toBe(BigInt(2 * w.bytesEachWay));
+    expect(find('ebpf.inbound_packets', '40003:UDP_recv')).toBe(3n);
+    // 2 TCP servers x 2 directions x 2 charts x 2 dimensions + 2 for UDP
+    expect(named).toHaveLength(18);
+  });
+
+  it('expects nothing the filters reject: stock ips leave loopback out, ports can leave the receiver out', () => {
+    const stock = connectionExpectations(w, r, { config: config(''), movement: new Map() });
+    expect(stock.map((e) => e.chart)).toEqual(['ebpf.inbound_bytes', 'ebpf.inbound_packets']);
+    expect(connectionExpectations(w, r, { config: config('ports = 1-1000\n'), movement: new Map() })).toEqual([]);
+  });
 });

@@ -178,9 +178,11 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     const probe = loader.openObject(OBJECT);
     for (const p of probe.programs.values()) p.autoload = p.name.startsWith('probe_');
     probe.setGlobal('ebpfc_apps_enabled', true);
+    // With the network viewer on, its code paths are verified too.
+    probe.setGlobal('ebpfc_nv_enabled', true);
     const object = await probe.load();
     try {
-      expect(object.programs.size).toBe(13);
+      expect(object.programs.size).toBe(PROBE_HOOKS.length);
       expect(() => object.program('probe_tcp_cleanup_rbuf').attachKprobe('tcp_cleanup_rbuf')).toThrow(NotSupportedError);
     } finally {
       object.close();
@@ -382,5 +384,53 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     expect(appsChecks.length).toBeGreaterThan(0);
     expect(new Set(appsChecks.map((c) => c.dimension))).toEqual(new Set([table.appOf(process.pid)]));
     expect(result.checks.some((c) => c.chart === 'ip.udp_error')).toBe(loadMode === 'return');
+  });
+
+  it.each([
+    { io: 'sock_length', loadMode: 'entry' },
+    { io: 'syscalls', loadMode: 'return' },
+  ] as const)(
+    'network connections = yes: the workload lands in ebpf.outbound_* and ebpf.inbound_* per destination ($io, $loadMode mode)',
+    async ({ io, loadMode }) => {
+      const { instance, table, logger, config } = await start(
+        randomComm(),
+        {
+          typeFormat: 'co-re',
+          coreTracing: 'tracepoint',
+          loadMode,
+          networkConnections: true,
+          // Stock `ips` leave loopback out; the workload talks over loopback.
+          sections: sectionsOf('[network connections]\n    ips = *\n    maximum dimensions = 500\n'),
+        },
+        false,
+        { tracepointIo: io },
+      );
+      expect(logger.lines.join('\n')).toMatch(/network connections on: at most 250 destinations per chart/);
+      const result = await runSelfTest({ name: 'socket', selfTest: socketSelfTest, instance, config, grouping: table, logger });
+      expect(result.error).toBeUndefined();
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      const nv = result.checks.filter((c) => c.chart.startsWith('ebpf.'));
+      // TCP v4 (and v6 when ::1 works) outbound and inbound, bytes and packets both ways, plus the UDP receiver.
+      expect(nv.length).toBeGreaterThanOrEqual(18);
+      expect(new Set(nv.map((c) => c.chart))).toEqual(
+        new Set(['ebpf.outbound_bytes', 'ebpf.outbound_packets', 'ebpf.inbound_bytes', 'ebpf.inbound_packets']),
+      );
+      // Real bytes: each connection's 64 KiB each way, no more than the workload's own share plus noise on loopback.
+      const outboundSent = nv.find((c) => c.chart === 'ebpf.outbound_bytes' && c.dimension.endsWith(':TCP:127.0.0.1_sent'))!;
+      expect(outboundSent.seen).toBe(outboundSent.atLeast);
+      // Every dimension of the charts has a value, and the charts are declared by charts() too.
+      const declared = new Set(instance.charts().map((c) => `${c.type}.${c.id}`));
+      for (const chart of ['ebpf.outbound_bytes', 'ebpf.outbound_retransmit', 'ebpf.inbound_bytes']) expect(declared).toContain(chart);
+    },
+  );
+
+  it('network connections = no: no per-socket charts and the tables stay at one entry', async () => {
+    const { instance, collect } = await start(randomComm(), { typeFormat: 'co-re', coreTracing: 'tracepoint' });
+    const frame = await collect();
+    expect(frame.charts.filter((c) => c.chart.type === 'ebpf')).toEqual([]);
+    expect(instance.charts().filter((c) => c.type === 'ebpf')).toEqual([]);
+    // Earlier tests closed their objects (afterEach), so these are this instance's tables.
+    expect(mapsNamed('tbl_conn_ipv4').map((m) => [m.type, m.max_entries])).toEqual([['lru_hash', 1]]);
+    expect(mapsNamed('tbl_conn_ipv6').map((m) => [m.type, m.max_entries])).toEqual([['lru_hash', 1]]);
   });
 });
