@@ -35,6 +35,22 @@ describe('ebpf.plugin command line', () => {
   });
 });
 
+describe('ebpf.plugin internal charts', () => {
+  it('NETDATA_INTERNALS_MONITORING=NO leaves out the netdata.ebpf_* charts, as Netdata does', () => {
+    const withThem = spawnSync(PLUGIN, ['--update-every', '1', '--collectors', 'process', '--duration', '3'], { encoding: 'utf8', timeout: 30_000 });
+    expect(withThem.status, withThem.stderr).toBe(0);
+    expect(withThem.stdout).toContain('CHART netdata.ebpf_threads ');
+    const without = spawnSync(PLUGIN, ['--update-every', '1', '--collectors', 'process', '--duration', '3'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, NETDATA_INTERNALS_MONITORING: 'NO' },
+    });
+    expect(without.status, without.stderr).toBe(0);
+    expect(without.stdout).toContain('CHART system.process_thread ');
+    expect(without.stdout).not.toContain('netdata.ebpf_');
+  });
+});
+
 describe('ebpf.plugin privileges', () => {
   it('exits 3 with a one-line reason when not privileged', () => {
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', PLUGIN, '1'], {

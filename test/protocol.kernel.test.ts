@@ -74,6 +74,11 @@ describe('plugins.d protocol conformance', () => {
     expect(outbound?.module).toBe('socket');
     for (const port of ports) expect([...(outbound?.dimensions.keys() ?? [])]).toContain(`${port}:TCP:127.0.0.1_sent`);
     expect(parsed.charts.has('ebpf.inbound_bytes')).toBe(true);
+    // The plugin's own charts: every collector asked for runs, and their maps cost the kernel something.
+    const last = (chart: string) => parsed.values.filter((b) => b.chart === chart).at(-1)?.values;
+    expect(last('netdata.ebpf_threads')).toEqual(new Map([['total', BigInt(ALL_COLLECTORS.length)], ['running', BigInt(ALL_COLLECTORS.length)]]));
+    expect(last('netdata.ebpf_kernel_memory')?.get('memory_locked')).toBeGreaterThan(0n);
+    expect(last('netdata.ebpf_hash_tables_count')?.get('hash_table')).toBeGreaterThan(0n);
     const thread = parsed.charts.get('system.process_thread');
     expect(thread?.updateEvery).toBe(1);
     expect(thread?.plugin).toBe('ebpf.plugin');

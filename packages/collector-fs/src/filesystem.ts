@@ -240,6 +240,10 @@ export class FilesystemInstance implements CollectorInstance {
     return this.#builder.frame(reading);
   }
 
+  bpfObjects(): BpfObject[] {
+    return this.#loaded ? [this.#loaded.object] : [];
+  }
+
   close(): void {
     const loaded = this.#loaded;
     this.#loaded = undefined;

@@ -222,6 +222,10 @@ class HardirqInstance implements CollectorInstance {
     return this.#builder.frame(reading, (irq) => this.#names.nameOf(irq));
   }
 
+  bpfObjects(): BpfObject[] {
+    return this.#object ? [this.#object] : [];
+  }
+
   close(): void {
     const object = this.#object;
     this.#object = undefined;
@@ -318,6 +322,10 @@ class SoftirqInstance implements CollectorInstance {
     const vectors = decodeLatencyArray(this.#vectors.readU64Array());
     this.#onRead?.({ vectors });
     return this.#builder.frame(vectors);
+  }
+
+  bpfObjects(): BpfObject[] {
+    return this.#object ? [this.#object] : [];
   }
 
   close(): void {

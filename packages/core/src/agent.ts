@@ -5,6 +5,7 @@
  */
 import type { Loader } from '@ebpf-collectors/loader-native';
 import { AttachError, OutputClosedError } from './errors.js';
+import { InternalCharts } from './internal-charts.js';
 import { childLogger } from './logger.js';
 import type {
   AttachReport,
@@ -49,6 +50,11 @@ export interface AgentOptions {
   createAccumulator(by: 'app' | 'cgroup' | 'service', lanes: number): GroupAccumulator;
   /** Seconds between process rescans. Default 10. */
   scanEvery?: number;
+  /**
+   * The plugin's own `netdata.ebpf_*` charts every `updateEvery` seconds
+   * (collector name {@link INTERNAL_COLLECTOR} in output frames). Default: none.
+   */
+  internalCharts?: { updateEvery: number };
   clock?: AgentClock;
 }
 
@@ -105,6 +111,9 @@ interface Running {
   failures: number;
 }
 
+/** The collector name the internal charts' frames carry. */
+export const INTERNAL_COLLECTOR = 'ebpf.plugin';
+
 /** Create an agent. Nothing is loaded until {@link Agent.start}. */
 export function createAgent(options: AgentOptions): Agent {
   const clock = options.clock ?? systemClock;
@@ -114,6 +123,8 @@ export function createAgent(options: AgentOptions): Agent {
   const running: Running[] = [];
   let lastScan = -Infinity;
   let closed = false;
+  let enabled = 0;
+  const internal = options.internalCharts ? new InternalCharts(options.internalCharts.updateEvery) : undefined;
 
   async function startOne(definition: CollectorDefinition, config: CollectorConfig): Promise<Running> {
     const log = childLogger(logger, definition.name);
@@ -137,6 +148,7 @@ export function createAgent(options: AgentOptions): Agent {
     for (const definition of options.collectors) {
       const config = options.configs.get(definition.name);
       if (!config?.enabled) continue;
+      enabled++;
       try {
         const started = await startOne(definition, config);
         running.push(started);
@@ -198,6 +210,15 @@ export function createAgent(options: AgentOptions): Agent {
       if (second % entry.config.updateEvery !== 0) continue;
       const frame = await collectOne(entry);
       if (frame) frames.push({ collector: entry.name, frame });
+    }
+    if (internal && second % internal.updateEvery === 0 && running.length > 0) {
+      frames.push({
+        collector: INTERNAL_COLLECTOR,
+        frame: internal.frame({
+          enabled,
+          running: running.map((r) => ({ config: r.config, instance: r.instance, healthy: r.failures === 0 })),
+        }),
+      });
     }
     if (frames.length === 0) return;
     const outputFrame: OutputFrame = { timeMs: second * 1000, frames };

@@ -2,7 +2,7 @@
  * Public types of core: the chart model, the collector contract and the
  * configuration a collector receives.
  */
-import type { Loader, Logger } from '@ebpf-collectors/loader-native';
+import type { BpfObject, Loader, Logger } from '@ebpf-collectors/loader-native';
 import type { SelfTest } from './self-test.js';
 
 export type { Logger } from '@ebpf-collectors/loader-native';
@@ -245,6 +245,12 @@ export interface CollectorInstance {
   collect(): CollectorFrame | Promise<CollectorFrame>;
   /** Detach and close every BPF object. Idempotent. */
   close(): void;
+  /**
+   * The loaded BPF objects it owns (empty after `close()`), for the plugin's
+   * own-cost charts (kernel memory of its maps). Optional: an instance
+   * without it counts as owning none.
+   */
+  bpfObjects?(): ReadonlyArray<BpfObject>;
 }
 
 /** A collector package's default export. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Loader } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject, Loader } from '@ebpf-collectors/loader-native';
 import {
   AttachError,
   OutputClosedError,
+  INTERNAL_COLLECTOR,
   createAgent,
   type AgentClock,
   type CollectorConfig,
@@ -38,7 +39,11 @@ interface Probe {
   closed: number;
 }
 
-function collector(name: string, probe: Probe, behaviour: { startError?: Error; collectError?: () => boolean } = {}): CollectorDefinition {
+function collector(
+  name: string,
+  probe: Probe,
+  behaviour: { startError?: Error; collectError?: () => boolean; objects?: BpfObject[] } = {},
+): CollectorDefinition {
   return {
     name,
     configKeys: [name],
@@ -62,6 +67,7 @@ function collector(name: string, probe: Probe, behaviour: { startError?: Error; 
         close() {
           probe.closed++;
         },
+        ...(behaviour.objects ? { bpfObjects: () => behaviour.objects! } : {}),
       };
     },
   };
@@ -215,6 +221,83 @@ describe('agent scheduling', () => {
     await expect(agent.run(stop.signal)).resolves.toBe('signal');
     // one scan at start (second 5000) and at 5010 and 5020
     expect(options.grouping.scans).toBe(3);
+    await agent.close();
+  });
+});
+
+describe('internal charts (netdata.ebpf_*)', () => {
+  /** A loaded object as the internal charts see it: maps with a kind and a memlock. */
+  function object(maps: Array<{ kind: string; memlock: number }>): BpfObject & { memlockReads: number } {
+    const o = {
+      memlockReads: 0,
+      maps: new Map(
+        maps.map((m, i) => [
+          `m${i}`,
+          {
+            kind: m.kind,
+            memlock: () => {
+              o.memlockReads++;
+              return m.memlock;
+            },
+          } as unknown as BpfMap,
+        ]),
+      ),
+    };
+    return o as unknown as BpfObject & { memlockReads: number };
+  }
+
+  it('every update every seconds: enabled vs healthy collectors, load methods, map memory and hash tables', async () => {
+    const frames: OutputFrame[] = [];
+    const objA = object([
+      { kind: 'percpu_array', memlock: 4096 },
+      { kind: 'hash', memlock: 100_000 },
+    ]);
+    const objB = object([{ kind: 'lru_hash', memlock: 50_000 }]);
+    let failNow = false;
+    const broken = new AttachError({ collector: 'broken', attempts: [{ mode: 'tracepoint', ok: false, reason: 'EPERM' }] });
+    const agent = createAgent({
+      ...base(
+        [
+          collector('a', { collects: 0, closed: 0 }, { objects: [objA] }),
+          collector('b', { collects: 0, closed: 0 }, { objects: [objB], collectError: () => failNow }),
+          collector('plain', { collects: 0, closed: 0 }),
+          collector('broken', { collects: 0, closed: 0 }, { startError: broken }),
+        ],
+        [config('a', 1), { ...config('b', 1), typeFormat: 'legacy' }, config('plain', 1), config('broken', 1)],
+        frames,
+      ),
+      internalCharts: { updateEvery: 2 },
+    });
+    await agent.start();
+    await agent.tick(100);
+    await agent.tick(101);
+    failNow = true;
+    await agent.tick(102);
+    const internal = frames.map((f) => f.frames.find((x) => x.collector === INTERNAL_COLLECTOR)?.frame);
+    expect(internal.map((f) => f !== undefined)).toEqual([true, false, true]);
+    const values = (frame: CollectorFrame | undefined) =>
+      Object.fromEntries(frame!.charts.map((c) => [`${c.chart.type}.${c.chart.id}`, Object.fromEntries(c.values)]));
+    expect(values(internal[0])).toEqual({
+      'netdata.ebpf_threads': { total: 4n, running: 3n },
+      'netdata.ebpf_load_methods': { legacy: 1n, 'co-re': 2n },
+      'netdata.ebpf_kernel_memory': { memory_locked: 154_096n },
+      'netdata.ebpf_hash_tables_count': { hash_table: 2n },
+    });
+    // b's collection failed at 102 (before the internal frame): running drops.
+    expect(values(internal[2])['netdata.ebpf_threads']).toEqual({ total: 4n, running: 2n });
+    // Map memory does not change once loaded: read once per map.
+    expect(objA.memlockReads + objB.memlockReads).toBe(3);
+    const threads = internal[0]!.charts[0]!.chart;
+    expect(threads).toMatchObject({ title: 'Threads info.', units: 'threads', family: 'ebpf', priority: 140000, updateEvery: 2, chartType: 'line' });
+    await agent.close();
+  });
+
+  it('none without the option', async () => {
+    const frames: OutputFrame[] = [];
+    const agent = createAgent(base([collector('a', { collects: 0, closed: 0 })], [config('a', 1)], frames));
+    await agent.start();
+    await agent.tick(100);
+    expect(frames[0]!.frames.map((f) => f.collector)).toEqual(['a']);
     await agent.close();
   });
 });

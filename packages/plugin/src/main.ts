@@ -169,6 +169,8 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     logger,
     grouping,
     createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
+    // Netdata's own switch for its plugins' internal charts.
+    ...(env.NETDATA_INTERNALS_MONITORING?.toUpperCase() === 'NO' ? {} : { internalCharts: { updateEvery: args.updateEvery ?? config.global.updateEvery } }),
   });
 
   const stop = new AbortController();

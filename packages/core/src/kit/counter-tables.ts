@@ -125,6 +125,10 @@ export class CounterTablesInstance implements CollectorInstance {
     return frame;
   }
 
+  bpfObjects(): BpfObject[] {
+    return this.#tables ? [this.#tables.object] : [];
+  }
+
   close(): void {
     const tables = this.#tables;
     this.#tables = undefined;
