@@ -7,10 +7,9 @@ import type { AttachMode, CollectorConfig, CollectorContext, CollectorDefinition
 import {
   COLLECT_PID_LEVEL,
   CounterTablesInstance,
-  attachWithFallback,
+  attachCounterTables,
   effectiveAppsCgroups,
   loadAndAttach,
-  modeOrder,
   pickKernelFunction,
   pidTableEntries,
   shippedObjectPath,
@@ -56,7 +55,7 @@ interface FdPlan extends LoadPlan {
 /** A loaded and attached object with the maps the collector reads. */
 interface FdLoaded {
   readonly object: BpfObject;
-  readonly global: BpfMap;
+  readonly totals: BpfMap;
   /** Absent when neither apps nor cgroup charts are on (the kernel keeps no per-PID values). */
   readonly pids: BpfMap | undefined;
   readonly settings: FdSettings;
@@ -130,7 +129,7 @@ async function loadFd(context: CollectorContext, objectPath: string, mode: Attac
   logger.debug(`${FD_NAME}: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')} on ${plan.hooked.join(', ')}`);
   return {
     object,
-    global: object.map(FD_MAP.global),
+    totals: object.map(FD_MAP.global),
     pids: settings.apps || settings.cgroups ? object.map(FD_MAP.pids) : undefined,
     settings,
   };
@@ -168,25 +167,16 @@ export function createFdCollector(options: FdCollectorOptions = {}): CollectorDe
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
-      const { value, mode, report } = await attachWithFallback(FD_NAME, modeOrder(context.config), MODES, (m) =>
-        loadFd(context, objectPath, m),
-      );
-      return new CounterTablesInstance({
+      const { instance } = await attachCounterTables({
         module: FD_NAME,
-        mode,
-        report,
+        modes: MODES,
         context,
-        tables: {
-          object: value.object,
-          totals: value.global,
-          pids: value.pids,
-          pidLanes: FD_LANES,
-          apps: value.settings.apps,
-          cgroups: value.settings.cgroups,
-        },
-        builder: new FdChartBuilder({ updateEvery: context.config.updateEvery, ...value.settings }),
+        pidLanes: FD_LANES,
+        load: (m) => loadFd(context, objectPath, m),
+        builder: ({ settings }) => new FdChartBuilder({ updateEvery: context.config.updateEvery, ...settings }),
         onRead: options.onRead,
       });
+      return new CounterTablesInstance(instance);
     },
   };
 }

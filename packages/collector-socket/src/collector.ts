@@ -16,10 +16,9 @@ import type {
 import {
   COLLECT_PID_LEVEL,
   CounterTablesInstance,
-  attachWithFallback,
+  attachCounterTables,
   effectiveAppsCgroups,
   loadAndAttach,
-  modeOrder,
   pidTableEntries,
   pickKernelFunction,
   shippedObjectPath,
@@ -294,9 +293,21 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
      */
     async start(context: CollectorContext): Promise<SocketCollectorInstance> {
       const network = readNetworkConfig(context, options);
-      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
-        loadInMode(context, objectPath, m, options.tracepointIo, network),
-      );
+      const { loaded: value, instance } = await attachCounterTables({
+        module: MODULE,
+        modes: MODES,
+        context,
+        pidLanes: PID_LANES,
+        load: (m) => loadInMode(context, objectPath, m, options.tracepointIo, network),
+        builder: ({ settings }) =>
+          new SocketChartBuilder({
+            updateEvery: context.config.updateEvery,
+            returnMode: settings.returnMode,
+            apps: settings.apps,
+            cgroups: settings.cgroups,
+          }),
+        onRead: options.onRead,
+      });
       const connections = network.connections;
       if (value.connections) {
         context.logger.info(
@@ -304,27 +315,7 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
         );
       }
       return new SocketInstance(
-        {
-          module: MODULE,
-          mode,
-          report,
-          context,
-          tables: {
-            object: value.object,
-            totals: value.totals,
-            pids: value.pids,
-            pidLanes: PID_LANES,
-            apps: value.settings.apps,
-            cgroups: value.settings.cgroups,
-          },
-          builder: new SocketChartBuilder({
-            updateEvery: context.config.updateEvery,
-            returnMode: value.settings.returnMode,
-            apps: value.settings.apps,
-            cgroups: value.settings.cgroups,
-          }),
-          onRead: options.onRead,
-        },
+        instance,
         network,
         value.connections
           ? {

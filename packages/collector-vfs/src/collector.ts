@@ -6,10 +6,9 @@ import type { AttachMode, CollectorConfig, CollectorContext, CollectorDefinition
 import {
   COLLECT_PID_LEVEL,
   CounterTablesInstance,
-  attachWithFallback,
+  attachCounterTables,
   effectiveAppsCgroups,
   loadAndAttach,
-  modeOrder,
   pickKernelFunction,
   pidTableEntries,
   shippedObjectPath,
@@ -134,30 +133,16 @@ export function createVfsCollector(options: VfsCollectorOptions = {}): Collector
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
-      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, (m) =>
-        loadInMode(context, objectPath, m),
-      );
-      return new CounterTablesInstance({
+      const { instance } = await attachCounterTables({
         module: MODULE,
-        mode,
-        report,
+        modes: MODES,
         context,
-        tables: {
-          object: value.object,
-          totals: value.totals,
-          pids: value.pids,
-          pidLanes: PID_LANES,
-          apps: value.settings.apps,
-          cgroups: value.settings.cgroups,
-        },
-        builder: new VfsChartBuilder({
-          updateEvery: context.config.updateEvery,
-          returnMode: value.settings.returnMode,
-          apps: value.settings.apps,
-          cgroups: value.settings.cgroups,
-        }),
+        pidLanes: PID_LANES,
+        load: (m) => loadInMode(context, objectPath, m),
+        builder: ({ settings }) => new VfsChartBuilder({ updateEvery: context.config.updateEvery, ...settings }),
         onRead: options.onRead,
       });
+      return new CounterTablesInstance(instance);
     },
     selfTest: vfsSelfTest,
   };

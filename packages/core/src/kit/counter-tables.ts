@@ -15,6 +15,7 @@ import type {
   GroupTotals,
   PidValues,
 } from '../types.js';
+import { attachWithFallback, modeOrder } from '../attach.js';
 import { CollectorClosedError } from './errors.js';
 import { decodePidLanes, dropDeadPids } from './pid-map.js';
 
@@ -134,4 +135,63 @@ export class CounterTablesInstance implements CollectorInstance {
     this.#tables = undefined;
     tables?.object.close();
   }
+}
+
+/** What a counter-tables collector's load step gives for the mode that worked. */
+export interface LoadedCounterTables {
+  readonly object: BpfObject;
+  /** Per-CPU array of u64 counters. */
+  readonly totals: BpfMap;
+  /** Absent when neither apps nor cgroup charts are on (the kernel keeps no per-PID values). */
+  readonly pids: BpfMap | undefined;
+  /** What the configuration decided in that mode. */
+  readonly settings: { readonly apps: boolean; readonly cgroups: boolean; readonly returnMode: boolean };
+}
+
+/** Options of {@link attachCounterTables}. */
+export interface AttachCounterTablesOptions<L extends LoadedCounterTables> {
+  module: string;
+  /** Attach modes the collector implements. */
+  modes: ReadonlyArray<AttachMode>;
+  context: CollectorContext;
+  /** u64 lanes of a per-PID value. */
+  pidLanes: number;
+  /** Load and attach in one mode; rejects when that mode cannot run here. */
+  load(mode: AttachMode): Promise<L>;
+  /** The chart builder for what loaded. */
+  builder(loaded: L): TickChartBuilder;
+  onRead?: ((reading: CounterTablesReading) => void) | undefined;
+}
+
+/**
+ * The start of most collectors: load and attach in the first mode of
+ * `modeOrder(config)` that works, and describe the {@link CounterTablesInstance}
+ * over it (subclasses take the same options).
+ *
+ * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
+ */
+export async function attachCounterTables<L extends LoadedCounterTables>(
+  options: AttachCounterTablesOptions<L>,
+): Promise<{ loaded: L; instance: CounterTablesInstanceOptions }> {
+  const { module, context } = options;
+  const { value, mode, report } = await attachWithFallback(module, modeOrder(context.config), options.modes, options.load);
+  return {
+    loaded: value,
+    instance: {
+      module,
+      mode,
+      report,
+      context,
+      tables: {
+        object: value.object,
+        totals: value.totals,
+        pids: value.pids,
+        pidLanes: options.pidLanes,
+        apps: value.settings.apps,
+        cgroups: value.settings.cgroups,
+      },
+      builder: options.builder(value),
+      onRead: options.onRead,
+    },
+  };
 }
