@@ -65,3 +65,33 @@ export class ProcReadError extends Error {
     this.name = 'ProcReadError';
   }
 }
+
+/** Why a Netdata cgroup segment was refused. */
+export type NetdataShmErrorCode =
+  /** Shorter than its header, or than the entries its header counts. */
+  | 'ESHMTRUNCATED'
+  /** Values no writer of the 1.37.1 layout produces (negative or inconsistent counts, unterminated strings). */
+  | 'ESHMCORRUPT'
+  /** Two reads in a row never agreed: cgroups.plugin kept rewriting it. */
+  | 'ESHMBUSY'
+  /** The file exists but could not be read (permissions, I/O error). */
+  | 'ESHMREAD';
+
+/**
+ * Netdata's cgroup shared-memory segment (`netdata_shm_cgroup_ebpf`, written
+ * by cgroups.plugin) could not be used. The PID table falls back to
+ * `/proc/<pid>/cgroup` when it sees one.
+ */
+export class NetdataShmError extends Error {
+  constructor(
+    readonly code: NetdataShmErrorCode,
+    /** What is wrong, without the location. */
+    readonly reason: string,
+    /** The segment file, when the data came from one. */
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(path === undefined ? `netdata cgroup segment: ${reason}` : `${path}: ${reason}`, options);
+    this.name = 'NetdataShmError';
+  }
+}

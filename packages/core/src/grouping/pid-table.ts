@@ -9,6 +9,8 @@ import type { Logger, ProcessGrouping } from '../types.js';
 import { AppsGroups, emptyAppsGroups } from './apps-groups.js';
 import { classifyProcCgroup, type CgroupClass } from './cgroups.js';
 import { ProcReadError } from './errors.js';
+import { NetdataCgroupTable } from './netdata-cgroup-table.js';
+import { NETDATA_CGROUP_REFRESH_MS, NETDATA_CGROUP_SHM_PATH } from './netdata-cgroups.js';
 
 /** Netdata's `PID_MAX_DEFAULT`, the default `pid table size`. */
 export const DEFAULT_MAX_PIDS = 32768;
@@ -46,9 +48,37 @@ export interface PidTableOptions {
    * {@link DEFAULT_CGROUP_REFRESH_SCANS}.
    */
   cgroupRefreshScans?: number;
-  /** Receives debug lines for processes matched by `+` patterns. */
+  /**
+   * Netdata cgroups.plugin's shared cgroup table (see `readNetdataCgroupShm`),
+   * used when `cgroups` is on: while the file exists and decodes, PIDs get
+   * the names cgroups.plugin chose, and only the cgroups it enabled are
+   * listed; otherwise (and whenever it becomes unreadable) cgroups come
+   * from `/proc/<pid>/cgroup`. `false` turns it off. Default
+   * {@link NETDATA_CGROUP_SHM_PATH} when `procRoot` is `/proc`, off
+   * otherwise (the segment lists real PIDs, which a fixture tree does not
+   * have).
+   */
+  netdataCgroupShm?: string | false;
+  /** Period between reads of that table and its `cgroup.procs` files, ms. Default {@link NETDATA_CGROUP_REFRESH_MS}. */
+  netdataCgroupRefreshMs?: number;
+  /** Monotonic clock in ms for that period; tests replace it. Default `performance.now`. */
+  now?: () => number;
+  /**
+   * Receives debug lines for processes matched by `+` patterns, and one line
+   * each time the cgroup source changes (Netdata's table found, absent or
+   * unreadable).
+   */
   logger?: Logger;
 }
+
+/** Where cgroup and service names come from. */
+export type CgroupNaming =
+  /** cgroups are off. */
+  | 'off'
+  /** Netdata cgroups.plugin's shared table. */
+  | 'netdata'
+  /** Each process's `/proc/<pid>/cgroup`. */
+  | 'proc';
 
 /** What one {@link PidTable.scan} did. */
 export interface ScanResult {
@@ -80,6 +110,8 @@ export interface PidTableStats {
   /** Files read: cmdline and cgroup (stat is read once per process per scan). */
   readonly cmdlineReads: number;
   readonly cgroupReads: number;
+  /** Reads of Netdata's shared cgroup table (each also reads the enabled cgroups' `cgroup.procs`). */
+  readonly netdataCgroupReads: number;
 }
 
 /** A grouping that can tell two processes with the same PID apart. */
@@ -154,6 +186,14 @@ class PidEntry {
  * can still be attributed; `isAlive` is false for them), then are forgotten.
  * `noteExit` makes that happen at the next scan. Not thread-safe; not
  * reentrant — call `scan()` from one place.
+ *
+ * With cgroups on and Netdata's shared cgroup table present (see
+ * {@link PidTableOptions.netdataCgroupShm}), cgroups and services are placed
+ * the way Netdata's ebpf.plugin places them: every 30 s the table and the
+ * `cgroup.procs` of each enabled cgroup are read, each listed PID takes that
+ * cgroup's name and every other PID none; `/proc/<pid>/cgroup` is not read
+ * meanwhile. Without the table, or once it cannot be read, placement falls
+ * back to `/proc/<pid>/cgroup`.
  */
 export class PidTable implements ProcessGrouping, PidIdentity {
   readonly #apps: AppsGroups;
@@ -163,6 +203,9 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   readonly #cgroupRefresh: number;
   readonly #logger: Logger | undefined;
   readonly #names: ReadonlyArray<string>;
+  readonly #netdata: NetdataCgroupTable | undefined;
+  /** The Netdata table placed the processes at the last scan. */
+  #fromNetdata = false;
 
   readonly #byPid = new Map<number, PidEntry>();
   /** Entries in order of first sighting (Netdata walks its list newest first). */
@@ -190,7 +233,8 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   #cgroupReads = 0;
 
   /**
-   * @throws RangeError when `maxPids` or `cgroupRefreshScans` is not a positive integer
+   * @throws RangeError when `maxPids`, `cgroupRefreshScans` or
+   *   `netdataCgroupRefreshMs` is not a positive integer
    */
   constructor(options: PidTableOptions = {}) {
     this.#apps = options.apps ?? emptyAppsGroups();
@@ -207,6 +251,16 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     }
     this.#names = this.#apps.names();
     this.#exposed = this.#names.map(() => false);
+
+    const shmPath = options.netdataCgroupShm ?? (this.#procRoot === '/proc' ? NETDATA_CGROUP_SHM_PATH : false);
+    const refreshMs = options.netdataCgroupRefreshMs ?? NETDATA_CGROUP_REFRESH_MS;
+    if (!Number.isInteger(refreshMs) || refreshMs < 1) {
+      throw new RangeError(`netdataCgroupRefreshMs must be a positive integer, got ${refreshMs}`);
+    }
+    this.#netdata =
+      this.#cgroupsOn && shmPath !== false
+        ? new NetdataCgroupTable({ path: shmPath, refreshMs, now: options.now ?? (() => performance.now()), logger: this.#logger })
+        : undefined;
   }
 
   /** The apps_groups.conf this table matches against. */
@@ -229,7 +283,12 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     let removed = 0;
     let dropped = 0;
 
-    const refreshCgroups = this.#cgroupsOn && scan % this.#cgroupRefresh === 0;
+    const wasFromNetdata = this.#fromNetdata;
+    const fromNetdata = this.#netdata?.refresh() ?? false;
+    this.#fromNetdata = fromNetdata;
+    const readCgroups = this.#cgroupsOn && !fromNetdata;
+    // Back from Netdata's names to /proc: every process still carries a Netdata placement.
+    const refreshCgroups = readCgroups && (scan % this.#cgroupRefresh === 0 || wasFromNetdata);
     let names: string[];
     try {
       names = readdirSync(this.#procRoot);
@@ -284,10 +343,11 @@ export class PidTable implements ProcessGrouping, PidIdentity {
         entry.commBytes = Buffer.from(buf.subarray(open + 1, close));
         entry.comm = buf.toString('utf8', open + 1, close);
         this.#assignFromName(entry);
-        if (this.#cgroupsOn) this.#readCgroup(entry);
+        if (readCgroups) this.#readCgroup(entry);
       } else if (refreshCgroups) {
         this.#readCgroup(entry);
       }
+      if (fromNetdata) entry.cgroup = this.#netdata!.classOf(pid);
     }
 
     // Not seen by this scan: gone. Kept for one more scan (a process missing once, e.g. a failed
@@ -355,14 +415,28 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     return this.#exposedList;
   }
 
-  /** Cgroups (non-service) with at least one process at the last scan, sorted. */
+  /**
+   * Cgroups (non-service), sorted: with Netdata's table, every cgroup it
+   * enabled (charted even while empty, as Netdata does); otherwise those
+   * with at least one process at the last scan.
+   */
   cgroups(): ReadonlyArray<string> {
-    return this.#cgroupList;
+    return this.#fromNetdata ? this.#netdata!.cgroups() : this.#cgroupList;
   }
 
-  /** systemd services with at least one process at the last scan, sorted. */
+  /**
+   * systemd services, sorted: with Netdata's table, every service it
+   * enabled when it says systemd charts are on (none otherwise); without
+   * it, those with at least one process at the last scan.
+   */
   services(): ReadonlyArray<string> {
-    return this.#serviceList;
+    return this.#fromNetdata ? this.#netdata!.services() : this.#serviceList;
+  }
+
+  /** Where the last scan took cgroup and service names from. */
+  cgroupNaming(): CgroupNaming {
+    if (!this.#cgroupsOn) return 'off';
+    return this.#fromNetdata ? 'netdata' : 'proc';
   }
 
   /**
@@ -425,6 +499,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
       totalScanMs: this.#totalScanMs,
       cmdlineReads: this.#cmdlineReads,
       cgroupReads: this.#cgroupReads,
+      netdataCgroupReads: this.#netdata?.reads ?? 0,
     };
   }
 
