@@ -4,6 +4,7 @@ export { decodeCounters, decodePidTable, namePidValues } from './decode.js';
 export type { PidTableDump } from './decode.js';
 export { CollectorClosedError, KernelFunctionMissingError, ProcessWorkloadError, TracefsNotMountedError } from './errors.js';
 export {
+  RELEASE_SHARE,
   processExpectations,
   processSelfTest,
   processWorkloadGroups,

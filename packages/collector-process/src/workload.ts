@@ -100,19 +100,25 @@ const FORKER_SCRIPT = [
 /** Threader: `argv[1]` worker threads, ten at a time; then stay until stdin closes. */
 const THREADER_SCRIPT = `
 const { Worker } = require('node:worker_threads');
+const { readdirSync } = require('node:fs');
 const count = Number(process.argv[1]);
+const tasks = () => readdirSync('/proc/self/task').length;
 const startOne = () => new Promise((resolve, reject) => {
   const worker = new Worker('', { eval: true });
   worker.once('error', reject);
   worker.once('exit', resolve);
 });
 (async () => {
+  const before = tasks();
   let started = 0;
   while (started < count) {
     const n = Math.min(10, count - started);
     await Promise.all(Array.from({ length: n }, startOne));
     started += n;
   }
+  // A worker's exit event can come before its OS thread is gone; the work is
+  // done when the kernel released every one of them (their /proc entries go).
+  for (let i = 0; i < 100 && tasks() > before; i++) await new Promise((r) => setTimeout(r, 50));
   process.stdout.write('threads ' + started + '\\n');
   process.stdin.resume();
 })().catch((error) => {
