@@ -2,6 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "map.h"
 #include "program.h"
@@ -81,6 +84,12 @@ class LoadWorker : public Napi::AsyncWorker {
     int r = bpf_object__load(core_->obj);
     err_ = r < 0 ? -r : 0;
     log_ = std::move(capture.lines);
+#if defined(__GLIBC__)
+    // A load parses the kernel's whole BTF (tens of MB) and frees it again
+    // afterwards; glibc keeps those pages in this thread's arena, so a plugin
+    // with a few objects would otherwise carry them for its whole life.
+    malloc_trim(0);
+#endif
   }
 
   void OnOK() override {
