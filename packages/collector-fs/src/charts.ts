@@ -3,7 +3,7 @@
  * counters (and per-group totals) to the charts of one tick. Pure (no kernel
  * access), so it runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, GroupTotals } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
 import { GroupChartBuilder, chartKey } from '@ebpf-collectors/core';
 import { histogramOf } from './histogram.js';
 import { FD_LANE, FILESYSTEMS, FS_OPS, type FilesystemName } from './internal-types.js';
@@ -40,21 +40,10 @@ export interface FdChartOptions {
   readonly cgroups: boolean;
 }
 
-/** Groups and their monotonic totals (fd lanes) for one tick. */
-export interface GroupInput {
-  /** Groups that get a dimension (apps: exposed groups; services) or a chart set (cgroups), in order. */
-  readonly names: ReadonlyArray<string>;
-  readonly totals: GroupTotals;
-}
+export type { GroupInput } from '@ebpf-collectors/core';
 
-/** Everything one fd tick is computed from. */
-export interface FdTickInput {
-  /** `tbl_fd_global` summed over CPUs, cumulative, in lane order. */
-  readonly counters: ArrayLike<bigint>;
-  readonly apps?: GroupInput;
-  readonly cgroups?: GroupInput;
-  readonly services?: GroupInput;
-}
+/** Everything one fd tick is computed from: `tbl_fd_global` summed over CPUs (lane order) and group totals (fd lanes). */
+export type FdTickInput = TickInput;
 
 function hostChart(
   spec: HostChartSpec,

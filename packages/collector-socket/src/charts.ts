@@ -3,7 +3,7 @@
  * per-group totals to the values of one tick. Pure (no kernel access), so it
  * runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, GroupTotals } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
 import { CounterDeltas, GroupChartBuilder } from '@ebpf-collectors/core';
 import { COUNTER_LANES } from './internal-types.js';
 import {
@@ -30,21 +30,8 @@ export interface ChartOptions {
   readonly cgroups: boolean;
 }
 
-/** Groups and their monotonic totals (lanes of `struct ebpfc_socket_pid_stat`) for one tick. */
-export interface GroupInput {
-  /** Groups that get a dimension (apps: exposed groups; services) or a chart set (cgroups), in order. */
-  readonly names: ReadonlyArray<string>;
-  readonly totals: GroupTotals;
-}
-
-/** Everything one tick is computed from. */
-export interface TickInput {
-  /** `tbl_global_sock` summed over CPUs, cumulative, in counter-lane order. */
-  readonly counters: ArrayLike<bigint>;
-  readonly apps?: GroupInput;
-  readonly cgroups?: GroupInput;
-  readonly services?: GroupInput;
-}
+/** One tick's input: `tbl_global_sock` summed over CPUs (counter-lane order) and group totals (lanes of `struct ebpfc_socket_pid_stat`). */
+export type { GroupInput, TickInput } from '@ebpf-collectors/core';
 
 /** The host chart specs that exist in a load mode, with their priorities. */
 export function hostChartSpecs(returnMode: boolean): Array<HostChartSpec & { priority: number }> {

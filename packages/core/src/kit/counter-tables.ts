@@ -29,7 +29,7 @@ export interface GroupInput {
 /** Everything one tick's charts are computed from. */
 export interface TickInput {
   /** The global counters summed over CPUs, cumulative, in lane order. */
-  readonly counters: ReadonlyArray<bigint>;
+  readonly counters: ArrayLike<bigint>;
   readonly apps?: GroupInput;
   readonly cgroups?: GroupInput;
   readonly services?: GroupInput;
