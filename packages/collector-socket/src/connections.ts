@@ -178,31 +178,36 @@ interface Totals {
   retransmits: bigint;
 }
 
+const TOTAL_FIELDS: ReadonlyArray<keyof Totals> = ['sentBytes', 'receivedBytes', 'sentPackets', 'receivedPackets', 'retransmits'];
+
 const zeroTotals = (): Totals => ({ sentBytes: 0n, receivedBytes: 0n, sentPackets: 0n, receivedPackets: 0n, retransmits: 0n });
 
 /** What one socket contributed so far, and where it goes. */
 interface Tracked {
-  readonly direction: Direction;
-  /** Destination label, or undefined when the filters reject the socket. */
-  readonly destination: string | undefined;
+  /** Its destination's totals (its own, or `other`'s), or undefined when the filters reject the socket. */
+  readonly bucket: Totals | undefined;
   last: Totals;
 }
 
 /** Destinations of one direction: labels in charting order, capped, plus `other`. */
 class DestinationSet {
   readonly totals = new Map<string, Totals>();
+  #named = 0;
   constructor(readonly cap: number) {}
 
-  /** The bucket a label is added to: itself while there is room or once admitted, else `other`. */
+  /**
+   * The bucket a label is added to: itself while there is room or once
+   * admitted, else `other`. Asked once per socket (its tracker keeps it).
+   */
   bucket(label: string): Totals {
     let totals = this.totals.get(label);
     if (totals !== undefined) return totals;
-    const named = [...this.totals.keys()].filter((k) => k !== OTHER_DESTINATION).length;
-    const key = named < this.cap ? label : OTHER_DESTINATION;
+    const key = this.#named < this.cap ? label : OTHER_DESTINATION;
     totals = this.totals.get(key);
     if (totals === undefined) {
       totals = zeroTotals();
       this.totals.set(key, totals);
+      if (key !== OTHER_DESTINATION) this.#named++;
     }
     return totals;
   }
@@ -282,7 +287,9 @@ export class ConnectionCharts {
         const hostname = hostOf?.(entry.remoteAddress);
         if (hostname === null) continue;
         const direction = connectionDirection(entry, tcpListening);
-        tracked = { direction, destination: this.#destination(entry, direction, hostname), last: zeroTotals() };
+        const destination = this.#destination(entry, direction, hostname);
+        const set = direction === 'outbound' ? this.#outbound : this.#inbound;
+        tracked = { bucket: destination === undefined ? undefined : set.bucket(destination), last: zeroTotals() };
         this.#sockets.set(entry.key, tracked);
       }
       seen.add(entry.key);
@@ -295,12 +302,11 @@ export class ConnectionCharts {
       };
       const last = tracked.last;
       tracked.last = now;
-      if (tracked.destination === undefined) continue;
-      const bucket = (tracked.direction === 'outbound' ? this.#outbound : this.#inbound).bucket(tracked.destination);
-      for (const field of Object.keys(now) as Array<keyof Totals>) {
+      const bucket = tracked.bucket;
+      if (bucket === undefined) continue;
+      for (const field of TOTAL_FIELDS) {
         // Lower than last time: the kernel dropped the entry and the socket started over.
-        const delta = now[field] >= last[field] ? now[field] - last[field] : now[field];
-        bucket[field] += delta;
+        bucket[field] += now[field] >= last[field] ? now[field] - last[field] : now[field];
       }
     }
     for (const key of this.#sockets.keys()) if (!seen.has(key)) this.#sockets.delete(key);
