@@ -3,11 +3,8 @@
  * user would have, the real PID table and accumulators from core, and the
  * checks that nothing of ours stays loaded.
  */
-import { spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CollectorConfig, CollectorFrame, ConfigSection } from '@ebpf-collectors/core';
-import { chartKey } from '@ebpf-collectors/core';
-import { collectorConfig as baseConfig } from '@ebpf-collectors/test-utils';
+import type { CollectorConfig, ConfigSection } from '@ebpf-collectors/core';
+import { collectorConfig as baseConfig, loadedProgramsWhere, mapsNamed, programsLeftWhere } from '@ebpf-collectors/test-utils';
 
 /** A `[global]` as a user's `<module>.conf` would resolve it, with overrides. */
 export const collectorConfig = (module: string, overrides: Partial<CollectorConfig> = {}): CollectorConfig =>
@@ -33,22 +30,8 @@ export const OBJECT_MAPS = {
 
 /** Ids and names of the loaded programs that use one of `maps` (names are cut to 15 characters by the kernel). */
 export function ourPrograms(maps: ReadonlyArray<string>): string[] {
-  const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
-  const progs = JSON.parse(result.stdout) as Array<{ id: number; name?: string; map_ids?: number[] }>;
   const ours = new Set(mapsNamed(maps).map((m) => m.id));
-  return progs
-    .filter((p) => (p.map_ids ?? []).some((id) => ours.has(id)))
-    .map((p) => `${p.id}:${p.name ?? '?'}`);
-}
-
-/** Maps with one of `names`, as the kernel reports them. */
-export function mapsNamed(names: ReadonlyArray<string>): Array<{ id: number; name: string; type: string; max_entries: number }> {
-  const result = spawnSync('bpftool', ['-j', 'map', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool map list failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as Array<{ id: number; name?: string; type: string; max_entries: number }>)
-    .filter((m) => m.name !== undefined && names.includes(m.name))
-    .map((m) => ({ id: m.id, name: m.name!, type: m.type, max_entries: m.max_entries }));
+  return loadedProgramsWhere((p) => (p.map_ids ?? []).some((id) => ours.has(id)));
 }
 
 /**
@@ -56,25 +39,8 @@ export function mapsNamed(names: ReadonlyArray<string>): Array<{ id: number; nam
  * program after an RCU grace period, so a program can outlive its fd briefly.
  */
 export async function programsLeft(maps: ReadonlyArray<string>, settleMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + settleMs;
-  let left = ourPrograms(maps);
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = ourPrograms(maps);
-  }
-  return left;
+  const ours = new Set(mapsNamed(maps).map((m) => m.id));
+  return programsLeftWhere((p) => (p.map_ids ?? []).some((id) => ours.has(id)), settleMs);
 }
 
-/** A dimension's value in a frame. */
-export function chartValue(frame: CollectorFrame, key: string, dimension: string): bigint | undefined {
-  return frame.charts.find((c) => chartKey(c.chart) === key)?.values.get(dimension);
-}
-
-/** Sum of every dimension of a chart in a frame (a histogram's total). */
-export function chartTotal(frame: CollectorFrame, key: string): bigint {
-  const chart = frame.charts.find((c) => chartKey(c.chart) === key);
-  if (chart === undefined) throw new Error(`${key} is not in the frame (have ${frame.charts.map((c) => chartKey(c.chart)).join(', ')})`);
-  let sum = 0n;
-  for (const value of chart.values.values()) sum += value;
-  return sum;
-}
+export { chartTotal, chartValue, mapsNamed } from '@ebpf-collectors/test-utils';

@@ -6,52 +6,16 @@
  * leftovers of its own programs only (other collectors' tests, a running
  * plugin or the VM lane's host side may load programs with the same names).
  */
-import { spawnSync } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { CollectorConfig, CollectorContext, Logger, ProcessGrouping } from '@ebpf-collectors/core';
-import { PidTable, createGroupAccumulator } from '@ebpf-collectors/core';
+import type { CollectorConfig } from '@ebpf-collectors/core';
 import type { Loader, ObjectSpec } from '@ebpf-collectors/loader-native';
+import { collectorConfig, loadedProgramsWhere, programsLeftWhere } from '@ebpf-collectors/test-utils';
 
-/** `[global]` of hardirq.conf or softirq.conf with overrides. */
+/** `[global]` of hardirq.conf or softirq.conf with overrides (no per-PID data: apps off, `collect pid` not set). */
 export function irqConfig(module: 'hardirq' | 'softirq', overrides: Partial<CollectorConfig> = {}): CollectorConfig {
-  return {
-    module,
-    enabled: true,
-    loadMode: 'entry',
-    apps: false,
-    cgroups: false,
-    updateEvery: 1,
-    pidTableSize: 32768,
-    typeFormat: 'auto',
-    coreTracing: 'trampoline',
-    collectPid: 'not set',
-    mapsPerCore: false,
-    lifetime: 300,
-    btfPath: '',
-    origin: 'user',
-    sections: new Map(),
-    ...overrides,
-  };
+  return collectorConfig(module, { apps: false, collectPid: 'not set', ...overrides });
 }
 
-/** A logger that keeps every line (shown when a test fails). */
-export function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => void lines.push(`${level}: ${message}`);
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-export function testContext(options: { config: CollectorConfig; loader: Loader; logger?: Logger; grouping?: ProcessGrouping }): CollectorContext {
-  const grouping = options.grouping ?? new PidTable();
-  return {
-    config: options.config,
-    loader: options.loader,
-    logger: options.logger ?? memoryLogger(),
-    grouping,
-    createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
-    signal: new AbortController().signal,
-  };
-}
+export { memoryLogger, testContext } from '@ebpf-collectors/test-utils';
 
 /** A {@link Loader} that records the kernel id of every program loaded through it. */
 export interface TrackingLoader extends Loader {
@@ -88,12 +52,7 @@ export function trackingLoader(inner: Loader): TrackingLoader {
 
 /** Which of `ids` the kernel still has loaded, as `id:name`. */
 export function programsLoaded(ids: ReadonlySet<number>): string[] {
-  if (ids.size === 0) return [];
-  const result = spawnSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`bpftool prog list failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as Array<{ id: number; name?: string }>)
-    .filter((p) => ids.has(p.id))
-    .map((p) => `${p.id}:${p.name ?? '?'}`);
+  return ids.size === 0 ? [] : loadedProgramsWhere((p) => ids.has(p.id));
 }
 
 /**
@@ -101,11 +60,5 @@ export function programsLoaded(ids: ReadonlySet<number>): string[] {
  * program after an RCU grace period, so a program can outlive its fd briefly.
  */
 export async function programsLeft(ids: ReadonlySet<number>, settleMs = 3000): Promise<string[]> {
-  const deadline = Date.now() + settleMs;
-  let left = programsLoaded(ids);
-  while (left.length > 0 && Date.now() < deadline) {
-    await sleep(50);
-    left = programsLoaded(ids);
-  }
-  return left;
+  return ids.size === 0 ? [] : programsLeftWhere((p) => ids.has(p.id), settleMs);
 }

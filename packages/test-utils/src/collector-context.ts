@@ -3,7 +3,7 @@
  * user would have, the real PID table's accumulators from core, and a logger
  * that keeps every line so a failing test can show it.
  */
-import { createGroupAccumulator } from '@ebpf-collectors/core';
+import { PidTable, createGroupAccumulator } from '@ebpf-collectors/core';
 import type { CollectorConfig, CollectorContext, Logger, ProcessGrouping } from '@ebpf-collectors/core';
 import type { Loader } from '@ebpf-collectors/loader-native';
 
@@ -40,14 +40,15 @@ export function memoryLogger(): Logger & { lines: string[] } {
 export interface TestContextOptions {
   config: CollectorConfig;
   loader: Loader;
-  grouping: ProcessGrouping;
+  /** Default: a fresh {@link PidTable} (for collectors that keep no per-PID data). */
+  grouping?: ProcessGrouping;
   logger?: Logger;
   signal?: AbortSignal;
 }
 
 /** The context the agent would give a collector, built from real core pieces. */
 export function testContext(options: TestContextOptions): CollectorContext {
-  const { grouping } = options;
+  const grouping = options.grouping ?? new PidTable();
   return {
     config: options.config,
     loader: options.loader,
