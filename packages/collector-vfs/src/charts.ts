@@ -3,8 +3,8 @@
  * per-group totals of one tick to chart values. Pure (no kernel access), so
  * the unit tests run it on recorded map contents.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, TickInput } from '@ebpf-collectors/core';
-import { GroupChartBuilder, type GroupMetric } from '@ebpf-collectors/core';
+import type { ChartDefinition, ChartSettings, CounterChartsSpec, GroupMetric, HostChart } from '@ebpf-collectors/core';
+import { CounterChartBuilder, hostChartDefinition, lane, lanesSum } from '@ebpf-collectors/core';
 import { COUNTER, PID_LANE } from './internal-types.js';
 import {
   APPS_PRIORITY_BASE,
@@ -15,20 +15,12 @@ import {
   MODULE,
   TYPE_FILESYSTEM,
   type GroupValue,
+  type HostValue,
 } from './metrics.js';
 import type { VfsCounters } from './types.js';
 
 /** What the chart builder needs from the configuration. */
-export interface ChartOptions {
-  /** Seconds between ticks (`update every`). */
-  readonly updateEvery: number;
-  /** `ebpf load mode = return`: error charts exist. */
-  readonly returnMode: boolean;
-  /** `apps.*` charts. */
-  readonly apps: boolean;
-  /** `cgroup_<name>.*` and `services.*` charts. */
-  readonly cgroups: boolean;
-}
+export type ChartOptions = ChartSettings;
 
 export type { GroupInput, TickInput } from '@ebpf-collectors/core';
 
@@ -59,6 +51,23 @@ export function decodeCounters(lanes: ArrayLike<bigint>): VfsCounters {
   };
 }
 
+/** Each host value from the kernel lanes: the vector flavours added to the plain ones. */
+const HOST_VALUE: Readonly<Record<HostValue, (lanes: ArrayLike<bigint>) => bigint>> = {
+  unlinkCalls: lane(COUNTER.unlinkCalls),
+  readCalls: lanesSum(COUNTER.readCalls, COUNTER.readvCalls),
+  readErrors: lanesSum(COUNTER.readErrors, COUNTER.readvErrors),
+  readBytes: lanesSum(COUNTER.readBytes, COUNTER.readvBytes),
+  writeCalls: lanesSum(COUNTER.writeCalls, COUNTER.writevCalls),
+  writeErrors: lanesSum(COUNTER.writeErrors, COUNTER.writevErrors),
+  writeBytes: lanesSum(COUNTER.writeBytes, COUNTER.writevBytes),
+  fsyncCalls: lane(COUNTER.fsyncCalls),
+  fsyncErrors: lane(COUNTER.fsyncErrors),
+  openCalls: lane(COUNTER.openCalls),
+  openErrors: lane(COUNTER.openErrors),
+  createCalls: lane(COUNTER.createCalls),
+  createErrors: lane(COUNTER.createErrors),
+};
+
 /** Where each per-group value lives in a per-PID value. */
 const GROUP_LANE: Readonly<Record<GroupValue, number>> = {
   unlinkCalls: PID_LANE.unlinkCalls,
@@ -76,9 +85,9 @@ const GROUP_LANE: Readonly<Record<GroupValue, number>> = {
   createErrors: PID_LANE.createErrors,
 };
 
-/** The `filesystem.*` chart definitions of a load mode. */
-export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
-  return HOST_CHARTS.filter((spec) => options.returnMode || !spec.returnOnly).map((spec) => ({
+/** The `filesystem.*` charts of a load mode, as the kit's host chart table. */
+export function hostChartTable(returnMode: boolean): HostChart[] {
+  return HOST_CHARTS.filter((spec) => returnMode || !spec.returnOnly).map((spec) => ({
     type: TYPE_FILESYSTEM,
     id: spec.id,
     title: spec.title,
@@ -87,15 +96,19 @@ export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMo
     context: '',
     chartType: spec.chartType,
     priority: spec.priority,
-    updateEvery: options.updateEvery,
-    module: MODULE,
-    dimensions: spec.dimensions.map(({ dim }) => ({
+    algorithm: spec.algorithm,
+    dimensions: spec.dimensions.map(({ dim, value }) => ({
       id: dim.id,
       name: dim.name,
-      algorithm: spec.algorithm,
       ...('multiplier' in dim ? { multiplier: dim.multiplier } : {}),
+      value: HOST_VALUE[value],
     })),
   }));
+}
+
+/** The `filesystem.*` chart definitions of a load mode. */
+export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
+  return hostChartTable(options.returnMode).map((chart) => hostChartDefinition(chart, MODULE, options.updateEvery));
 }
 
 /**
@@ -139,56 +152,17 @@ export function groupMetrics(returnMode: boolean): GroupMetric[] {
 }
 
 /**
- * Turns successive ticks into frames. Host values are the cumulative kernel
- * counters (the agent makes rates, as with Netdata's vfs thread); group
- * values are monotonic group totals. Definitions of host charts are built
- * once and reused.
+ * The vfs chart table: host values are the cumulative kernel counters (the
+ * agent makes rates, as with Netdata's vfs thread); group values are
+ * monotonic group totals.
  */
-export class VfsChartBuilder {
-  readonly #options: ChartOptions;
-  readonly #host: ChartDefinition[];
-  readonly #hostSpecs: typeof HOST_CHARTS;
-  readonly #groups: GroupChartBuilder;
+export function vfsCharts(options: Pick<ChartOptions, 'returnMode'>): CounterChartsSpec {
+  return { module: MODULE, host: hostChartTable(options.returnMode), groups: groupMetrics(options.returnMode) };
+}
 
+/** The kit's chart builder over {@link vfsCharts} (for tests and tools that feed recorded readings). */
+export class VfsChartBuilder extends CounterChartBuilder {
   constructor(options: ChartOptions) {
-    this.#options = options;
-    this.#hostSpecs = HOST_CHARTS.filter((spec) => options.returnMode || !spec.returnOnly);
-    this.#host = hostCharts(options);
-    this.#groups = new GroupChartBuilder({
-      module: MODULE,
-      updateEvery: options.updateEvery,
-      metrics: groupMetrics(options.returnMode),
-    });
-  }
-
-  /** Definitions of the charts emitted now: host charts, then apps charts when a group is exposed. */
-  charts(exposedApps: ReadonlyArray<string> = []): ChartDefinition[] {
-    if (!this.#options.apps || exposedApps.length === 0) return [...this.#host];
-    // Incremental styles keep no state, so asking for values with no totals only yields definitions.
-    return [...this.#host, ...this.#groups.apps(exposedApps, new Map()).map((c) => c.chart)];
-  }
-
-  /** The frame of one tick. */
-  frame(input: TickInput): CollectorFrame {
-    const counters = decodeCounters(input.counters);
-    const charts: ChartValues[] = this.#hostSpecs.map((spec, index) => ({
-      chart: this.#host[index]!,
-      values: new Map(spec.dimensions.map(({ dim, value }) => [dim.id, counters[value]])),
-    }));
-    const options = this.#options;
-    // A chart needs at least one dimension: per-dimension group charts wait for their first group.
-    if (options.apps && input.apps && input.apps.names.length > 0) {
-      charts.push(...this.#groups.apps(input.apps.names, input.apps.totals));
-    }
-    let obsolete: string[] = [];
-    if (options.cgroups && input.cgroups) {
-      const result = this.#groups.cgroups(input.cgroups.names, input.cgroups.totals);
-      charts.push(...result.charts);
-      obsolete = result.obsolete;
-    }
-    if (options.cgroups && input.services && input.services.names.length > 0) {
-      charts.push(...this.#groups.services(input.services.names, input.services.totals));
-    }
-    return obsolete.length > 0 ? { charts, obsolete } : { charts };
+    super(vfsCharts(options), options);
   }
 }

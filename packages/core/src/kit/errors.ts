@@ -41,3 +41,31 @@ export class CollectorClosedError extends Error {
     this.name = 'CollectorClosedError';
   }
 }
+
+/** A tracepoint a mode cannot work without does not exist in the running kernel. */
+export class TracepointMissingError extends Error {
+  readonly code = 'ENOENT';
+  constructor(
+    readonly collector: string,
+    readonly mode: AttachMode,
+    /** `category/event` of each missing tracepoint. */
+    readonly events: ReadonlyArray<string>,
+  ) {
+    super(`${collector} ${mode}: the kernel has no tracepoint ${events.join(', ')}`);
+    this.name = 'TracepointMissingError';
+  }
+}
+
+/**
+ * A self-test workload could not do what its checks count on: a tool is
+ * missing (`ENOENT`), or a part of it failed, fell short or hung (`EWORKLOAD`).
+ */
+export class WorkloadError extends Error {
+  /** `EWORKLOAD` unless told otherwise (`ENOENT`: a tool is missing; `ENETDOWN`: loopback is down). */
+  readonly code: string;
+  constructor(message: string, options: { code?: 'ENOENT' | 'EWORKLOAD' | 'ENETDOWN'; cause?: unknown } = {}) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.code = options.code ?? 'EWORKLOAD';
+    this.name = 'WorkloadError';
+  }
+}

@@ -10,3 +10,6 @@ export * from './pid-map.js';
 export * from './counters.js';
 export * from './group-charts.js';
 export * from './counter-tables.js';
+export * from './hooks.js';
+export * from './counter-charts.js';
+export * from './counter-collector.js';
