@@ -3,9 +3,9 @@
  * per-group totals to the values of one tick. Pure (no kernel access), so it
  * runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
-import { CounterDeltas, GroupChartBuilder } from '@ebpf-collectors/core';
-import { COUNTER, COUNTER_LANES, PID_LANES } from './internal-types.js';
+import type { ChartDefinition, ChartSettings, CounterChartsSpec, GroupMetric, HostChart } from '@ebpf-collectors/core';
+import { CounterChartBuilder, hostChartDefinition, lane } from '@ebpf-collectors/core';
+import { COUNTER } from './internal-types.js';
 import {
   APPS_PRIORITY,
   CGROUP_DIMENSION,
@@ -24,16 +24,7 @@ import {
 } from './metrics.js';
 
 /** What the chart builder needs from the configuration. */
-export interface ChartOptions {
-  /** Seconds between ticks (`update every`). */
-  readonly updateEvery: number;
-  /** `ebpf load mode = return`: error charts exist. */
-  readonly returnMode: boolean;
-  /** `apps.*` charts. */
-  readonly apps: boolean;
-  /** `cgroup_<name>.*` and `services.*` charts. */
-  readonly cgroups: boolean;
-}
+export type ChartOptions = ChartSettings;
 
 export type { GroupInput, TickInput } from '@ebpf-collectors/core';
 
@@ -50,8 +41,8 @@ export function processStatus(delta: ArrayLike<bigint>): { process: bigint; zomb
   return { process: created - exited, zombie: exited - (delta[COUNTER.release] ?? 0n) };
 }
 
-/** A `system.*` chart of fixed shape. */
-function systemChart(spec: ChartSpec, updateEvery: number, dimensions: ReadonlyArray<DimensionSpec>): ChartDefinition {
+/** A `system.*` chart of fixed shape; `value` of each dimension reads per-interval deltas. */
+function systemChart(spec: ChartSpec, dimensions: ReadonlyArray<readonly [DimensionSpec, (delta: ArrayLike<bigint>) => bigint]>): HostChart {
   return {
     type: TYPE_SYSTEM,
     id: spec.id,
@@ -61,27 +52,46 @@ function systemChart(spec: ChartSpec, updateEvery: number, dimensions: ReadonlyA
     context: spec.context,
     chartType: spec.chartType,
     priority: spec.priority,
-    updateEvery,
-    module: MODULE,
-    dimensions: dimensions.map((d) => ({
+    algorithm: spec.algorithm,
+    dimensions: dimensions.map(([d, value]) => ({
       id: d.id,
       name: d.name,
-      algorithm: spec.algorithm,
       ...(d.multiplier !== undefined ? { multiplier: d.multiplier } : {}),
+      value,
     })),
   };
 }
 
+/** The `system.*` charts of a load mode, as the kit's host chart table. */
+export function systemChartTable(returnMode: boolean): HostChart[] {
+  const charts = [
+    systemChart(SYSTEM_CHART.processThread, [
+      [DIM.fork, lane(COUNTER.newProcess)],
+      [DIM.clone, lane(COUNTER.newThread)],
+    ]),
+    systemChart(SYSTEM_CHART.exit, [
+      [DIM.exit, lane(COUNTER.exit)],
+      [DIM.release, lane(COUNTER.release)],
+    ]),
+    systemChart(SYSTEM_CHART.processStatus, [
+      [DIM.processStatus, (delta) => processStatus(delta).process],
+      [DIM.zombie, (delta) => processStatus(delta).zombie],
+    ]),
+  ];
+  if (returnMode) {
+    charts.push(
+      systemChart(SYSTEM_CHART.taskError, [
+        [DIM.fork, lane(COUNTER.processError)],
+        [DIM.clone, lane(COUNTER.threadError)],
+      ]),
+    );
+  }
+  return charts;
+}
+
 /** The `system.*` chart definitions. */
 export function systemCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
-  const { updateEvery } = options;
-  const charts = [
-    systemChart(SYSTEM_CHART.processThread, updateEvery, [DIM.fork, DIM.clone]),
-    systemChart(SYSTEM_CHART.exit, updateEvery, [DIM.exit, DIM.release]),
-    systemChart(SYSTEM_CHART.processStatus, updateEvery, [DIM.processStatus, DIM.zombie]),
-  ];
-  if (options.returnMode) charts.push(systemChart(SYSTEM_CHART.taskError, updateEvery, [DIM.fork, DIM.clone]));
-  return charts;
+  return systemChartTable(options.returnMode).map((chart) => hostChartDefinition(chart, MODULE, options.updateEvery));
 }
 
 /**
@@ -122,80 +132,18 @@ export function groupMetrics(returnMode: boolean): GroupMetric[] {
 }
 
 /**
- * Turns successive ticks into frames: host values are per-interval
- * differences of the kernel counters, the group charts come from core's
- * {@link GroupChartBuilder}.
+ * The process chart table: host values are per-interval differences of the
+ * kernel counters (the first tick is the baseline and shows zeros); apps
+ * values per-interval differences of group totals, cgroup and services
+ * values the cumulative totals.
  */
-export class ProcessChartBuilder {
-  readonly #options: ChartOptions;
-  readonly #system: ChartDefinition[];
-  readonly #host = new CounterDeltas();
-  readonly #groups: GroupChartBuilder;
-
-  constructor(options: ChartOptions) {
-    this.#options = options;
-    this.#system = systemCharts(options);
-    this.#groups = new GroupChartBuilder({ module: MODULE, updateEvery: options.updateEvery, metrics: groupMetrics(options.returnMode) });
-  }
-
-  /** Definitions of the charts the collector emits now (host charts, then apps with `exposed` dimensions). */
-  charts(exposedApps: ReadonlyArray<string> = []): ChartDefinition[] {
-    if (!this.#options.apps || exposedApps.length === 0) return [...this.#system];
-    return [...this.#system, ...this.#groups.definitions('apps', exposedApps)];
-  }
-
-  /**
-   * The frame of one tick. Host and apps values are per-interval counts (the
-   * first tick is the baseline and shows zeros); cgroup and services values
-   * are the cumulative totals (`incremental` dimensions).
-   */
-  frame(input: TickInput): CollectorFrame {
-    const options = this.#options;
-    const delta = this.#host.next(Array.from({ length: COUNTER_LANES }, (_, i) => input.counters[i] ?? 0n));
-    const [processThread, exit, status, taskError] = this.#system;
-    const st = processStatus(delta);
-    const charts: ChartValues[] = [
-      values(processThread!, [
-        [DIM.fork.id, delta[COUNTER.newProcess]!],
-        [DIM.clone.id, delta[COUNTER.newThread]!],
-      ]),
-      values(exit!, [
-        [DIM.exit.id, delta[COUNTER.exit]!],
-        [DIM.release.id, delta[COUNTER.release]!],
-      ]),
-      values(status!, [
-        [DIM.processStatus.id, st.process],
-        [DIM.zombie.id, st.zombie],
-      ]),
-    ];
-    if (options.returnMode) {
-      charts.push(
-        values(taskError!, [
-          [DIM.fork.id, delta[COUNTER.processError]!],
-          [DIM.clone.id, delta[COUNTER.threadError]!],
-        ]),
-      );
-    }
-
-    // A chart needs at least one dimension: per-dimension group charts wait for their first group.
-    if (options.apps && input.apps) {
-      // Called even without exposed groups, so the builder keeps every group's totals as baselines.
-      const apps = this.#groups.apps(input.apps.names, input.apps.totals);
-      if (input.apps.names.length > 0) charts.push(...apps);
-    }
-    let obsolete: string[] = [];
-    if (options.cgroups && input.cgroups) {
-      const result = this.#groups.cgroups(input.cgroups.names, input.cgroups.totals);
-      charts.push(...result.charts);
-      obsolete = result.obsolete;
-    }
-    if (options.cgroups && input.services && input.services.names.length > 0) {
-      charts.push(...this.#groups.services(input.services.names, input.services.totals));
-    }
-    return obsolete.length > 0 ? { charts, obsolete } : { charts };
-  }
+export function processCharts(options: Pick<ChartOptions, 'returnMode'>): CounterChartsSpec {
+  return { module: MODULE, host: systemChartTable(options.returnMode), hostValues: 'delta', groups: groupMetrics(options.returnMode) };
 }
 
-function values(chartDef: ChartDefinition, entries: ReadonlyArray<readonly [string, bigint]>): ChartValues {
-  return { chart: chartDef, values: new Map(entries) };
+/** The kit's chart builder over {@link processCharts} (for tests and tools that feed recorded readings). */
+export class ProcessChartBuilder extends CounterChartBuilder {
+  constructor(options: ChartOptions) {
+    super(processCharts(options), options);
+  }
 }
