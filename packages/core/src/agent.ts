@@ -32,6 +32,8 @@ export interface GroupingSource extends ProcessGrouping {
 export interface AgentClock {
   /** Wall clock, ms since the epoch. */
   now(): number;
+  /** Monotonic clock, ms from any origin (`performance.now()`). Default: `now()`. */
+  monotonic?(): number;
   /** Resolve after `ms`, or early when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
@@ -90,6 +92,7 @@ export interface Agent extends AsyncDisposable {
 
 const systemClock: AgentClock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal.aborted) return resolve();
@@ -221,7 +224,7 @@ export function createAgent(options: AgentOptions): Agent {
       });
     }
     if (frames.length === 0) return;
-    const outputFrame: OutputFrame = { timeMs: second * 1000, frames };
+    const outputFrame: OutputFrame = { timeMs: clock.monotonic ? clock.monotonic() : clock.now(), wallTimeMs: second * 1000, frames };
     for (const output of options.outputs) await output.write(outputFrame);
   }
 

@@ -55,6 +55,26 @@ export interface ChartDefinition {
   dimensions: DimensionDefinition[];
   /** Chart labels (sent as CLABEL by outputs that support them). */
   labels?: Record<string, string>;
+  /**
+   * Set when the dimensions are the buckets of one latency histogram, in
+   * order: outputs with a histogram type (Prometheus, OpenTelemetry) then
+   * export one histogram instead of one series per bucket. Netdata ignores it.
+   */
+  histogram?: ChartHistogram;
+}
+
+/**
+ * The bucket bounds of a histogram chart. Each dimension holds the count of
+ * observations in its own bucket (not cumulative; `incremental` when the
+ * counts are cumulative since load, as the kernel keeps them).
+ */
+export interface ChartHistogram {
+  /**
+   * Upper bound of each dimension's bucket in seconds, in
+   * `chart.dimensions` order, ascending; the last one may be `Infinity`.
+   * Bucket i holds observations in (upperBoundsSeconds[i-1], upperBoundsSeconds[i]].
+   */
+  upperBoundsSeconds: ReadonlyArray<number>;
 }
 
 /** Full chart id `type.id`. */
@@ -79,8 +99,17 @@ export interface CollectorFrame {
 
 /** What an output receives each tick (all collectors due at that tick). */
 export interface OutputFrame {
-  /** Monotonic tick time, ms. */
+  /**
+   * Monotonic time of the tick, ms from an arbitrary origin
+   * (`performance.now()` in the agent): only differences between frames
+   * mean something, and it never jumps when the wall clock is set.
+   */
   timeMs: number;
+  /**
+   * Wall-clock time of the tick, ms since the Unix epoch: the whole second
+   * the scheduler aimed at (ticks are aligned to wall-clock seconds).
+   */
+  wallTimeMs: number;
   frames: ReadonlyArray<{ collector: string; frame: CollectorFrame }>;
 }
 

@@ -34,6 +34,7 @@ function chart(id: string): ChartDefinition {
 function frame(tick: number, charts: number): OutputFrame {
   return {
     timeMs: tick * 1000,
+    wallTimeMs: tick * 1000,
     frames: [
       {
         collector: 'test',
@@ -82,7 +83,7 @@ describe('createNetdataOutput', () => {
 
     await output.write(frame(1, 5));
     await output.write(frame(2, 5));
-    await output.write({ timeMs: 3000, frames: [] });
+    await output.write({ timeMs: 3000, wallTimeMs: 3000, frames: [] });
 
     expect(chunks).toEqual([reference.serialize(frame(1, 5)), reference.serialize(frame(2, 5))]);
     expect(chunks[0]).toMatch(/^CHART test\.c0 /);
@@ -98,6 +99,7 @@ describe('createNetdataOutput', () => {
     const output = createNetdataOutput({ stream, logger, plugin: 'my.plugin' });
     const bad: OutputFrame = {
       timeMs: 0,
+      wallTimeMs: 0,
       frames: [{ collector: 'x', frame: { charts: [{ chart: chart('c0'), values: new Map([['zzz', 1n]]) }] } }],
     };
     await output.write(bad);
@@ -206,7 +208,7 @@ let tick = 0;
 try {
   for (;;) {
     tick++;
-    await output.write({ timeMs: tick, frames: [{ collector: 'test', frame: { charts: [{ chart, values: new Map([['n', BigInt(tick)]]) }] } }] });
+    await output.write({ timeMs: tick, wallTimeMs: tick, frames: [{ collector: 'test', frame: { charts: [{ chart, values: new Map([['n', BigInt(tick)]]) }] } }] });
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 } catch (error) {

@@ -14,7 +14,7 @@ function values(entries: Record<string, bigint>): ReadonlyMap<string, bigint> {
 }
 
 function tick(timeMs: number, frames: Record<string, CollectorFrame>): OutputFrame {
-  return { timeMs, frames: Object.entries(frames).map(([collector, frame]) => ({ collector, frame })) };
+  return { timeMs, wallTimeMs: timeMs, frames: Object.entries(frames).map(([collector, frame]) => ({ collector, frame })) };
 }
 
 const mountCall: ChartDefinition = {

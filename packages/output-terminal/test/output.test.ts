@@ -25,6 +25,7 @@ const chart: ChartDefinition = {
 function frame(timeMs: number, fork: bigint): OutputFrame {
   return {
     timeMs,
+    wallTimeMs: timeMs,
     frames: [{ collector: 'process', frame: { charts: [{ chart, values: new Map([['do_fork', fork], ['sys_clone', fork * 3n]]) }] } }],
   };
 }

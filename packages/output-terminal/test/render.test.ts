@@ -28,6 +28,7 @@ const mountCall: ChartDefinition = {
 function frame(timeMs: number, collector: string, charts: Array<[ChartDefinition, Record<string, bigint>]>, obsolete?: string[]): OutputFrame {
   return {
     timeMs,
+    wallTimeMs: timeMs,
     frames: [
       {
         collector,
