@@ -3,8 +3,17 @@
  * counters (and per-group totals) to the charts of one tick. Pure (no kernel
  * access), so it runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
-import { GroupChartBuilder, chartKey } from '@ebpf-collectors/core';
+import type {
+  ChartDefinition,
+  ChartSettings,
+  ChartValues,
+  CollectorFrame,
+  CounterChartsSpec,
+  GroupMetric,
+  HostChart,
+  TickInput,
+} from '@ebpf-collectors/core';
+import { CounterChartBuilder, chartKey, hostChartDefinition, lane } from '@ebpf-collectors/core';
 import { histogramOf } from './histogram.js';
 import { FD_LANE, FILESYSTEMS, FS_OPS, type FilesystemName } from './internal-types.js';
 import {
@@ -29,53 +38,41 @@ import {
 // ---------------------------------------------------------------------------
 
 /** What the fd chart builder needs from the configuration. */
-export interface FdChartOptions {
-  /** Seconds between ticks (`update every`). */
-  readonly updateEvery: number;
-  /** `ebpf load mode = return`: error charts exist. */
-  readonly returnMode: boolean;
-  /** `apps.*` charts. */
-  readonly apps: boolean;
-  /** `cgroup_<name>.*` and `services.*` charts. */
-  readonly cgroups: boolean;
-}
+export type FdChartOptions = ChartSettings;
 
 export type { GroupInput } from '@ebpf-collectors/core';
 
 /** Everything one fd tick is computed from: `tbl_fd_global` summed over CPUs (lane order) and group totals (fd lanes). */
 export type FdTickInput = TickInput;
 
-function hostChart(
-  spec: HostChartSpec,
-  family: string,
-  module: string,
-  updateEvery: number,
-  dimensions: ChartDefinition['dimensions'],
-): ChartDefinition {
+/** A `filesystem.*` fd chart: opens and closes, from two lanes. */
+function fdChart(spec: HostChartSpec, open: number, close: number): HostChart {
   return {
     type: TYPE_FILESYSTEM,
     id: spec.id,
     title: spec.title,
     units: spec.units,
-    family,
+    family: FD_FAMILY.host,
     context: spec.context,
     chartType: spec.chartType,
     priority: spec.priority,
-    updateEvery,
-    module,
-    dimensions,
+    algorithm: spec.algorithm,
+    dimensions: [
+      { id: FD_DIM.open.id, name: FD_DIM.open.name, value: lane(open) },
+      { id: FD_DIM.close.id, name: FD_DIM.close.name, value: lane(close) },
+    ],
   };
 }
 
 /** The fd per-group metrics of a load mode, as the kit's group chart builder takes them. */
 export function fdGroupMetrics(returnMode: boolean): GroupMetric[] {
   return FD_GROUP_METRICS.filter((m) => returnMode || !m.errors).map((m) => {
-    const lane = FD_LANE[m.lane];
+    const index = FD_LANE[m.lane];
     return {
       id: m.id,
       title: m.title,
       units: UNITS_CALLS,
-      value: (lanes: ReadonlyArray<bigint>) => lanes[lane] ?? 0n,
+      value: (lanes: ReadonlyArray<bigint>) => lanes[index] ?? 0n,
       apps: { family: FD_FAMILY.apps, context: '', chartType: 'stacked', priority: m.appsPriority, algorithm: 'incremental' },
       cgroup: {
         family: FD_FAMILY.cgroup,
@@ -96,78 +93,27 @@ export function fdGroupMetrics(returnMode: boolean): GroupMetric[] {
   });
 }
 
-/** The `filesystem.file_descriptor` (and in return mode `filesystem.file_error`) definitions. */
-export function fdHostCharts(options: Pick<FdChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
-  const dims = (algorithm: HostChartSpec['algorithm']) =>
-    [FD_DIM.open, FD_DIM.close].map((d) => ({ id: d.id, name: d.name, algorithm }));
-  const charts = [hostChart(FD_CHART.descriptor, FD_FAMILY.host, FD_MODULE, options.updateEvery, dims(FD_CHART.descriptor.algorithm))];
-  if (options.returnMode) {
-    charts.push(hostChart(FD_CHART.error, FD_FAMILY.host, FD_MODULE, options.updateEvery, dims(FD_CHART.error.algorithm)));
-  }
+/** The fd host charts of a load mode: `filesystem.file_descriptor`, and in return mode `filesystem.file_error`. */
+export function fdHostChartTable(returnMode: boolean): HostChart[] {
+  const charts = [fdChart(FD_CHART.descriptor, FD_LANE.openCall, FD_LANE.closeCall)];
+  if (returnMode) charts.push(fdChart(FD_CHART.error, FD_LANE.openError, FD_LANE.closeError));
   return charts;
 }
 
-/**
- * Turns fd ticks into frames. Every value is a cumulative total sent with
- * `incremental` dimensions (the agent makes the rate), as Netdata does.
- */
-export class FdChartBuilder {
-  readonly #options: FdChartOptions;
-  readonly #host: ChartDefinition[];
-  readonly #groups: GroupChartBuilder;
+/** The fd host chart definitions of a load mode. */
+export function fdHostCharts(options: Pick<FdChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
+  return fdHostChartTable(options.returnMode).map((chart) => hostChartDefinition(chart, FD_MODULE, options.updateEvery));
+}
 
+/** The fd chart table: cumulative kernel counters (`incremental`), group totals. */
+export function fdCharts(options: Pick<FdChartOptions, 'returnMode'>): CounterChartsSpec {
+  return { module: FD_MODULE, host: fdHostChartTable(options.returnMode), groups: fdGroupMetrics(options.returnMode) };
+}
+
+/** The kit's chart builder over {@link fdCharts} (for tests and tools that feed recorded readings). */
+export class FdChartBuilder extends CounterChartBuilder {
   constructor(options: FdChartOptions) {
-    this.#options = options;
-    this.#host = fdHostCharts(options);
-    this.#groups = new GroupChartBuilder({
-      module: FD_MODULE,
-      updateEvery: options.updateEvery,
-      metrics: fdGroupMetrics(options.returnMode),
-    });
-  }
-
-  /** Definitions of the host charts and, with exposed apps, the `apps.*` charts (values zero). */
-  charts(exposedApps: ReadonlyArray<string> = []): ChartDefinition[] {
-    if (!this.#options.apps || exposedApps.length === 0) return [...this.#host];
-    return [...this.#host, ...this.#groups.apps(exposedApps, new Map()).map((c) => c.chart)];
-  }
-
-  /** The frame of one tick. */
-  frame(input: FdTickInput): CollectorFrame {
-    const c = input.counters;
-    const [descriptor, error] = this.#host;
-    const charts: ChartValues[] = [
-      {
-        chart: descriptor!,
-        values: new Map([
-          [FD_DIM.open.id, c[FD_LANE.openCall] ?? 0n],
-          [FD_DIM.close.id, c[FD_LANE.closeCall] ?? 0n],
-        ]),
-      },
-    ];
-    if (this.#options.returnMode) {
-      charts.push({
-        chart: error!,
-        values: new Map([
-          [FD_DIM.open.id, c[FD_LANE.openError] ?? 0n],
-          [FD_DIM.close.id, c[FD_LANE.closeError] ?? 0n],
-        ]),
-      });
-    }
-    // A chart needs at least one dimension: group charts wait for their first group.
-    if (this.#options.apps && input.apps && input.apps.names.length > 0) {
-      charts.push(...this.#groups.apps(input.apps.names, input.apps.totals));
-    }
-    const obsolete: string[] = [];
-    if (this.#options.cgroups && input.cgroups) {
-      const result = this.#groups.cgroups(input.cgroups.names, input.cgroups.totals);
-      charts.push(...result.charts);
-      obsolete.push(...result.obsolete);
-    }
-    if (this.#options.cgroups && input.services && input.services.names.length > 0) {
-      charts.push(...this.#groups.services(input.services.names, input.services.totals));
-    }
-    return obsolete.length > 0 ? { charts, obsolete } : { charts };
+    super(fdCharts(options), options);
   }
 }
 

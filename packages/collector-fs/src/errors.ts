@@ -4,7 +4,7 @@
  * attach reports (`--check`) record.
  */
 import { SelfTestSkipped } from '@ebpf-collectors/core';
-export { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError } from '@ebpf-collectors/core';
+export { CollectorClosedError, KernelFunctionMissingError, TracefsNotMountedError, TracepointMissingError, WorkloadError } from '@ebpf-collectors/core';
 
 /** `filesystem.conf` `[filesystem]` turns every filesystem off: nothing to hook. */
 export class NoFilesystemEnabledError extends Error {
@@ -12,28 +12,6 @@ export class NoFilesystemEnabledError extends Error {
   constructor() {
     super('filesystem: every filesystem is disabled in filesystem.conf [filesystem] (ext4dist, xfsdist, nfsdist, zfsdist, btrfsdist)');
     this.name = 'NoFilesystemEnabledError';
-  }
-}
-
-/** None of the syscall tracepoints a collector needs exists on this kernel. */
-export class TracepointMissingError extends Error {
-  readonly code = 'ENOENT';
-  constructor(
-    readonly collector: string,
-    /** The `syscalls` events looked for. */
-    readonly events: ReadonlyArray<string>,
-  ) {
-    super(`${collector} tracepoint: the kernel has none of syscalls/${events.join(', syscalls/')}`);
-    this.name = 'TracepointMissingError';
-  }
-}
-
-/** A self-test workload could not be set up or did not finish as asked. */
-export class WorkloadError extends Error {
-  readonly code = 'EWORKLOAD';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WorkloadError';
   }
 }
 

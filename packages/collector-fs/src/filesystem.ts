@@ -94,7 +94,7 @@ export function planFilesystem(
       programs.set(`tracepoint_${exit}`, (p) => p.attachTracepoint('syscalls', exit));
       functions.push(syscall);
     }
-    if (programs.size === 0) throw new TracepointMissingError(FS_NAME, wanted.map((p) => `sys_enter_${p.syscall}`));
+    if (programs.size === 0) throw new TracepointMissingError(FS_NAME, mode, wanted.map((p) => `syscalls/sys_enter_${p.syscall}`));
     for (const fs of enabled) hooked.add(fs);
     return { programs, targets, hooked, functions, missing };
   }
