@@ -1,54 +1,58 @@
 /**
- * Numbers and names shared with bpf/process.bpf.c and bpf/process.h. Every
- * value here must match the C side; the unit tests check them against the
- * built object's BTF where they can.
+ * Numbers and names shared with bpf/process.bpf.c and bpf/process.h: lanes,
+ * layouts, maps and globals come from src/generated/process.ts, which the
+ * build generates from the header and the object. Not exported.
  */
 import type { AttachMode } from '@ebpf-collectors/core';
+import {
+  EBPFC_PROCESS_COUNTERS,
+  MAPS,
+  PROCESS_PID_STAT_LANES,
+  ProcessCounter,
+  ProcessPidStatLane,
+  ProcessPidStatLayout,
+  type ConstGlobalName,
+  type MapName,
+  type ProgramName,
+} from './generated/process.js';
 
 /** Lanes of `tbl_total_stats` (`enum ebpfc_process_counter`). */
-export const COUNTER = {
-  exit: 0,
-  release: 1,
-  newProcess: 2,
-  processError: 3,
-  newThread: 4,
-  threadError: 5,
-} as const;
+export const COUNTER = ProcessCounter;
 
 /** `EBPFC_PROCESS_COUNTERS`. */
-export const COUNTER_LANES = 6;
+export const COUNTER_LANES = EBPFC_PROCESS_COUNTERS;
 
-/** Lanes of a `tbl_pid_stats` value (`struct ebpfc_process_pid_stat`, all u64). */
+/** Lanes of a `tbl_pid_stats` value (`struct ebpfc_process_pid_stat`, all u64), under the collector's names. */
 export const PID_LANE = {
-  exit: 0,
-  release: 1,
-  createProcess: 2,
-  createThread: 3,
-  taskError: 4,
+  exit: ProcessPidStatLane.exitCall,
+  release: ProcessPidStatLane.releaseCall,
+  createProcess: ProcessPidStatLane.createProcess,
+  createThread: ProcessPidStatLane.createThread,
+  taskError: ProcessPidStatLane.taskErr,
 } as const;
 
 /** Number of u64 fields of `struct ebpfc_process_pid_stat`. */
-export const PID_LANES = 5;
+export const PID_LANES = PROCESS_PID_STAT_LANES;
 
 /** `sizeof(struct ebpfc_process_pid_stat)`. */
-export const PID_VALUE_SIZE = PID_LANES * 8;
+export const PID_VALUE_SIZE = ProcessPidStatLayout.size;
 
 /** `tbl_pid_stats` key: a u32 tgid. */
-export const PID_KEY_SIZE = 4;
+export const PID_KEY_SIZE = MAPS.tbl_pid_stats.keySize;
 
-/** Map names in the object. */
+/** Map names in the object (checked against its BTF by the compiler). */
 export const MAP = {
   totals: 'tbl_total_stats',
   pids: 'tbl_pid_stats',
   cloneFlags: 'tbl_clone_flags',
-} as const;
+} as const satisfies Record<string, MapName>;
 
-/** `const volatile` globals (bpf/include/ebpfc_pid.h). */
+/** `const volatile` globals (bpf/include/ebpfc_pid.h), checked against the object's BTF. */
 export const GLOBAL = {
   collectPid: 'ebpfc_collect_pid',
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
-} as const;
+} as const satisfies Record<string, ConstGlobalName>;
 
 /** Program name prefixes: one family per attach mode, plus programs every mode loads. */
 export const COMMON_PREFIX = 'common_';
@@ -62,7 +66,7 @@ export const FAMILY_PREFIX: Readonly<Record<AttachMode, string>> = {
 export const COMMON_PROGRAMS = {
   common_sched_process_fork: 'sched_process_fork',
   common_sched_process_exit: 'sched_process_exit',
-} as const;
+} as const satisfies Partial<Record<ProgramName, string>>;
 
 /** Kernel functions that create tasks and see the clone flags, newest first. */
 export const CLONE_FUNCTIONS = ['kernel_clone', '_do_fork'] as const;
@@ -78,7 +82,7 @@ export const TRACEPOINT_ERROR_PROGRAMS = {
   tracepoint_sys_exit_clone3: 'sys_exit_clone3',
   tracepoint_sys_exit_fork: 'sys_exit_fork',
   tracepoint_sys_exit_vfork: 'sys_exit_vfork',
-} as const;
+} as const satisfies Partial<Record<ProgramName, string>>;
 
 /** Entry/exit pairs that must be loaded together (the exit side reads what the entry saved). */
 export const TRACEPOINT_PAIRS: ReadonlyArray<readonly [keyof typeof TRACEPOINT_ERROR_PROGRAMS, keyof typeof TRACEPOINT_ERROR_PROGRAMS]> = [

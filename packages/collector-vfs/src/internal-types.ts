@@ -1,68 +1,43 @@
 /**
- * The TypeScript mirror of bpf/vfs.h and the program names of
- * bpf/vfs.bpf.c. Not exported from the package.
+ * Numbers and names shared with bpf/vfs.bpf.c and bpf/vfs.h: lanes, maps and
+ * globals come from src/generated/vfs.ts, which the build generates from the
+ * header and the object; what is left here is the collector's own choice of
+ * hooks. Not exported from the package.
  */
 
+import {
+  EBPFC_VFS_COUNTERS,
+  EBPFC_VFS_PID_LANES,
+  VfsCounter,
+  VfsPidLane,
+  type ConstGlobalName,
+  type MapName,
+} from './generated/vfs.js';
+
 /** Lanes of the single `tbl_vfs_stats` entry (`enum ebpfc_vfs_counter`), Netdata's order. */
-export const COUNTER = {
-  writeCalls: 0,
-  writeErrors: 1,
-  writeBytes: 2,
-  writevCalls: 3,
-  writevErrors: 4,
-  writevBytes: 5,
-  readCalls: 6,
-  readErrors: 7,
-  readBytes: 8,
-  readvCalls: 9,
-  readvErrors: 10,
-  readvBytes: 11,
-  unlinkCalls: 12,
-  unlinkErrors: 13,
-  fsyncCalls: 14,
-  fsyncErrors: 15,
-  openCalls: 16,
-  openErrors: 17,
-  createCalls: 18,
-  createErrors: 19,
-} as const;
+export const COUNTER = VfsCounter;
 
 /** `EBPFC_VFS_COUNTERS`. */
-export const COUNTER_LANES = 20;
+export const COUNTER_LANES = EBPFC_VFS_COUNTERS;
 
 /** Lanes of a `tbl_vfs_pid` value (`enum ebpfc_vfs_pid_lane`); vector calls are added to the plain ones. */
-export const PID_LANE = {
-  writeCalls: 0,
-  writeErrors: 1,
-  writeBytes: 2,
-  readCalls: 3,
-  readErrors: 4,
-  readBytes: 5,
-  unlinkCalls: 6,
-  unlinkErrors: 7,
-  fsyncCalls: 8,
-  fsyncErrors: 9,
-  openCalls: 10,
-  openErrors: 11,
-  createCalls: 12,
-  createErrors: 13,
-} as const;
+export const PID_LANE = VfsPidLane;
 
 /** `EBPFC_VFS_PID_LANES`. */
-export const PID_LANES = 14;
+export const PID_LANES = EBPFC_VFS_PID_LANES;
 
-/** Map names in the object. */
+/** Map names in the object (checked against its BTF by the compiler). */
 export const MAP = {
   totals: 'tbl_vfs_stats',
   pids: 'tbl_vfs_pid',
-} as const;
+} as const satisfies Record<string, MapName>;
 
-/** `const volatile` globals of bpf/include/ebpfc_pid.h. */
+/** `const volatile` globals of bpf/include/ebpfc_pid.h (checked against the object's BTF). */
 export const GLOBAL = {
   collectPid: 'ebpfc_collect_pid',
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
-} as const;
+} as const satisfies Record<string, ConstGlobalName>;
 
 /** Program name prefixes of the three families. */
 export const FAMILY_PREFIX = {
