@@ -1,42 +1,41 @@
 /**
  * Numbers and names shared with bpf/fd.bpf.c + bpf/fd.h and
- * bpf/filesystem.bpf.c + bpf/filesystem.h. Every value here must match the
- * C side; test/layout.test.ts checks them against the built objects.
+ * bpf/filesystem.bpf.c + bpf/filesystem.h: lanes, slots, histogram sizes,
+ * maps and globals come from src/generated/{fd,filesystem}.ts, which the
+ * build generates from the headers and the objects. What is left here is the
+ * collector's own choice of hooks. Not exported.
  */
+import * as fd from './generated/fd.js';
+import * as filesystem from './generated/filesystem.js';
 
 // ---------------------------------------------------------------------------
 // fd
 // ---------------------------------------------------------------------------
 
 /** Lanes of `tbl_fd_global` and of a `tbl_fd_pid` value (`enum ebpfc_fd_counter`, `struct ebpfc_fd_pid_stat`). */
-export const FD_LANE = {
-  openCall: 0,
-  openError: 1,
-  closeCall: 2,
-  closeError: 3,
-} as const;
+export const FD_LANE = fd.FdCounter;
 
 /** `EBPFC_FD_COUNTERS`: u64 lanes of the global counters and of a per-PID value. */
-export const FD_LANES = 4;
+export const FD_LANES = fd.EBPFC_FD_COUNTERS;
 
-/** Map names of fd.bpf.o. */
+/** Map names of fd.bpf.o (checked against its BTF by the compiler). */
 export const FD_MAP = {
   global: 'tbl_fd_global',
   pids: 'tbl_fd_pid',
-} as const;
+} as const satisfies Record<string, fd.MapName>;
 
 /** `const volatile` globals of fd.bpf.o. */
 export const FD_GLOBAL = {
   countErrors: 'fd_count_errors',
   closeReturnsFile: 'fd_close_returns_file',
-} as const;
+} as const satisfies Record<string, fd.ConstGlobalName>;
 
 /** Shared per-PID switches (bpf/include/ebpfc_pid.h). */
 export const PID_GLOBAL = {
   collectPid: 'ebpfc_collect_pid',
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
-} as const;
+} as const satisfies Record<string, fd.ConstGlobalName>;
 
 /**
  * Kernel functions that open a file for the open syscalls, newest first:
@@ -72,39 +71,39 @@ export const FD_TRACEPOINTS = {
   tracepoint_sys_exit_openat2: 'sys_exit_openat2',
   tracepoint_sys_exit_creat: 'sys_exit_creat',
   tracepoint_sys_exit_close: 'sys_exit_close',
-} as const;
+} as const satisfies Partial<Record<fd.ProgramName, string>>;
 
 // ---------------------------------------------------------------------------
 // filesystem
 // ---------------------------------------------------------------------------
 
 /** Filesystems in Netdata's order (`localfs[]`); the index is the slot (`enum ebpfc_fs_slot`). */
-export const FILESYSTEMS = ['ext4', 'xfs', 'nfs', 'zfs', 'btrfs'] as const;
+export const FILESYSTEMS = filesystem.FS_SLOT_NAMES;
 
 /** One of the watched filesystem types. */
 export type FilesystemName = (typeof FILESYSTEMS)[number];
 
 /** Operations (`enum ebpfc_fs_op`): the fourth is `sync`, or for nfs `attribute`. */
-export const FS_OPS = ['read', 'write', 'open', 'sync'] as const;
+export const FS_OPS = filesystem.FS_OP_NAMES;
 
 /** One operation of a filesystem. */
 export type FsOp = (typeof FS_OPS)[number];
 
 /** `EBPFC_FS_HIST_BINS`. */
-export const HIST_BINS = 24;
+export const HIST_BINS = filesystem.EBPFC_FS_HIST_BINS;
 
 /** u64 lanes per filesystem slot in `tbl_fs_hist` (`EBPFC_FS_LANES_PER_SLOT`). */
-export const LANES_PER_FS = FS_OPS.length * HIST_BINS;
+export const LANES_PER_FS = filesystem.EBPFC_FS_LANES_PER_SLOT;
 
 /** `EBPFC_FS_HIST_LANES`. */
-export const HIST_LANES = FILESYSTEMS.length * LANES_PER_FS;
+export const HIST_LANES = filesystem.EBPFC_FS_HIST_LANES;
 
 /** Map names of filesystem.bpf.o. */
 export const FS_MAP = {
   hist: 'tbl_fs_hist',
   start: 'tmp_fs_start',
   watch: 'tbl_fs_watch',
-} as const;
+} as const satisfies Record<string, filesystem.MapName>;
 
 /** `mountinfo` filesystem types that count as each slot (Netdata: `nfs` also matches `nfs4`). */
 export const FS_MOUNT_TYPES: Readonly<Record<FilesystemName, ReadonlyArray<string>>> = {

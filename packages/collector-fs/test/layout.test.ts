@@ -1,14 +1,17 @@
 /**
- * The TypeScript mirror of bpf/fd.h and bpf/filesystem.h against the built
- * objects: map names, kinds and sizes, program names of every plan, globals.
+ * What the generated mirrors of bpf/fd.h and bpf/filesystem.h cannot say:
+ * the per-PID struct uses the global lanes' order, the maps are what the
+ * loader sees, and every program a plan names exists (and no other).
  * Opens the objects (ELF + BTF parsing only): no kernel access, no root.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLoader, type ObjectSpec } from '@ebpf-collectors/loader-native';
+import { FdPidStatLane } from '../src/generated/fd.js';
 import {
   FD_GLOBAL,
+  FD_LANE,
   FD_LANES,
   FD_MAP,
   FD_TRACEPOINTS,
@@ -27,6 +30,13 @@ import {
 const FD_OBJECT = fileURLToPath(new URL('../bpf/fd.bpf.o', import.meta.url));
 const FS_OBJECT = fileURLToPath(new URL('../bpf/filesystem.bpf.o', import.meta.url));
 const built = existsSync(FD_OBJECT) && existsSync(FS_OBJECT);
+
+describe('fd lanes', () => {
+  it('struct ebpfc_fd_pid_stat has the fields of enum ebpfc_fd_counter in the same order', () => {
+    expect(Object.values(FdPidStatLane)).toEqual(Object.values(FD_LANE));
+    expect(Object.keys(FdPidStatLane)).toEqual(['openCall', 'openErr', 'closeCall', 'closeErr']);
+  });
+});
 
 describe.skipIf(!built)('object layouts (skipped until `pnpm build`)', () => {
   const loader = createLoader();
