@@ -231,6 +231,8 @@ export function createAgent(options: AgentOptions): Agent {
   async function run(signal?: AbortSignal): Promise<AgentStopReason> {
     if (running.length === 0) return 'no-collectors';
     const onAbort = () => stopper.abort();
+    // Aborted while start() was still loading (a short --duration): 'abort' will not fire again.
+    if (signal?.aborted) stopper.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       let next = Math.floor(clock.now() / 1000) + 1;

@@ -9,8 +9,15 @@ import { parseNetdataArgs, type CliOverrides } from '@ebpf-collectors/core';
 export type ForcedMode = 'auto' | 'trampoline' | 'probe' | 'tracepoint' | 'legacy';
 const FORCED_MODES: ReadonlyArray<ForcedMode> = ['auto', 'trampoline', 'probe', 'tracepoint', 'legacy'];
 
-/** Where charts go. `auto`: a terminal view when stdout is a TTY, the Netdata protocol otherwise. */
-export type OutputKind = 'auto' | 'netdata' | 'terminal';
+/**
+ * Where charts go. `auto`: a terminal view when stdout is a TTY, the Netdata
+ * protocol otherwise. `prometheus` serves HTTP (`--listen`); the others write
+ * to stdout.
+ */
+export type OutputKind = 'auto' | 'netdata' | 'terminal' | 'json' | 'prometheus';
+const OUTPUT_KINDS: ReadonlyArray<OutputKind> = ['auto', 'netdata', 'terminal', 'json', 'prometheus'];
+/** The outputs that write to stdout: at most one of them per run. */
+export const STDOUT_OUTPUTS: ReadonlyArray<OutputKind> = ['auto', 'netdata', 'terminal', 'json'];
 
 /** Parsed command line. */
 export interface PluginArguments {
@@ -26,7 +33,12 @@ export interface PluginArguments {
   collectors?: string[];
   /** Netdata's switches (`--global`, `--all`, `--return`, `--legacy`, `--core`, thread flags). */
   netdata: CliOverrides;
-  output: OutputKind;
+  /** `--output` choices in order, without repeats (`['auto']` when not given). At most one writes to stdout. */
+  outputs: OutputKind[];
+  /** `--listen HOST:PORT` as given (the Prometheus output parses it, so a bad one does not stop the other outputs). */
+  listen?: string;
+  /** `--once`: print one snapshot (terminal or json, after two ticks so rates are known) and exit. */
+  once: boolean;
   /** `--self-test`: start the collectors, run their own workloads, report, exit. */
   selfTest: boolean;
   /** `--scale X`: workload size factor of `--self-test` (the VM lane uses < 1). */
@@ -68,7 +80,8 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
     version: netdata.version,
     check: false,
     netdata: netdata.cli,
-    output: 'auto',
+    outputs: [],
+    once: false,
     selfTest: false,
     scale: 1,
     json: false,
@@ -110,13 +123,27 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         break;
       }
       case 'output': {
-        const kind = value();
-        if (kind !== 'auto' && kind !== 'netdata' && kind !== 'terminal') {
-          throw new UsageError(`--output must be auto, netdata or terminal, not "${kind ?? ''}"`);
+        const list = value() ?? '';
+        const kinds = list.split(',').map((s) => s.trim());
+        for (const kind of kinds) {
+          if (!OUTPUT_KINDS.includes(kind as OutputKind)) {
+            throw new UsageError(`--output must be ${OUTPUT_KINDS.slice(0, -1).join(', ')} or prometheus (several: --output netdata,prometheus), not "${kind}"`);
+          }
+          if (!args.outputs.includes(kind as OutputKind)) args.outputs.push(kind as OutputKind);
         }
-        args.output = kind;
         break;
       }
+      case 'listen': {
+        const address = value();
+        if (address === undefined || address.startsWith('-')) {
+          throw new UsageError('--listen needs HOST:PORT, e.g. --listen 127.0.0.1:9435 or --listen :9435');
+        }
+        args.listen = address;
+        break;
+      }
+      case 'once':
+        args.once = true;
+        break;
       case 'log-level': {
         const level = value();
         if (!level) throw new UsageError('--log-level needs debug, info, warn or error');
@@ -153,7 +180,26 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         throw new UsageError(`unknown option "${word}" (see --help)`);
     }
   }
+  checkOutputs(args);
   return args;
+}
+
+/** The rules between `--output`, `--listen` and `--once`. Throws {@link UsageError}. */
+function checkOutputs(args: PluginArguments): void {
+  if (args.outputs.length === 0) args.outputs.push('auto');
+  const onStdout = args.outputs.filter((kind) => STDOUT_OUTPUTS.includes(kind));
+  if (onStdout.length > 1) {
+    throw new UsageError(
+      `--output ${args.outputs.join(',')}: ${onStdout.join(' and ')} would all write to stdout, which carries one protocol only; ` +
+        `keep one of netdata, terminal, json (prometheus can go with any of them)`,
+    );
+  }
+  if (args.listen !== undefined && !args.outputs.includes('prometheus')) {
+    throw new UsageError('--listen is the address of the Prometheus endpoint: add --output prometheus (e.g. --output netdata,prometheus)');
+  }
+  if (args.once && !args.outputs.some((kind) => kind === 'terminal' || kind === 'json' || kind === 'auto')) {
+    throw new UsageError('--once prints one snapshot on stdout: use it with --output terminal or --output json');
+  }
 }
 
 /** Text of `--help`. */
@@ -184,7 +230,18 @@ Options (one or two dashes):
   --mode MODE           force the attach mode of every collector: trampoline (fentry/fexit),
                         probe (kprobes), tracepoint, legacy (= probe), or auto (default:
                         the config's "ebpf type format" / "ebpf co-re tracing")
-  --output KIND         auto (default), netdata or terminal
+  --output KIND[,KIND]  where charts go; repeatable or comma-separated:
+                          auto        (default) terminal when stdout is a TTY, else netdata
+                          netdata     Netdata's plugins.d protocol on stdout
+                          terminal    a live table on stdout
+                          json        one JSON object per interval per line on stdout
+                          prometheus  an HTTP endpoint for Prometheus (see --listen)
+                        only one of auto, netdata, terminal, json (they write to stdout)
+  --listen HOST:PORT    address of the Prometheus endpoint (default :9435, every interface;
+                        e.g. 127.0.0.1:9435, [::1]:9435); a bad address or a port in use
+                        is logged and the other outputs keep running
+  --once                with terminal or json: print one snapshot after two intervals
+                        (so rates are known), then exit
   --duration S          stop after S seconds
   --log-level LEVEL     debug, info (default), warn or error
   --global              no apps/cgroup charts          --all      apps and cgroup charts

@@ -25,12 +25,11 @@ import {
   type Output,
 } from '@ebpf-collectors/core';
 import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
-import { createNetdataOutput } from '@ebpf-collectors/output-netdata';
-import { createTerminalOutput } from '@ebpf-collectors/output-terminal';
 import { helpText, parseArguments, UsageError, type ForcedMode, type PluginArguments } from './cli.js';
 import { discoverCollectors } from './collectors.js';
 import { checkKernel } from './kernel.js';
 import { checkPrivileges } from './privileges.js';
+import { createOutputs } from './outputs.js';
 import { formatCheckReport } from './report.js';
 
 /** Exit codes, also listed in `--help`. */
@@ -160,7 +159,17 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     logger,
   });
 
-  const outputs: Output[] = args.check || args.selfTest ? [] : [chooseOutput(args, stdout, logger)];
+  // Aborted by signals, a closed stdout, --duration and a finished --once snapshot.
+  const stop = new AbortController();
+  let outputs: Output[] = [];
+  if (!args.check && !args.selfTest) {
+    const chosen = createOutputs(args, stdout, logger, () => stop.abort());
+    if (!chosen.ok) {
+      logger.error(chosen.message);
+      return EXIT.usage;
+    }
+    outputs = chosen.outputs;
+  }
   const agent = createAgent({
     collectors: discovered.available,
     configs,
@@ -173,7 +182,6 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     ...(env.NETDATA_INTERNALS_MONITORING?.toUpperCase() === 'NO' ? {} : { internalCharts: { updateEvery: args.updateEvery ?? config.global.updateEvery } }),
   });
 
-  const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info(`received ${signal}, detaching and exiting`);
     stop.abort();
@@ -279,11 +287,6 @@ function loadGroups(dirs: { user?: string; stock?: string }, logger: Logger): Ap
     logger.error(`${error instanceof Error ? error.message : String(error)}; apps charts will show every process as "other"`);
     return emptyAppsGroups();
   }
-}
-
-function chooseOutput(args: PluginArguments, stdout: NodeJS.WriteStream, logger: Logger): Output {
-  const kind = args.output === 'auto' ? (stdout.isTTY ? 'terminal' : 'netdata') : args.output;
-  return kind === 'terminal' ? createTerminalOutput({ stream: stdout }) : createNetdataOutput({ stream: stdout, logger });
 }
 
 export type { AttachReport, Loader };

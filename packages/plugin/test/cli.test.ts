@@ -20,11 +20,26 @@ describe('parseArguments', () => {
     expect(args.updateEvery).toBe(2);
   });
 
+  it('takes several outputs, repeated or comma-separated, with at most one on stdout', () => {
+    expect(parseArguments([]).outputs).toEqual(['auto']);
+    expect(parseArguments(['--output', 'netdata,prometheus', '--listen', '127.0.0.1:9500']).outputs).toEqual(['netdata', 'prometheus']);
+    expect(parseArguments(['--output=prometheus', '--output', 'json', '--output', 'prometheus']).outputs).toEqual(['prometheus', 'json']);
+    expect(parseArguments(['--output', 'prometheus', '--listen', 'not a host']).listen).toBe('not a host');
+    expect(parseArguments(['--output', 'terminal', '--once']).once).toBe(true);
+    expect(parseArguments(['--once']).outputs).toEqual(['auto']);
+  });
+
   it.each([
     [['--mode', 'kprobe'], '--mode must be one of auto, trampoline, probe, tracepoint, legacy'],
     [['--scale', '0'], '--scale must be a number > 0'],
     [['--update-every', 'x'], '--update-every must be a whole number of seconds > 0'],
-    [['--output', 'html'], '--output must be auto, netdata or terminal'],
+    [['--output', 'html'], '--output must be auto, netdata, terminal, json or prometheus'],
+    [['--output', 'netdata,json'], 'netdata and json would all write to stdout'],
+    [['--output', 'terminal', '--output', 'netdata'], 'keep one of netdata, terminal, json'],
+    [['--output', 'prometheus,auto,json'], 'auto and json would all write to stdout'],
+    [['--listen', ':9435'], '--listen is the address of the Prometheus endpoint: add --output prometheus'],
+    [['--output', 'prometheus', '--listen'], '--listen needs HOST:PORT'],
+    [['--once', '--output', 'netdata'], '--once prints one snapshot on stdout: use it with --output terminal or --output json'],
     [['--collectors'], '--collectors needs a comma-separated list'],
     [['--bogus'], 'unknown option "--bogus"'],
     [['stray'], 'unexpected argument "stray"'],
