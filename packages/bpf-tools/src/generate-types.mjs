@@ -13,7 +13,9 @@
  * - every enum member and integer `#define` as an exported constant;
  * - every named enum as an object of camelCase members without the common
  *   prefix and without a trailing count member (`EBPFC_VFS_COUNTERS = 20`
- *   after members 0..19), plus `<ENUM>_NAMES`, the member keys in value order;
+ *   after members 0..19 of `enum ebpfc_vfs_counter`: its last word is the
+ *   plural of the tag's, or COUNT, MAX, NR, NUM, LANES, COUNTERS), plus
+ *   `<ENUM>_NAMES`, the member keys in value order;
  * - every named struct's layout (size, field offsets, sizes and kinds), and for
  *   structs made of u64 values only, their lane indices and lane count;
  * - `MAPS` (type, key/value sizes, max entries, value struct), `GLOBALS`
@@ -27,7 +29,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bumped when the output format changes, so cached modules are regenerated. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** libbpf's `enum bpf_map_type`, as our loader names the kinds. */
 const MAP_TYPES = [
@@ -404,11 +406,15 @@ export function generateTypes(options) {
     const members = type.values.map((v) => ({ name: v.name, value: enumValue(type, v.val) }));
     out.push('', `// ---- enum ${tag.name} (${show(tag.file)})`, '');
     for (const m of members) out.push(`export const ${m.name} = ${literal(m.value)};`);
-    // A trailing member equal to the number of the others, which are 0..n-1, is a count.
+    // A trailing count: the others are 0..n-1, it is n, and its last word is
+    // the plural of the tag's last word (`enum ebpfc_vfs_counter` ...
+    // `EBPFC_VFS_COUNTERS`) or COUNT, MAX, NR, NUM, LANES, COUNTERS.
     let lanes = members;
     const last = members[members.length - 1];
     const rest = members.slice(0, -1);
-    if (rest.length > 0 && last.value === BigInt(rest.length) && rest.every((m, i) => m.value === BigInt(i))) lanes = rest;
+    const lastWord = last.name.slice(last.name.lastIndexOf('_') + 1);
+    const countWords = new Set([`${tag.name.slice(tag.name.lastIndexOf('_') + 1).toUpperCase()}S`, 'COUNT', 'MAX', 'NR', 'NUM', 'LANES', 'COUNTERS']);
+    if (rest.length > 0 && countWords.has(lastWord) && last.value === BigInt(rest.length) && rest.every((m, i) => m.value === BigInt(i))) lanes = rest;
     const prefix = commonPrefix(lanes.map((m) => m.name));
     const keyed = lanes.map((m) => ({ key: camelCase(m.name.slice(prefix.length)), ...m }));
     const objectName = pascalCase(tag.name);

@@ -37,6 +37,7 @@ describe('ebpfc-bpf-build', () => {
     expect(gen.DemoCounter).toEqual({ in: 0, out: 1 });
     expect(gen.DEMO_COUNTER_NAMES).toEqual(['in', 'out']);
     expect(gen.DemoFlag).toEqual({ a: 1, b: 4 });
+    expect(gen.DemoEvent).toEqual({ sent: 0, recv: 1, retransmit: 2, accepted: 3 });
     expect(gen.EBPFC_DEMO_MAGIC).toBe(0x9123683e);
     expect(gen.EBPFC_DEMO_BIG).toBe(2 ** 40);
     expect(gen.EBPFC_DEMO_DERIVED).toBe(48);

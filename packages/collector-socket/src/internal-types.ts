@@ -1,55 +1,73 @@
 /**
- * Numbers and names shared with bpf/socket.bpf.c and bpf/socket.h. Every
- * value here must match the C side; test/layout.test.ts checks them against
- * the built object.
+ * Numbers and names shared with bpf/socket.bpf.c and bpf/socket.h: lanes,
+ * layouts, maps and globals come from src/generated/socket.ts, which the
+ * build generates from the header and the object. What is left here is the
+ * collector's own choice of hooks. Not exported.
  */
 import type { AttachMode } from '@ebpf-collectors/core';
+import {
+  EBPFC_AF_INET,
+  EBPFC_AF_INET6,
+  EBPFC_IPPROTO_TCP,
+  EBPFC_IPPROTO_UDP,
+  EBPFC_SOCKET_COUNTERS,
+  NV_VALUE_LANES,
+  NvKeyLayout,
+  NvValueLane,
+  SOCKET_PID_STAT_LANES,
+  SocketCounter,
+  SocketPidStatLane,
+  type ConstGlobalName,
+  type MapName,
+} from './generated/socket.js';
 
-/** Lanes of `tbl_global_sock` (`enum ebpfc_socket_counter`). */
+const C = SocketCounter;
+
+/** Lanes of `tbl_global_sock` (`enum ebpfc_socket_counter`), under the collector's names. */
 export const COUNTER = {
-  callsTcpSend: 0,
-  errorTcpSend: 1,
-  bytesTcpSend: 2,
-  callsTcpRecv: 3,
-  errorTcpRecv: 4,
-  bytesTcpRecv: 5,
-  callsTcpClose: 6,
-  callsUdpRecv: 7,
-  errorUdpRecv: 8,
-  bytesUdpRecv: 9,
-  callsUdpSend: 10,
-  errorUdpSend: 11,
-  bytesUdpSend: 12,
-  tcpRetransmit: 13,
-  callsConnectV4: 14,
-  errorConnectV4: 15,
-  callsConnectV6: 16,
-  errorConnectV6: 17,
-  inboundTcp: 18,
-  inboundUdp: 19,
+  callsTcpSend: C.callsTcpSendmsg,
+  errorTcpSend: C.errorTcpSendmsg,
+  bytesTcpSend: C.bytesTcpSendmsg,
+  callsTcpRecv: C.callsTcpRecv,
+  errorTcpRecv: C.errorTcpRecv,
+  bytesTcpRecv: C.bytesTcpRecv,
+  callsTcpClose: C.callsTcpClose,
+  callsUdpRecv: C.callsUdpRecvmsg,
+  errorUdpRecv: C.errorUdpRecvmsg,
+  bytesUdpRecv: C.bytesUdpRecvmsg,
+  callsUdpSend: C.callsUdpSendmsg,
+  errorUdpSend: C.errorUdpSendmsg,
+  bytesUdpSend: C.bytesUdpSendmsg,
+  tcpRetransmit: C.tcpRetransmit,
+  callsConnectV4: C.callsConnectV4,
+  errorConnectV4: C.errorConnectV4,
+  callsConnectV6: C.callsConnectV6,
+  errorConnectV6: C.errorConnectV6,
+  inboundTcp: C.inboundTcp,
+  inboundUdp: C.inboundUdp,
 } as const;
 
 /** `EBPFC_SOCKET_COUNTERS`. */
-export const COUNTER_LANES = 20;
+export const COUNTER_LANES = EBPFC_SOCKET_COUNTERS;
 
-/** Lanes of a `tbl_bandwidth` value (`struct ebpfc_socket_pid_stat`, all u64). */
+/** Lanes of a `tbl_bandwidth` value (`struct ebpfc_socket_pid_stat`, all u64), under the collector's names. */
 export const PID_LANE = {
-  bytesSent: 0,
-  bytesReceived: 1,
-  callTcpSent: 2,
-  callTcpReceived: 3,
-  retransmit: 4,
-  callUdpSent: 5,
-  callUdpReceived: 6,
-  callClose: 7,
-  connectV4: 8,
-  connectV6: 9,
+  bytesSent: SocketPidStatLane.bytesSent,
+  bytesReceived: SocketPidStatLane.bytesReceived,
+  callTcpSent: SocketPidStatLane.callTcpSent,
+  callTcpReceived: SocketPidStatLane.callTcpReceived,
+  retransmit: SocketPidStatLane.retransmit,
+  callUdpSent: SocketPidStatLane.callUdpSent,
+  callUdpReceived: SocketPidStatLane.callUdpReceived,
+  callClose: SocketPidStatLane.callClose,
+  connectV4: SocketPidStatLane.callTcpV4Connection,
+  connectV6: SocketPidStatLane.callTcpV6Connection,
 } as const;
 
 /** Number of u64 fields of `struct ebpfc_socket_pid_stat`. */
-export const PID_LANES = 10;
+export const PID_LANES = SOCKET_PID_STAT_LANES;
 
-/** Map names in the object. */
+/** Map names in the object (checked against its BTF by the compiler). */
 export const MAP = {
   totals: 'tbl_global_sock',
   pids: 'tbl_bandwidth',
@@ -61,46 +79,41 @@ export const MAP = {
   connV6: 'tbl_conn_ipv6',
   /** Network viewer: the socket of a kprobe'd call, for its kretprobe. */
   nvSocket: 'tbl_nv_sk',
-} as const;
+} as const satisfies Record<string, MapName>;
+
+const K = NvKeyLayout.fields;
 
 /** `struct ebpfc_nv_key`: byte offsets and size. */
 export const NV_KEY = {
-  laddr: 0,
-  raddr: 16,
-  lport: 32,
-  rport: 34,
-  family: 36,
-  protocol: 37,
-  size: 40,
+  laddr: K.laddr.offset,
+  raddr: K.raddr.offset,
+  lport: K.lport.offset,
+  rport: K.rport.offset,
+  family: K.family.offset,
+  protocol: K.protocol.offset,
+  size: NvKeyLayout.size,
 } as const;
 
 /** u64 lanes of `struct ebpfc_nv_value`. */
-export const NV_LANE = {
-  sentBytes: 0,
-  recvBytes: 1,
-  sentPackets: 2,
-  recvPackets: 3,
-  retransmits: 4,
-  inbound: 5,
-} as const;
+export const NV_LANE = NvValueLane;
 
 /** Number of u64 fields of `struct ebpfc_nv_value`. */
-export const NV_LANES = 6;
+export const NV_LANES = NV_VALUE_LANES;
 
 /** `AF_INET`, `AF_INET6` as the key's `family` holds them. */
-export const AF = { inet: 2, inet6: 10 } as const;
+export const AF = { inet: EBPFC_AF_INET, inet6: EBPFC_AF_INET6 } as const;
 
 /** `IPPROTO_TCP`, `IPPROTO_UDP` as the key's `protocol` holds them. */
-export const IPPROTO = { tcp: 6, udp: 17 } as const;
+export const IPPROTO = { tcp: EBPFC_IPPROTO_TCP, udp: EBPFC_IPPROTO_UDP } as const;
 
-/** `const volatile` globals (bpf/include/ebpfc_pid.h). */
+/** `const volatile` globals (bpf/include/ebpfc_pid.h and socket.bpf.c), checked against the object's BTF. */
 export const GLOBAL = {
   collectPid: 'ebpfc_collect_pid',
   appsEnabled: 'ebpfc_apps_enabled',
   pidPerCpu: 'ebpfc_pid_per_cpu',
   /** `network connections = yes`: keep the per-socket tables. */
   nvEnabled: 'ebpfc_nv_enabled',
-} as const;
+} as const satisfies Record<string, ConstGlobalName>;
 
 /** Program name prefix of each attach mode's family. */
 export const FAMILY_PREFIX: Readonly<Record<AttachMode, string>> = {
