@@ -1,52 +1,56 @@
 /**
  * Numbers and names shared with bpf/hardirq.{bpf.c,h}, bpf/softirq.{bpf.c,h}
- * and bpf/include/ebpfc_irq_latency.h. Every value here must match the C
- * side; the unit tests check them against the built objects.
+ * and bpf/include/ebpfc_irq_latency.h: lanes, sizes, maps and globals come
+ * from src/generated/{hardirq,softirq}.ts, which the build generates from the
+ * headers and the objects. What is left here is the collector's own choice
+ * of hooks. Not exported.
  */
 import type { AttachMode } from '@ebpf-collectors/core';
+import * as hardirq from './generated/hardirq.js';
+import * as softirq from './generated/softirq.js';
 
 /** Lanes of `struct ebpfc_irq_latency` (all u64). */
 export const LANE = {
-  latencyNs: 0,
-  count: 1,
+  latencyNs: hardirq.IrqLatencyLane.latencyNs,
+  count: hardirq.IrqLatencyLane.count,
   /** Entry timestamp of one CPU; meaningless once summed over CPUs. */
-  ts: 2,
+  ts: hardirq.IrqLatencyLane.ts,
 } as const;
 
 /** `EBPFC_IRQ_LATENCY_LANES`. */
-export const LATENCY_LANES = 3;
+export const LATENCY_LANES = hardirq.EBPFC_IRQ_LATENCY_LANES;
 
 /** `sizeof(struct ebpfc_irq_latency)`. */
-export const LATENCY_VALUE_SIZE = LATENCY_LANES * 8;
+export const LATENCY_VALUE_SIZE = hardirq.IrqLatencyLayout.size;
 
-/** Map names of hardirq.bpf.o. */
+/** Map names of hardirq.bpf.o (checked against its BTF by the compiler). */
 export const HARDIRQ_MAP = {
   lines: 'tbl_hardirq',
   spill: 'tbl_hardirq_spill',
   vectors: 'tbl_hardirq_static',
   names: 'tbl_hardirq_name',
-} as const;
+} as const satisfies Record<string, hardirq.MapName>;
 
 /** Map names of softirq.bpf.o. */
-export const SOFTIRQ_MAP = { vectors: 'tbl_softirq' } as const;
+export const SOFTIRQ_MAP = { vectors: 'tbl_softirq' } as const satisfies Record<string, softirq.MapName>;
 
 /** `const volatile` globals of hardirq.bpf.o. */
-export const HARDIRQ_GLOBAL = { capacity: 'ebpfc_hardirq_capacity' } as const;
+export const HARDIRQ_GLOBAL = { capacity: 'ebpfc_hardirq_capacity' } as const satisfies Record<string, hardirq.ConstGlobalName>;
 
 /** `EBPFC_HARDIRQ_DEFAULT_CAPACITY`: the compiled size of tbl_hardirq. */
-export const DEFAULT_LINE_CAPACITY = 1024;
+export const DEFAULT_LINE_CAPACITY = hardirq.EBPFC_HARDIRQ_DEFAULT_CAPACITY;
 /** Smallest and largest tbl_hardirq we size from the machine's IRQ numbers. */
 export const MIN_LINE_CAPACITY = 256;
 export const MAX_LINE_CAPACITY = 65536;
 
 /** `EBPFC_HARDIRQ_NAME_LEN`. */
-export const NAME_LEN = 32;
+export const NAME_LEN = hardirq.EBPFC_HARDIRQ_NAME_LEN;
 
 /** `EBPFC_SOFTIRQ_VECTORS`. */
-export const SOFTIRQ_VECTORS = 10;
+export const SOFTIRQ_VECTORS = softirq.EBPFC_SOFTIRQ_VECTORS;
 
 /** `EBPFC_HARDIRQ_VECTORS`. */
-export const HARDIRQ_VECTORS = 11;
+export const HARDIRQ_VECTORS = hardirq.EBPFC_HARDIRQ_VECTORS;
 
 /** The modes with a program family in the objects; `probe` has none (see README). */
 export const IMPLEMENTED_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'tracepoint'];
