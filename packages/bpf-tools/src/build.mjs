@@ -331,6 +331,11 @@ export function buildBpfObject(options) {
     ...(options.includeDirs ?? []).flatMap((dir) => ['-I', resolve(dir)]),
     '-I', HEADERS_DIR,
     '-I', header.dir,
+    // BTF line info names the source files: keep this machine's paths out of
+    // the shipped object (a published package must not carry them).
+    ...[srcDir, ...(options.includeDirs ?? []).map((dir) => resolve(dir)), HEADERS_DIR, header.dir]
+      .map((dir) => `-fdebug-prefix-map=${dir}=${basename(dir)}`),
+    '-fdebug-compilation-dir=.',
   ];
   const command = [clang, ...compileFlags, '-c', source, '-o', objectPath];
 
