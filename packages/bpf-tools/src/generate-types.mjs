@@ -359,7 +359,11 @@ export function generateTypes(options) {
   const files = scanFiles(options.source, options.includeDirs);
   const { tags, macros } = scanDeclarations(files);
   const probeBase = join(options.workDir, `.${options.name}.types-probe-${process.pid}`);
-  const show = (file) => (options.displayRoot && file.startsWith(options.displayRoot) ? file.slice(options.displayRoot.length + 1) : basename(file));
+  // Paths in comments: relative to the package being built, else to the repository, else the file name.
+  const show = (file) => {
+    for (const root of [process.cwd(), options.displayRoot]) if (root && file.startsWith(`${root}/`)) return file.slice(root.length + 1);
+    return basename(file);
+  };
 
   let probeTypes = new Map();
   let keptMacros = [];
