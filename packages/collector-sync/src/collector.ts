@@ -1,0 +1,86 @@
+/**
+ * The sync collector: one program per enabled syscall in the attach mode
+ * being tried, one `tbl_sync` lane each, Netdata's four `mem.*` charts.
+ */
+import type {
+  AttachMode,
+  CollectorDefinition,
+  CounterCollectorSpec,
+  FunctionHook,
+  PlanContext,
+  TracepointHook,
+} from '@ebpf-collectors/core';
+import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import type { Features } from '@ebpf-collectors/loader-native';
+import { syncCharts } from './charts.js';
+import { enabledSyscalls, unknownSyscallKeys } from './config.js';
+import { MAP, programOf, syscallFunctions } from './internal-types.js';
+import { MODULE } from './metrics.js';
+import { syncSelfTest } from './self-test.js';
+import type { SyncCollectorOptions, SyncSettings, SyncSyscall } from './types.js';
+
+/** Every syscall of `sync.conf [syscalls]` is off: nothing to hook. */
+export class NoSyscallEnabledError extends Error {
+  readonly code = 'ENOSYSCALL';
+  constructor(module: string, file: string) {
+    super(`${module}: every system call in ${file} [syscalls] is "no"; turn one on or disable the thread in ebpf.d.conf`);
+    this.name = 'NoSyscallEnabledError';
+  }
+}
+
+/** What a plan hooked: the programs and, for the debug log, the functions or events. */
+export interface SyncPlan {
+  readonly programs: Map<string, Attacher>;
+  readonly targets?: Map<string, string>;
+  readonly hooked: string[];
+}
+
+/**
+ * Programs of one mode for the enabled syscalls: fentry or kprobe on the
+ * syscall's function (the name BTF has: `__x64_sys_*`, `__arm64_sys_*`),
+ * or its `syscalls/sys_enter_*` tracepoint.
+ *
+ * @throws KernelFunctionMissingError when a syscall's function is absent
+ * @throws TracepointMissingError when a syscall's enter event is absent
+ */
+export function planPrograms(
+  mode: AttachMode,
+  syscalls: ReadonlyArray<SyncSyscall>,
+  features: Pick<Features, 'hasKernelFunction'>,
+  eventExists?: (category: string, event: string) => boolean,
+): SyncPlan {
+  if (mode === 'tracepoint') {
+    const hooks: TracepointHook[] = syscalls.map((s) => ({ program: programOf(mode, s), category: 'syscalls', event: `sys_enter_${s}` }));
+    return { programs: planTracepointHooks(MODULE, hooks, eventExists), hooked: hooks.map((h) => `${h.category}/${h.event}`) };
+  }
+  const hooks: FunctionHook[] = syscalls.map((s) => ({ program: programOf(mode, s), fn: syscallFunctions(s) }));
+  const plan = planFunctionHooks(MODULE, mode, hooks, features);
+  return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
+}
+
+/** Netdata's sync thread as the kit's counter collector. */
+const SYNC: Omit<CounterCollectorSpec<SyncSettings>, 'selfTest'> = {
+  name: MODULE,
+  description: 'calls of fsync, fdatasync, msync, sync, syncfs and sync_file_range',
+  enabledByDefault: true,
+  defaultCollectPid: 'not set',
+  modes: ['trampoline', 'probe', 'tracepoint'],
+  objectUrl: import.meta.url,
+  maps: { totals: MAP.totals },
+  pidLanes: 0,
+  settings: (base, config) => ({ ...base, syscalls: enabledSyscalls(config) }),
+  plan(settings, { config, features, logger }: PlanContext) {
+    for (const line of unknownSyscallKeys(config)) logger.warn(line);
+    if (settings.syscalls.length === 0) throw new NoSyscallEnabledError(MODULE, 'sync.conf');
+    return planPrograms(settings.mode, settings.syscalls, features);
+  },
+  charts: syncCharts,
+};
+
+/** A sync collector definition. Use {@link syncCollector} unless the object lives elsewhere or raw readings are wanted. */
+export function createSyncCollector(options: SyncCollectorOptions = {}): CollectorDefinition {
+  return defineCounterCollector({ ...SYNC, selfTest: syncSelfTest }, options);
+}
+
+/** Netdata's sync thread: `mem.file_sync`, `mem.memory_map`, `mem.sync`, `mem.file_segment`. */
+export const syncCollector: CollectorDefinition = createSyncCollector();
