@@ -29,7 +29,7 @@ export interface PluginArguments {
   /** `--update-every S`: overrides every collector's interval, config included. */
   updateEvery?: number;
   configDir?: string;
-  /** `--collectors a,b`: run only these collectors (module names). */
+  /** `--collectors a,b`: run only these collectors (module names, or collector packages: `@scope/pkg`, `./dir`). */
   collectors?: string[];
   /** Netdata's switches (`--global`, `--all`, `--return`, `--legacy`, `--core`, thread flags). */
   netdata: CliOverrides;
@@ -219,7 +219,11 @@ Options (one or two dashes):
   --config-dir DIR      user config dir (default: $NETDATA_USER_CONFIG_DIR or /etc/netdata);
                         stock files: $NETDATA_STOCK_CONFIG_DIR, /usr/lib/netdata/conf.d,
                         else the defaults shipped with @ebpf-collectors/core
-  --collectors a,b      run only these collectors (process, socket, vfs, fs, irq, ...)
+  --collectors a,b      run only these collectors (process, socket, vfs, fs, irq, ...);
+                        an entry with a scope or a path (@acme/collector-x, ./dir) is a
+                        collector package: loaded, and all its collectors run (exit 64
+                        when it is missing or exports no collector). Packages can also be
+                        listed in ebpf.d.conf: [collector packages] @acme/collector-x = yes
   --check               load and attach every enabled collector, print the attach mode
                         each one got and why the others failed, then exit (0 = all ok)
   --self-test           start the collectors, make each one generate its own workload

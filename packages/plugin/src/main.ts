@@ -11,6 +11,7 @@ import {
   loadAppsGroups,
   loadConfig,
   NETDATA_MODULES,
+  configModules,
   parseLogLevel,
   PidTable,
   resolveConfigDirs,
@@ -27,6 +28,7 @@ import {
 import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
 import { helpText, parseArguments, UsageError, type ForcedMode, type PluginArguments } from './cli.js';
 import { discoverCollectors } from './collectors.js';
+import { isPackageSpec, thirdPartyCollectors } from './packages.js';
 import { checkKernel } from './kernel.js';
 import { checkPrivileges } from './privileges.js';
 import { createOutputs } from './outputs.js';
@@ -109,37 +111,52 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   }
 
   const discovered = await discoverCollectors();
+  // Third-party packages: --collectors entries that are package names or paths, and ebpf.d.conf [collector packages].
+  const thirdParty = await thirdPartyCollectors({
+    commandLine: (args.collectors ?? []).filter(isPackageSpec),
+    dirs,
+    logError: (message) => logger.error(message),
+  });
+  if (!thirdParty.ok) {
+    logger.error(thirdParty.message);
+    return EXIT.usage;
+  }
+  for (const definition of thirdParty.definitions) {
+    if (!discovered.available.some((c) => c.name === definition.name)) discovered.available.push(definition);
+  }
   for (const broken of discovered.broken) {
     logger.error(`${broken.packageName} is installed but cannot be loaded: ${broken.error.message}`);
   }
 
+  let wanted: string[] | undefined;
+  if (args.collectors) {
+    wanted = [...new Set([...args.collectors.filter((entry) => !isPackageSpec(entry)), ...thirdParty.fromCommandLine])];
+    const known = new Set([...discovered.available.map((c) => c.name), ...NETDATA_MODULES.map((m) => m.name)]);
+    for (const name of wanted) {
+      if (!known.has(name)) {
+        logger.error(
+          `--collectors: unknown collector "${name}"; known: ${[...known].join(', ')} ` +
+            '(a collector package is named with its scope or as a path: @scope/collector-x, ./dir)',
+        );
+        return EXIT.usage;
+      }
+    }
+  }
+  // Core layers files and the command line alike and records where every value came from (--check prints it).
   const config = await loadConfig({
     dirs,
-    modules: NETDATA_MODULES,
-    cli: args.netdata,
+    modules: configModules(discovered.available),
+    cli: {
+      ...args.netdata,
+      ...(args.updateEvery !== undefined ? { updateEvery: args.updateEvery } : {}),
+      ...(args.mode !== undefined ? { mode: args.mode } : {}),
+      ...(wanted !== undefined ? { collectors: wanted } : {}),
+    },
     ...(args.updateEveryArg !== undefined ? { updateEveryArg: args.updateEveryArg } : {}),
   });
   for (const error of config.errors) logger.error(error.message);
   for (const warning of config.warnings) logger.warn(warning);
-
-  const configs = new Map(config.collectors);
-  if (args.updateEvery !== undefined) {
-    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, updateEvery: args.updateEvery });
-  }
-  if (args.mode !== undefined) {
-    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, ...forcedMode(args.mode, collectorConfig) });
-  }
-  if (args.collectors) {
-    const wanted = new Set(args.collectors);
-    const known = new Set([...discovered.available.map((c) => c.name), ...NETDATA_MODULES.map((m) => m.name)]);
-    for (const name of wanted) {
-      if (!known.has(name)) {
-        logger.error(`--collectors: unknown collector "${name}"; known: ${[...known].join(', ')}`);
-        return EXIT.usage;
-      }
-    }
-    for (const [name, collectorConfig] of configs) configs.set(name, { ...collectorConfig, enabled: wanted.has(name) });
-  }
+  const configs = config.collectors;
   const available = new Set(discovered.available.map((c) => c.name));
   for (const [name, collectorConfig] of configs) {
     if (!collectorConfig.enabled || available.has(name)) continue;
@@ -227,17 +244,6 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 }
 
 /** `--mode`: the config values that force an attach mode. */
-function forcedMode(mode: ForcedMode, config: CollectorConfig): Pick<CollectorConfig, 'typeFormat' | 'coreTracing'> {
-  switch (mode) {
-    case 'auto':
-      return { typeFormat: 'auto', coreTracing: config.coreTracing };
-    case 'legacy':
-      return { typeFormat: 'legacy', coreTracing: config.coreTracing };
-    default:
-      return { typeFormat: 'co-re', coreTracing: mode };
-  }
-}
-
 /** `--self-test`: each running collector's own workload and checks; exit 0 only when every one passed. */
 async function selfTest(
   started: AgentStartResult,
