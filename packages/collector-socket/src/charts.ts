@@ -3,9 +3,8 @@
  * per-group totals to the values of one tick. Pure (no kernel access), so it
  * runs on recorded map contents in the unit tests.
  */
-import type { ChartDefinition, ChartValues, CollectorFrame, GroupMetric, TickInput } from '@ebpf-collectors/core';
-import { CounterDeltas, GroupChartBuilder } from '@ebpf-collectors/core';
-import { COUNTER_LANES } from './internal-types.js';
+import type { ChartDefinition, ChartSettings, CounterChartsSpec, GroupMetric, HostChart } from '@ebpf-collectors/core';
+import { CounterChartBuilder, hostChartDefinition, lane } from '@ebpf-collectors/core';
 import {
   FAMILY,
   GROUP_METRICS,
@@ -19,16 +18,7 @@ import {
 } from './metrics.js';
 
 /** What the chart builder needs from the configuration. */
-export interface ChartOptions {
-  /** Seconds between ticks (`update every`). */
-  readonly updateEvery: number;
-  /** `ebpf load mode = return`: the error charts exist. */
-  readonly returnMode: boolean;
-  /** `apps.*` charts. */
-  readonly apps: boolean;
-  /** `cgroup_<name>.*` and `services.*` charts. */
-  readonly cgroups: boolean;
-}
+export type ChartOptions = ChartSettings;
 
 /** One tick's input: `tbl_global_sock` summed over CPUs (counter-lane order) and group totals (lanes of `struct ebpfc_socket_pid_stat`). */
 export type { GroupInput, TickInput } from '@ebpf-collectors/core';
@@ -38,9 +28,13 @@ export function hostChartSpecs(returnMode: boolean): Array<HostChartSpec & { pri
   return HOST_CHARTS.filter((c) => returnMode || !c.returnOnly).map((c, i) => ({ ...c, priority: HOST_PRIORITY_BASE + i }));
 }
 
-/** The `ip.*` chart definitions. */
-export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
-  return hostChartSpecs(options.returnMode).map((spec) => ({
+/**
+ * The `ip.*` charts of a load mode as the kit's host chart table: values are
+ * per-interval deltas (`absolute`) except `ip.inbound_conn`, which is
+ * cumulative (`incremental`).
+ */
+export function hostChartTable(returnMode: boolean): HostChart[] {
+  return hostChartSpecs(returnMode).map((spec) => ({
     type: TYPE_IP,
     id: spec.id,
     title: spec.title,
@@ -49,17 +43,22 @@ export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMo
     context: '',
     chartType: spec.chartType,
     priority: spec.priority,
-    updateEvery: options.updateEvery,
-    module: MODULE,
+    algorithm: spec.algorithm,
+    values: spec.algorithm === 'incremental' ? 'cumulative' : 'delta',
     dimensions: spec.dimensions.map((d) => ({
       id: d.id,
       name: d.name,
-      algorithm: spec.algorithm,
       ...(d.kilobits !== undefined
         ? { multiplier: d.kilobits === 'negative' ? -KILOBITS_MULTIPLIER : KILOBITS_MULTIPLIER, divisor: KILOBITS_DIVISOR }
         : {}),
+      value: lane(d.lane),
     })),
   }));
+}
+
+/** The `ip.*` chart definitions. */
+export function hostCharts(options: Pick<ChartOptions, 'updateEvery' | 'returnMode'>): ChartDefinition[] {
+  return hostChartTable(options.returnMode).map((chart) => hostChartDefinition(chart, MODULE, options.updateEvery));
 }
 
 const kilobits = { multiplier: KILOBITS_MULTIPLIER, divisor: KILOBITS_DIVISOR } as const;
@@ -99,55 +98,14 @@ export const SOCKET_GROUP_METRICS: ReadonlyArray<GroupMetric> = GROUP_METRICS.ma
   },
 }));
 
-/**
- * Turns successive ticks into frames: host values are per-interval deltas
- * (`absolute`, the first tick is the baseline and shows zeros) except
- * `ip.inbound_conn`, which is cumulative (`incremental`); group values are
- * the groups' monotonic totals (`incremental`).
- */
-export class SocketChartBuilder {
-  readonly #options: ChartOptions;
-  readonly #host: ChartDefinition[];
-  readonly #specs: ReturnType<typeof hostChartSpecs>;
-  readonly #deltas = new CounterDeltas();
-  readonly #groups: GroupChartBuilder;
+/** The socket chart table of a load mode: `ip.*` host charts and the nine per-group metrics. */
+export function socketCharts(options: Pick<ChartOptions, 'returnMode'>): CounterChartsSpec {
+  return { module: MODULE, host: hostChartTable(options.returnMode), groups: SOCKET_GROUP_METRICS };
+}
 
+/** The kit's chart builder over {@link socketCharts} (for tests and tools that feed recorded readings). */
+export class SocketChartBuilder extends CounterChartBuilder {
   constructor(options: ChartOptions) {
-    this.#options = options;
-    this.#host = hostCharts(options);
-    this.#specs = hostChartSpecs(options.returnMode);
-    this.#groups = new GroupChartBuilder({ module: MODULE, updateEvery: options.updateEvery, metrics: SOCKET_GROUP_METRICS });
-  }
-
-  /** Definitions of the charts emitted now: host charts, then apps charts with `exposedApps` dimensions. */
-  charts(exposedApps: ReadonlyArray<string> = []): ChartDefinition[] {
-    if (!this.#options.apps || exposedApps.length === 0) return [...this.#host];
-    return [...this.#host, ...this.#groups.apps(exposedApps, new Map()).map((c) => c.chart)];
-  }
-
-  /** The frame of one tick. */
-  frame(input: TickInput): CollectorFrame {
-    const cumulative = Array.from({ length: COUNTER_LANES }, (_, i) => input.counters[i] ?? 0n);
-    const delta = this.#deltas.next(cumulative);
-    const charts: ChartValues[] = this.#specs.map((spec, index) => {
-      const source = spec.algorithm === 'incremental' ? cumulative : delta;
-      return { chart: this.#host[index]!, values: new Map(spec.dimensions.map((d) => [d.id, source[d.lane] ?? 0n])) };
-    });
-
-    const options = this.#options;
-    // A chart needs at least one dimension: group charts wait for their first group.
-    if (options.apps && input.apps && input.apps.names.length > 0) {
-      charts.push(...this.#groups.apps(input.apps.names, input.apps.totals));
-    }
-    const obsolete: string[] = [];
-    if (options.cgroups && input.cgroups) {
-      const cgroups = this.#groups.cgroups(input.cgroups.names, input.cgroups.totals);
-      charts.push(...cgroups.charts);
-      obsolete.push(...cgroups.obsolete);
-    }
-    if (options.cgroups && input.services && input.services.names.length > 0) {
-      charts.push(...this.#groups.services(input.services.names, input.services.totals));
-    }
-    return obsolete.length > 0 ? { charts, obsolete } : { charts };
+    super(socketCharts(options), options);
   }
 }

@@ -8,27 +8,26 @@ import type {
   CollectorConfig,
   CollectorContext,
   CollectorFrame,
+  CounterCollectorSpec,
+  CounterModePlan,
+  CounterSettings,
   CounterTablesInstanceOptions,
-  LoadPlan,
-  Attacher,
   Logger,
 } from '@ebpf-collectors/core';
 import {
-  COLLECT_PID_LEVEL,
   CounterTablesInstance,
-  attachCounterTables,
-  effectiveAppsCgroups,
-  loadAndAttach,
-  pidTableEntries,
-  pickKernelFunction,
-  shippedObjectPath,
+  defineCollector,
+  planFunctionHooks,
+  planTracepointHooks,
+  registrationOf,
+  startCounterCollector,
   tracepointExists,
+  type Attacher,
 } from '@ebpf-collectors/core';
-import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
-import { SocketChartBuilder } from './charts.js';
+import type { BpfMap, Features } from '@ebpf-collectors/loader-native';
+import { socketCharts } from './charts.js';
 import { ConnectionCharts, decodeConnections, readListeningTcpPorts } from './connections.js';
 import { HostNames } from './hostnames.js';
-import { TracepointMissingError } from './errors.js';
 import {
   GLOBAL,
   MAP,
@@ -39,58 +38,30 @@ import {
   TRACEPOINT_HOOKS,
   TRAMPOLINE_HOOKS,
   type FunctionHook,
-  type TracepointHook,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { TABLE_SIZE_KEYS, parseNetworkConfig, systemServicePortNames, type NetworkConfig } from './network-config.js';
 import { socketSelfTest } from './self-test.js';
-import type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions, SocketReading } from './types.js';
+import type { SocketCollectorDefinition, SocketCollectorInstance, SocketCollectorOptions } from './types.js';
 
-/** Attach modes this collector implements. */
-const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
-
-/** What the options decide for one attach mode. */
-interface ModeSettings {
-  readonly apps: boolean;
-  readonly cgroups: boolean;
-  readonly returnMode: boolean;
+/** The kit's settings plus the network viewer switch. */
+interface ModeSettings extends CounterSettings {
   /** `network connections = yes`: the per-socket tables and their charts. */
-  readonly networkViewer?: boolean;
+  readonly networkViewer: boolean;
 }
 
-/** A loaded and attached object with the maps the collector reads. */
-interface Loaded {
-  readonly object: BpfObject;
-  readonly totals: BpfMap;
-  /** Absent when neither apps nor cgroup charts are on (the kernel keeps no per-PID values). */
-  readonly pids: BpfMap | undefined;
-  /** The per-socket tables, when the network viewer is on. */
-  readonly connections: ReadonlyArray<BpfMap> | undefined;
-  readonly settings: ModeSettings;
-}
-
-/** Function hooks of a mode that belong to the load mode; a missing optional function is left out. */
+/** Function hooks of a mode that belong to the load mode (and to the viewer when it is on). */
 function functionPlan(
   mode: 'trampoline' | 'probe',
   hooks: ReadonlyArray<FunctionHook>,
   settings: Pick<ModeSettings, 'returnMode' | 'networkViewer'>,
   features: Pick<Features, 'hasKernelFunction'>,
 ): { programs: Map<string, Attacher>; targets: Map<string, string> } {
-  const programs = new Map<string, Attacher>();
-  const targets = new Map<string, string>();
-  for (const hook of hooks) {
-    if (hook.loadMode !== undefined && hook.loadMode !== (settings.returnMode ? 'return' : 'entry')) continue;
-    if (hook.networkViewer && !settings.networkViewer) continue;
-    if (hook.optional && !features.hasKernelFunction(hook.fn)) continue;
-    const fn = pickKernelFunction(features, MODULE, mode, [hook.fn]);
-    if (mode === 'trampoline') {
-      targets.set(hook.program, fn);
-      programs.set(hook.program, (p) => p.attachTrace());
-    } else {
-      programs.set(hook.program, (p) => p.attachKprobe(fn, hook.retprobe ? { retprobe: true } : {}));
-    }
-  }
-  return { programs, targets };
+  const loadMode = settings.returnMode ? 'return' : 'entry';
+  const wanted = hooks.filter(
+    (hook) => (hook.loadMode === undefined || hook.loadMode === loadMode) && (!hook.networkViewer || settings.networkViewer),
+  );
+  return planFunctionHooks(MODULE, mode, wanted, features);
 }
 
 /** How the tracepoint family sees socket I/O on this kernel. */
@@ -111,31 +82,12 @@ export function socketIoSource(exists: (category: string, event: string) => bool
 function tracepointPlan(options: PlanOptions): Map<string, Attacher> {
   const exists = (category: string, event: string) => tracepointExists(MODULE, category, event);
   const source = options.tracepointIo ?? socketIoSource(exists);
-  const logger = options.logger;
   if (source === 'syscalls') {
-    logger?.info(
+    options.logger?.info(
       `socket: tracepoint mode counts socket I/O from the read/write/send/recv syscalls (${options.tracepointIo ? 'as asked' : 'this kernel has no sock:sock_send_length/sock_recv_length, Linux 6.3+'})`,
     );
   }
-  const events = new Map<string, TracepointHook[]>();
-  const missing: string[] = [];
-  for (const hook of [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS]) {
-    if (!exists(hook.category, hook.event)) {
-      if (!hook.optional) missing.push(`${hook.category}:${hook.event}`);
-      continue;
-    }
-    events.set(hook.program, [...(events.get(hook.program) ?? []), hook]);
-  }
-  if (missing.length > 0) throw new TracepointMissingError('tracepoint', missing);
-  const programs = new Map<string, Attacher>();
-  for (const [program, hooks] of events) {
-    programs.set(program, (p) => {
-      // The object owns every link, so only the last one needs returning.
-      const links = hooks.map((h) => (h.raw ? p.attachRawTracepoint(h.event) : p.attachTracepoint(h.category, h.event)));
-      return links[links.length - 1]!;
-    });
-  }
-  return programs;
+  return planTracepointHooks(MODULE, [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS], exists);
 }
 
 /** What {@link planMode} may be told besides the mode. */
@@ -151,12 +103,10 @@ export interface PlanOptions {
 /** The load plan of one attach mode. */
 export function planMode(
   mode: AttachMode,
-  config: CollectorConfig,
-  settings: ModeSettings,
+  settings: Pick<ModeSettings, 'returnMode' | 'networkViewer'>,
   features: Pick<Features, 'hasKernelFunction'>,
   options: PlanOptions = {},
-): LoadPlan {
-  const perPid = settings.apps || settings.cgroups;
+): CounterModePlan {
   const fromFunctions =
     mode === 'tracepoint'
       ? { programs: tracepointPlan(options), targets: new Map<string, string>() }
@@ -165,13 +115,7 @@ export function planMode(
     programs: fromFunctions.programs,
     targets: fromFunctions.targets,
     configure(spec) {
-      const pids = spec.map(MAP.pids);
-      pids.maxEntries = pidTableEntries(config, perPid);
-      if (perPid && config.mapsPerCore) pids.setKind('percpu_hash');
-      spec.setGlobal(GLOBAL.collectPid, COLLECT_PID_LEVEL[config.collectPid]);
-      spec.setGlobal(GLOBAL.appsEnabled, perPid);
-      spec.setGlobal(GLOBAL.pidPerCpu, perPid && config.mapsPerCore);
-      const viewer = settings.networkViewer === true;
+      const viewer = settings.networkViewer;
       spec.setGlobal(GLOBAL.nvEnabled, viewer);
       // Off: the tables stay, as small as the kernel allows, and nothing writes them.
       spec.map(MAP.connV4).maxEntries = viewer ? (options.tables?.ipv4Connections ?? TABLE_SIZE_KEYS.ipv4Connections.default) : 1;
@@ -181,36 +125,21 @@ export function planMode(
   };
 }
 
-async function loadInMode(
-  context: CollectorContext,
-  objectPath: string,
-  mode: AttachMode,
-  tracepointIo: SocketIoSource | undefined,
-  network: NetworkConfig,
-): Promise<Loaded> {
-  const { config, logger } = context;
-  const decision = effectiveAppsCgroups(config, mode);
-  const settings: ModeSettings = {
-    apps: decision.apps,
-    cgroups: decision.cgroups,
-    returnMode: config.loadMode === 'return',
-    networkViewer: config.networkConnections === true,
-  };
-  const plan = planMode(mode, config, settings, context.loader.features, {
-    logger,
-    tables: network.tables,
-    ...(tracepointIo ? { tracepointIo } : {}),
-  });
-  const object = await loadAndAttach(context, objectPath, MODULE, plan);
-  // Said only for the mode that runs: a failed probe attempt turned nothing off.
-  if (decision.reason !== undefined) logger.info(decision.reason);
-  logger.debug(`socket: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}`);
+/** Netdata's socket thread as the kit's counter collector, for one network.conf. */
+function socketSpec(options: SocketCollectorOptions, network: NetworkConfig): CounterCollectorSpec<ModeSettings> {
   return {
-    object,
-    totals: object.map(MAP.totals),
-    pids: settings.apps || settings.cgroups ? object.map(MAP.pids) : undefined,
-    connections: settings.networkViewer ? [object.map(MAP.connV4), object.map(MAP.connV6)] : undefined,
-    settings,
+    ...SOCKET_REGISTRATION,
+    objectUrl: import.meta.url,
+    maps: { totals: MAP.totals, pids: MAP.pids },
+    pidLanes: PID_LANES,
+    settings: (base: CounterSettings, config: CollectorConfig) => ({ ...base, networkViewer: config.networkConnections === true }),
+    plan: (settings, { features, logger }) =>
+      planMode(settings.mode, settings, features, {
+        logger,
+        tables: network.tables,
+        ...(options.tracepointIo ? { tracepointIo: options.tracepointIo } : {}),
+      }),
+    charts: socketCharts,
   };
 }
 
@@ -270,46 +199,34 @@ function readNetworkConfig(context: CollectorContext, options: SocketCollectorOp
   return parsed.config;
 }
 
+/** What the socket collector says about itself. */
+const SOCKET_REGISTRATION = {
+  name: MODULE,
+  configKeys: ['socket', 'network viewer'],
+  configFile: 'network.conf',
+  cliFlag: 'net',
+  description: 'TCP and UDP calls, bandwidth and errors, TCP connections, closes and retransmits',
+  modes: ['trampoline', 'probe', 'tracepoint'] as AttachMode[],
+  extraGlobalKeys: Object.values(TABLE_SIZE_KEYS).map((k) => k.key),
+};
+
 /**
  * A socket collector definition. Use {@link socketCollector} unless the
  * object file lives somewhere else or you want its raw readings.
  */
 export function createSocketCollector(options: SocketCollectorOptions = {}): SocketCollectorDefinition {
-  const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
-  return {
-    name: MODULE,
-    configKeys: ['socket', 'network viewer'],
-    configFile: 'network.conf',
-    cliFlag: 'net',
-    enabledByDefault: false,
-    defaultCollectPid: 'real parent',
-    modes: MODES,
-    description: 'TCP and UDP calls, bandwidth and errors, TCP connections, closes and retransmits',
-    extraGlobalKeys: Object.values(TABLE_SIZE_KEYS).map((k) => k.key),
-    selfTest: socketSelfTest,
+  return defineCollector({
+    ...registrationOf({ ...SOCKET_REGISTRATION, selfTest: socketSelfTest }),
     /**
      * Load and attach in the first mode of `modeOrder(config)` that works.
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
      */
     async start(context: CollectorContext): Promise<SocketCollectorInstance> {
       const network = readNetworkConfig(context, options);
-      const { loaded: value, instance } = await attachCounterTables({
-        module: MODULE,
-        modes: MODES,
-        context,
-        pidLanes: PID_LANES,
-        load: (m) => loadInMode(context, objectPath, m, options.tracepointIo, network),
-        builder: ({ settings }) =>
-          new SocketChartBuilder({
-            updateEvery: context.config.updateEvery,
-            returnMode: settings.returnMode,
-            apps: settings.apps,
-            cgroups: settings.cgroups,
-          }),
-        onRead: options.onRead,
-      });
+      const { loaded, instance } = await startCounterCollector(socketSpec(options, network), context, options);
+      const viewer = loaded.settings.networkViewer;
       const connections = network.connections;
-      if (value.connections) {
+      if (viewer) {
         context.logger.info(
           `socket: network connections on: at most ${connections.maxSockets} destinations per chart (maximum dimensions = ${connections.maximumDimensions}), the rest as "other"`,
         );
@@ -317,9 +234,9 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
       return new SocketInstance(
         instance,
         network,
-        value.connections
+        viewer
           ? {
-              tables: value.connections,
+              tables: [loaded.object.map(MAP.connV4), loaded.object.map(MAP.connV6)],
               charts: new ConnectionCharts({
                 updateEvery: context.config.updateEvery,
                 config: connections,
@@ -330,9 +247,8 @@ export function createSocketCollector(options: SocketCollectorOptions = {}): Soc
           : undefined,
       );
     },
-  };
+  });
 }
 
 /** Netdata's socket thread: `ip.*`, `apps.*`, `cgroup_*.*` and `services.*` network charts. */
 export const socketCollector: SocketCollectorDefinition = createSocketCollector();
-

@@ -49,6 +49,8 @@ export interface HostChart {
   readonly algorithm: DimensionAlgorithm;
   readonly dimensions: ReadonlyArray<HostDimension>;
   readonly labels?: Readonly<Record<string, string>>;
+  /** What this chart's dimensions read; default: the table's `hostValues`. */
+  readonly values?: 'cumulative' | 'delta';
 }
 
 /** What the settings of a running collector give the chart table. */
@@ -119,14 +121,18 @@ export class CounterChartBuilder implements TickChartBuilder {
   readonly #switches: ChartSwitches;
   readonly #host: ReadonlyArray<{ chart: HostChart; definition: ChartDefinition }>;
   readonly #groups: GroupChartBuilder;
+  /** Per-interval differences of the counters, when a chart reads them. */
   readonly #deltas: CounterDeltas | undefined;
+  /** Per host chart: whether it reads the differences. */
+  readonly #readsDelta: ReadonlyArray<boolean>;
 
   constructor(spec: CounterChartsSpec, switches: ChartSwitches) {
     this.#spec = spec;
     this.#switches = switches;
     this.#host = spec.host.map((chart) => ({ chart, definition: hostChartDefinition(chart, spec.module, switches.updateEvery) }));
     this.#groups = new GroupChartBuilder({ module: spec.module, updateEvery: switches.updateEvery, metrics: spec.groups });
-    this.#deltas = spec.hostValues === 'delta' ? new CounterDeltas() : undefined;
+    this.#readsDelta = spec.host.map((chart) => (chart.values ?? spec.hostValues ?? 'cumulative') === 'delta');
+    this.#deltas = this.#readsDelta.some(Boolean) ? new CounterDeltas() : undefined;
   }
 
   /** Definitions of the charts emitted now: host charts, then apps charts once a group is exposed. */
@@ -138,11 +144,11 @@ export class CounterChartBuilder implements TickChartBuilder {
 
   /** The frame of one tick. */
   frame(input: TickInput): CollectorFrame {
-    const counters = this.#deltas ? this.#deltas.next(input.counters) : input.counters;
-    const charts: ChartValues[] = this.#host.map(({ chart, definition }) => ({
-      chart: definition,
-      values: new Map(chart.dimensions.map((d) => [d.id, d.value(counters)])),
-    }));
+    const delta = this.#deltas?.next(input.counters);
+    const charts: ChartValues[] = this.#host.map(({ chart, definition }, index) => {
+      const counters = this.#readsDelta[index] ? delta! : input.counters;
+      return { chart: definition, values: new Map(chart.dimensions.map((d) => [d.id, d.value(counters)])) };
+    });
     const switches = this.#switches;
     if (switches.apps && input.apps) {
       // Called even with no exposed group, so `absolute` styles keep every group's baseline.
