@@ -20,13 +20,12 @@ import {
   type AgentStartResult,
   type AppsGroups,
   type AttachReport,
-  type CollectorConfig,
   type CollectorDefinition,
   type Logger,
   type Output,
 } from '@ebpf-collectors/core';
 import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
-import { helpText, parseArguments, UsageError, type ForcedMode, type PluginArguments } from './cli.js';
+import { helpText, parseArguments, UsageError, type PluginArguments } from './cli.js';
 import { discoverCollectors } from './collectors.js';
 import { isPackageSpec, thirdPartyCollectors } from './packages.js';
 import { checkKernel } from './kernel.js';
@@ -196,7 +195,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     grouping,
     createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
     // Netdata's own switch for its plugins' internal charts.
-    ...(env.NETDATA_INTERNALS_MONITORING?.toUpperCase() === 'NO' ? {} : { internalCharts: { updateEvery: args.updateEvery ?? config.global.updateEvery } }),
+    ...(env.NETDATA_INTERNALS_MONITORING?.toUpperCase() === 'NO' ? {} : { internalCharts: { updateEvery: config.global.updateEvery } }),
   });
 
   const onSignal = (signal: NodeJS.Signals) => {

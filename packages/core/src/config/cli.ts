@@ -19,7 +19,16 @@ export interface CliOverrides {
   typeFormat?: 'legacy' | 'co-re';
   /** Thread flags given (`process`, `net`, `filedescriptor`...): every thread not named is disabled. */
   threads?: ReadonlyArray<string>;
+  /** `--update-every N`: seconds between values for every module, over every file. */
+  updateEvery?: number;
+  /** `--mode M`: the attach mode every module must use (`auto` restores the fallback). */
+  mode?: ForcedMode;
+  /** `--collectors a,b`: exactly these modules (by name) run. */
+  collectors?: ReadonlyArray<string>;
 }
+
+/** An attach mode forced on every module: `legacy` is Netdata's kprobe objects, `auto` the fallback order. */
+export type ForcedMode = 'auto' | 'trampoline' | 'probe' | 'tracepoint' | 'legacy';
 
 /** What {@link parseNetdataArgs} understood. */
 export interface NetdataArgs {

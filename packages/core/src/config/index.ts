@@ -6,7 +6,7 @@ export { ConfigError } from './errors.js';
 export type { ConfigErrorDetails } from './errors.js';
 export { BOOLEAN_ACCEPTED, netdataBoolean, parseBoolean, parseIni, readIniFile } from './ini.js';
 export type { IniDocument } from './ini.js';
-export { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, findModule } from './modules.js';
+export { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, configModules, findModule } from './modules.js';
 export type { ModuleConfigSpec, ModuleDescriptor } from './modules.js';
 export {
   DEFAULT_BTF_PATH,
@@ -20,13 +20,14 @@ export {
 } from './options.js';
 export type { OptionName, OptionSources, OptionValues } from './options.js';
 export { parseNetdataArgs } from './cli.js';
-export type { CliOverrides, NetdataArgs } from './cli.js';
+export type { CliOverrides, ForcedMode, NetdataArgs } from './cli.js';
 export {
   DEFAULT_USER_CONFIG_DIR,
   GLOBAL_SECTION,
   NETDATA_STOCK_CONFIG_DIR,
   PROGRAMS_SECTION,
   effectiveAppsCgroups,
+  forcedMode,
   loadConfig,
   resolveConfigDirs,
   shippedConfigDir,

@@ -17,8 +17,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CollectorConfig, ConfigOrigin, ConfigSection, CoreTracing } from '../types.js';
-import type { CliOverrides } from './cli.js';
+import type { CollectorConfig, ConfigOrigin, ConfigSection, CoreTracing, TypeFormat } from '../types.js';
+import type { CliOverrides, ForcedMode } from './cli.js';
 import { ConfigError } from './errors.js';
 import { BOOLEAN_ACCEPTED, parseBoolean, readIniFile } from './ini.js';
 import type { IniDocument } from './ini.js';
@@ -158,6 +158,33 @@ interface ModuleState {
   sections: ReadonlyMap<string, ConfigSection>;
 }
 
+/** What every step adds to: problems found and files read. */
+interface LoadRecord {
+  readonly errors: ConfigError[];
+  readonly warnings: string[];
+  readonly files: Array<{ path: string; origin: ConfigOrigin }>;
+  readonly moduleFiles: Map<string, { path: string; origin: ConfigOrigin }>;
+}
+
+/** The `ebpf.d.conf` layer while it is being resolved. */
+interface GlobalLayer {
+  doc: IniDocument | undefined;
+  origin: ConfigOrigin;
+  values: OptionValues;
+  sources: OptionSources;
+  /** `collect pid` was set in `[global]` (then threads with PID tables inherit it). */
+  collectPidSet: boolean;
+  /** The apps/cgroups vetoes of `ebpf.d.conf` (and later `--all`/`--global`). */
+  disableApps: boolean;
+  disableCgroups: boolean;
+  vetoSource: { apps: string; cgroups: string };
+}
+
+function readDocument(record: LoadRecord, doc: IniDocument): void {
+  record.errors.push(...doc.errors);
+  record.warnings.push(...doc.warnings);
+}
+
 /**
  * Load and resolve the configuration. Never throws for bad content: every
  * problem is in `errors` (typed {@link ConfigError} with file:line) or
@@ -165,7 +192,8 @@ interface ModuleState {
  *
  * Each `CollectorConfig.sections` holds every section of the module's file,
  * `[global]` included, so collectors can read their own keys (network.conf's
- * table sizes live in `[global]`).
+ * table sizes live in `[global]`). `sources` says, for every option of every
+ * module, which file and line, flag or default set it.
  *
  * Where this knowingly differs from Netdata 1.37.1's C code:
  * - origin is decided by directory, as Netdata's comments intend; 1.37.1
@@ -181,24 +209,26 @@ interface ModuleState {
  * - `--global` wins over `--all` whatever their order (1.37.1: the last one).
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
-  const { dirs, cli = {} } = options;
-  const modules = options.modules ?? NETDATA_MODULES;
-  const errors: ConfigError[] = [];
-  const warnings: string[] = [];
-  const files: Array<{ path: string; origin: ConfigOrigin }> = [];
-  const moduleFiles = new Map<string, { path: string; origin: ConfigOrigin }>();
-  const onUnreadable = (e: ConfigError): void => void errors.push(e);
+  const record: LoadRecord = { errors: [], warnings: [], files: [], moduleFiles: new Map() };
+  const global = await readGlobalLayer(record, options);
+  const states = moduleStates(record, global, options.modules ?? NETDATA_MODULES);
+  const networkConnections = applyProgramsSection(record, global, states);
+  await applyModuleFiles(record, global, states, options.dirs);
+  applyCommandLine(record, global, states, options.cli ?? {});
+  return resolved(record, global, states, networkConnections);
+}
 
-  const absorb = (doc: IniDocument): void => {
-    errors.push(...doc.errors);
-    warnings.push(...doc.warnings);
-  };
-
-  // Step 1: built-in defaults. argv[1] only replaces the 10 s default.
+/**
+ * Steps 1 and 2: built-in defaults (argv[1] only replaces the 10 s default),
+ * then `ebpf.d.conf` `[global]`, user dir first, each dir trying the old
+ * name `ebpf.conf` too.
+ */
+async function readGlobalLayer(record: LoadRecord, options: LoadConfigOptions): Promise<GlobalLayer> {
+  const { dirs } = options;
   const argUpdate = options.updateEveryArg;
   const argvGiven = argUpdate !== undefined && Number.isInteger(argUpdate) && argUpdate > 0;
-  const baseUpdateEvery = argvGiven ? argUpdate : DEFAULT_UPDATE_EVERY;
-  const builtinSources = (): OptionSources => ({
+  const values = builtinOptions('real parent', argvGiven ? argUpdate : DEFAULT_UPDATE_EVERY);
+  const sources: OptionSources = {
     loadMode: 'default',
     apps: 'default',
     cgroups: 'default',
@@ -210,114 +240,138 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     collectPid: 'default',
     mapsPerCore: 'default',
     lifetime: 'default',
-  });
+  };
+  // Netdata's defaults for the two vetoes when the file says nothing: apps allowed, cgroups not.
+  values.apps = true;
+  values.cgroups = false;
 
-  // Step 2: ebpf.d.conf [global], user dir first, each dir trying the old name too.
-  let globalDoc: IniDocument | undefined;
-  let globalOrigin: ConfigOrigin = 'default';
-  for (const [dir, origin] of [
+  const onUnreadable = (e: ConfigError): void => void record.errors.push(e);
+  let doc: IniDocument | undefined;
+  let origin: ConfigOrigin = 'default';
+  search: for (const [dir, dirOrigin] of [
     [dirs.user, 'user'],
     [dirs.stock, 'stock'],
   ] as const) {
     for (const name of ['ebpf.d.conf', 'ebpf.conf']) {
-      globalDoc = await readIniFile(join(dir, name), onUnreadable);
-      if (globalDoc) {
-        globalOrigin = origin;
-        break;
+      doc = await readIniFile(join(dir, name), onUnreadable);
+      if (doc) {
+        origin = dirOrigin;
+        break search;
       }
     }
-    if (globalDoc) break;
   }
 
-  const globalValues = builtinOptions('real parent', baseUpdateEvery);
-  const globalSources = builtinSources();
-  // Netdata's defaults for the two vetoes when the file says nothing: apps allowed, cgroups not.
-  globalValues.apps = true;
-  globalValues.cgroups = false;
-  let globalCollectPidSet = false;
-  if (globalDoc) {
-    files.push({ path: globalDoc.file, origin: globalOrigin });
-    absorb(globalDoc);
-    const section = globalDoc.sections.get(GLOBAL_SECTION);
-    const read = readOptions(section, 'global', globalValues, globalSources);
-    Object.assign(globalValues, read.set);
-    Object.assign(globalSources, read.sources);
-    globalCollectPidSet = read.set.collectPid !== undefined;
-    errors.push(...read.errors);
-    warnings.push(...read.warnings);
-    if (section) warnUnknownKeys(section, TYPED_KEYS, warnings);
+  let collectPidSet = false;
+  if (doc) {
+    record.files.push({ path: doc.file, origin });
+    readDocument(record, doc);
+    const section = doc.sections.get(GLOBAL_SECTION);
+    const read = readOptions(section, 'global', values, sources);
+    Object.assign(values, read.set);
+    Object.assign(sources, read.sources);
+    collectPidSet = read.set.collectPid !== undefined;
+    record.errors.push(...read.errors);
+    record.warnings.push(...read.warnings);
+    if (section) warnUnknownKeys(section, TYPED_KEYS, record.warnings);
   }
+  return {
+    doc,
+    origin,
+    values,
+    sources,
+    collectPidSet,
+    disableApps: !values.apps,
+    disableCgroups: !values.cgroups,
+    vetoSource: { apps: sources.apps, cgroups: sources.cgroups },
+  };
+}
 
-  let disableApps = !globalValues.apps;
-  let disableCgroups = !globalValues.cgroups;
-
+/** Every module starts from the global layer, with apps and cgroups off until a thread is enabled. */
+function moduleStates(record: LoadRecord, global: GlobalLayer, modules: ReadonlyArray<ModuleConfigSpec>): Map<string, ModuleState> {
   const states = new Map<string, ModuleState>();
   for (const spec of modules) {
     if (states.has(spec.name)) {
-      warnings.push(`module "${spec.name}" is listed twice; the second definition is ignored`);
+      record.warnings.push(`module "${spec.name}" is listed twice; the second definition is ignored`);
       continue;
     }
     // A global `collect pid` only concerns threads that keep a PID table.
-    const inheritsCollectPid = globalCollectPidSet && spec.defaultCollectPid !== 'not set';
-    const values: OptionValues = {
-      ...globalValues,
-      apps: false,
-      cgroups: false,
-      collectPid: inheritsCollectPid ? globalValues.collectPid : spec.defaultCollectPid,
-    };
-    const sources: OptionSources = {
-      ...globalSources,
-      apps: 'default',
-      cgroups: 'default',
-      collectPid: inheritsCollectPid ? globalSources.collectPid : 'default',
-    };
+    const inheritsCollectPid = global.collectPidSet && spec.defaultCollectPid !== 'not set';
     states.set(spec.name, {
       spec,
       enabled: false,
-      values,
-      sources,
-      origin: globalOrigin,
+      values: {
+        ...global.values,
+        apps: false,
+        cgroups: false,
+        collectPid: inheritsCollectPid ? global.values.collectPid : spec.defaultCollectPid,
+      },
+      sources: {
+        ...global.sources,
+        apps: 'default',
+        cgroups: 'default',
+        collectPid: inheritsCollectPid ? global.sources.collectPid : 'default',
+      },
+      origin: global.origin,
       sections: new Map(),
     });
   }
+  return states;
+}
 
-  // Step 3: [ebpf programs].
-  const programs = globalDoc?.sections.get(PROGRAMS_SECTION);
-  const enableThread = (state: ModuleState, source: string): void => {
-    state.enabled = true;
-    if (!disableApps || state.spec.name === APPS_ALWAYS_ON) {
-      state.values.apps = true;
-      state.sources.apps = disableApps ? `${source} (oomkill always has apps)` : globalSources.apps;
-    }
-    if (!disableCgroups) {
-      state.values.cgroups = true;
-      state.sources.cgroups = globalSources.cgroups;
-    }
-  };
+/** Enable a thread, with apps and cgroup charts unless vetoed (oomkill always has apps). */
+function enableThread(global: GlobalLayer, state: ModuleState, source: string, chartsSource?: string): void {
+  state.enabled = true;
+  if (!global.disableApps || state.spec.name === APPS_ALWAYS_ON) {
+    state.values.apps = true;
+    state.sources.apps = global.disableApps ? `${source} (oomkill always has apps)` : (chartsSource ?? global.sources.apps);
+  }
+  if (!global.disableCgroups) {
+    state.values.cgroups = true;
+    state.sources.cgroups = chartsSource ?? global.sources.cgroups;
+  }
+}
+
+/**
+ * Step 3: `[ebpf programs]` enables threads; nothing enabled means
+ * everything, as in Netdata.
+ *
+ * @returns `network connections` (the socket thread's per-connection charts)
+ */
+function applyProgramsSection(record: LoadRecord, global: GlobalLayer, states: ReadonlyMap<string, ModuleState>): boolean {
+  const programs = global.doc?.sections.get(PROGRAMS_SECTION);
   let started = 0;
   for (const state of states.values()) {
-    const decision = programFlag(programs, state.spec.configKeys, state.spec.enabledByDefault, errors);
+    const decision = programFlag(programs, state.spec.configKeys, state.spec.enabledByDefault, record.errors);
     if (decision.value) {
-      enableThread(state, decision.source);
+      enableThread(global, state, decision.source);
       started++;
     }
   }
-  const networkConnections = programFlag(programs, NETWORK_CONNECTIONS_KEYS, false, errors).value;
+  const networkConnections = programFlag(programs, NETWORK_CONNECTIONS_KEYS, false, record.errors).value;
   if (started === 0) {
     if (programs) {
-      warnings.push(
+      record.warnings.push(
         `${programs.file}:${programs.line}: [${PROGRAMS_SECTION}] enables no thread, so every thread is enabled (as Netdata does)`,
       );
     }
-    for (const state of states.values()) enableThread(state, `${programs?.file ?? 'ebpf.d.conf'}: nothing enabled`);
+    for (const state of states.values()) enableThread(global, state, `${programs?.file ?? 'ebpf.d.conf'}: nothing enabled`);
   }
   if (programs) {
     const known = new Set<string>(NETWORK_CONNECTIONS_KEYS);
-    for (const spec of modules) for (const key of spec.configKeys) known.add(key);
-    warnUnknownKeys(programs, known, warnings);
+    for (const state of states.values()) for (const key of state.spec.configKeys) known.add(key);
+    warnUnknownKeys(programs, known, record.warnings);
   }
+  return networkConnections;
+}
 
-  // Steps 4 and 5: each module's own file, key by key, with the origin rule.
+/** Steps 4 and 5: each module's own file, key by key (user dir, else stock), with the origin rule. */
+async function applyModuleFiles(
+  record: LoadRecord,
+  global: GlobalLayer,
+  states: ReadonlyMap<string, ModuleState>,
+  dirs: ConfigDirs,
+): Promise<void> {
+  const onUnreadable = (e: ConfigError): void => void record.errors.push(e);
   for (const state of states.values()) {
     const { spec } = state;
     let doc = await readIniFile(join(dirs.user, 'ebpf.d', spec.configFile), onUnreadable);
@@ -325,81 +379,119 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     if (!doc) {
       doc = await readIniFile(join(dirs.stock, 'ebpf.d', spec.configFile), onUnreadable);
       // A user-edited ebpf.d.conf makes every thread "user", so nobody has to copy sixteen files.
-      origin = globalOrigin === 'user' ? 'user' : 'stock';
+      origin = global.origin === 'user' ? 'user' : 'stock';
     }
     if (!doc) continue;
-    files.push({ path: doc.file, origin });
-    moduleFiles.set(spec.name, { path: doc.file, origin });
-    absorb(doc);
+    record.files.push({ path: doc.file, origin });
+    record.moduleFiles.set(spec.name, { path: doc.file, origin });
+    readDocument(record, doc);
     state.origin = origin;
     state.sections = doc.sections;
     const section = doc.sections.get(GLOBAL_SECTION);
     const read = readOptions(section, 'module', state.values, state.sources);
     Object.assign(state.values, read.set);
     Object.assign(state.sources, read.sources);
-    errors.push(...read.errors);
-    warnings.push(...read.warnings);
-    if (section) {
-      warnUnknownKeys(section, new Set([...TYPED_KEYS, ...(spec.extraGlobalKeys ?? [])]), warnings);
-    }
+    record.errors.push(...read.errors);
+    record.warnings.push(...read.warnings);
+    if (section) warnUnknownKeys(section, new Set([...TYPED_KEYS, ...(spec.extraGlobalKeys ?? [])]), record.warnings);
   }
+}
 
-  // Step 6: command line.
+/**
+ * Step 6: the command line, after every file: Netdata's switches (`--return`,
+ * `--legacy`/`--core`, `--all`/`--global`, thread flags), then ours
+ * (`--update-every`, `--mode`, `--collectors`), each recorded as the source
+ * of what it set.
+ */
+function applyCommandLine(record: LoadRecord, global: GlobalLayer, states: ReadonlyMap<string, ModuleState>, cli: CliOverrides): void {
+  const typeFormatFlag = cli.typeFormat === 'co-re' ? '--core' : '--legacy';
   if (cli.returnMode) setAll(states, 'loadMode', 'return', '--return');
-  if (cli.typeFormat) setAll(states, 'typeFormat', cli.typeFormat, `--${cli.typeFormat === 'co-re' ? 'core' : 'legacy'}`);
-  let vetoSource = { apps: globalSources.apps, cgroups: globalSources.cgroups };
+  if (cli.typeFormat) setAll(states, 'typeFormat', cli.typeFormat, typeFormatFlag);
   if (cli.all) {
-    disableApps = false;
-    disableCgroups = false;
+    global.disableApps = false;
+    global.disableCgroups = false;
   }
   // Netdata's help says --all applies "unless -g is also given".
   if (cli.global) {
-    disableApps = true;
-    disableCgroups = true;
-    vetoSource = { apps: '--global', cgroups: '--global' };
+    global.disableApps = true;
+    global.disableCgroups = true;
+    global.vetoSource = { apps: '--global', cgroups: '--global' };
   }
   // The vetoes from ebpf.d.conf are applied after the module files, so a
   // module file cannot switch on what ebpf.d.conf switched off (Netdata 1.37.1).
-  if (disableApps) setAll(states, 'apps', false, vetoSource.apps);
-  if (disableCgroups) setAll(states, 'cgroups', false, vetoSource.cgroups);
+  if (global.disableApps) setAll(states, 'apps', false, global.vetoSource.apps);
+  if (global.disableCgroups) setAll(states, 'cgroups', false, global.vetoSource.cgroups);
 
-  const threadFlags = cli.threads ?? [];
-  if (threadFlags.length > 0) {
-    const named: ModuleState[] = [];
-    for (const flag of threadFlags) {
-      const state = [...states.values()].find((s) => s.spec.cliFlag === flag);
-      if (state) named.push(state);
-      else warnings.push(`--${flag}: no such thread flag; ignored`);
-    }
-    if (named.length > 0) {
-      for (const state of states.values()) state.enabled = false;
-      for (const state of named) {
-        // Like Netdata, a thread picked on the command line gets apps and
-        // cgroup charts back unless they are vetoed, whatever its file said.
-        state.enabled = true;
-        if (!disableApps || state.spec.name === APPS_ALWAYS_ON) {
-          state.values.apps = true;
-          state.sources.apps = `--${state.spec.cliFlag}`;
-        }
-        if (!disableCgroups) {
-          state.values.cgroups = true;
-          state.sources.cgroups = `--${state.spec.cliFlag}`;
-        }
+  const named: ModuleState[] = [];
+  for (const flag of cli.threads ?? []) {
+    const state = [...states.values()].find((s) => s.spec.cliFlag === flag);
+    if (state) named.push(state);
+    else record.warnings.push(`--${flag}: no such thread flag; ignored`);
+  }
+  if (named.length > 0) {
+    for (const state of states.values()) state.enabled = false;
+    // Like Netdata, a thread picked on the command line gets apps and cgroup
+    // charts back unless they are vetoed, whatever its file said.
+    for (const state of named) enableThread(global, state, `--${state.spec.cliFlag}`, `--${state.spec.cliFlag}`);
+  }
+
+  if (cli.updateEvery !== undefined) {
+    setAll(states, 'updateEvery', cli.updateEvery, '--update-every');
+    global.values.updateEvery = cli.updateEvery;
+    global.sources.updateEvery = '--update-every';
+  }
+  if (cli.mode !== undefined) {
+    const flag = `--mode ${cli.mode}`;
+    for (const state of states.values()) {
+      const forced = forcedMode(cli.mode, state.values.coreTracing);
+      state.values.typeFormat = forced.typeFormat;
+      state.sources.typeFormat = flag;
+      if (forced.coreTracing !== state.values.coreTracing) {
+        state.values.coreTracing = forced.coreTracing;
+        state.sources.coreTracing = flag;
       }
     }
   }
+  if (cli.collectors !== undefined) {
+    const wanted = new Set(cli.collectors);
+    for (const name of wanted) {
+      if (!states.has(name)) record.warnings.push(`--collectors: no module named "${name}"; ignored`);
+    }
+    // Only the named collectors run; their charts follow their files, as with any enabled thread.
+    for (const state of states.values()) state.enabled = wanted.has(state.spec.name);
+  }
 
   if (cli.returnMode) {
-    globalValues.loadMode = 'return';
-    globalSources.loadMode = '--return';
+    global.values.loadMode = 'return';
+    global.sources.loadMode = '--return';
   }
   if (cli.typeFormat) {
-    globalValues.typeFormat = cli.typeFormat;
-    globalSources.typeFormat = `--${cli.typeFormat === 'co-re' ? 'core' : 'legacy'}`;
+    global.values.typeFormat = cli.typeFormat;
+    global.sources.typeFormat = typeFormatFlag;
   }
-  globalValues.apps = !disableApps;
-  globalValues.cgroups = !disableCgroups;
+  global.values.apps = !global.disableApps;
+  global.values.cgroups = !global.disableCgroups;
+}
 
+/** `--mode`: a forced attach mode (`auto` keeps the configured preference first; `legacy` is kprobes). */
+export function forcedMode(mode: ForcedMode, coreTracing: CoreTracing): { typeFormat: TypeFormat; coreTracing: CoreTracing } {
+  switch (mode) {
+    case 'auto':
+      return { typeFormat: 'auto', coreTracing };
+    case 'legacy':
+      return { typeFormat: 'legacy', coreTracing };
+    default:
+      return { typeFormat: 'co-re', coreTracing: mode };
+  }
+}
+
+/** The result: a frozen config and its sources per module. */
+function resolved(
+  record: LoadRecord,
+  global: GlobalLayer,
+  states: ReadonlyMap<string, ModuleState>,
+  networkConnections: boolean,
+): LoadedConfig {
   const collectors = new Map<string, CollectorConfig>();
   const sources = new Map<string, Readonly<OptionSources>>();
   const enabled = new Set<string>();
@@ -415,22 +507,21 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     sources.set(name, Object.freeze({ ...state.sources }));
     if (state.enabled) enabled.add(name);
   }
-
   return {
     global: {
-      ...globalValues,
-      origin: globalOrigin,
-      file: globalDoc?.file,
-      sections: globalDoc?.sections ?? new Map(),
-      sources: Object.freeze({ ...globalSources }),
+      ...global.values,
+      origin: global.origin,
+      file: global.doc?.file,
+      sections: global.doc?.sections ?? new Map(),
+      sources: Object.freeze({ ...global.sources }),
     },
     collectors,
     enabled,
     networkConnections,
-    errors,
-    warnings,
-    files,
-    moduleFiles,
+    errors: record.errors,
+    warnings: record.warnings,
+    files: record.files,
+    moduleFiles: record.moduleFiles,
     sources,
   };
 }

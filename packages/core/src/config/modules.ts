@@ -89,3 +89,17 @@ export function findModule(id: string): ModuleDescriptor | undefined {
     (m) => m.name === id || m.cliFlag === id || m.chartModule === id || m.configKeys.includes(id),
   );
 }
+
+/**
+ * The modules configuration knows about: each installed collector's own
+ * definition (the single source of its config facts), Netdata's threads
+ * that no installed package implements as placeholders (so their keys are
+ * known and an enabled one can be reported as not installed), in Netdata's
+ * thread order, then third-party modules.
+ */
+export function configModules(installed: ReadonlyArray<ModuleConfigSpec>): ModuleConfigSpec[] {
+  const byName = new Map(installed.map((d) => [d.name, d]));
+  const modules: ModuleConfigSpec[] = NETDATA_MODULES.map((m) => byName.get(m.name) ?? m);
+  for (const d of installed) if (!NETDATA_MODULES.some((m) => m.name === d.name)) modules.push(d);
+  return modules;
+}
