@@ -217,7 +217,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
       if (args.json) {
         for (const report of started.reports) stdout.write(`${JSON.stringify({ kind: 'attach', ...report })}\n`);
       } else {
-        stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, discovered }));
+        stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, sources: config.sources, discovered }));
       }
       const enabledAvailable = [...configs.values()].filter((c) => c.enabled && available.has(c.module)).length;
       return started.failed.length === 0 && started.running.length === enabledAvailable && enabledAvailable > 0

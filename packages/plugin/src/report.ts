@@ -2,7 +2,7 @@
  * The human report of `--check`: kernel features, then per collector the
  * attach mode it got and why the other modes failed.
  */
-import type { AttachReport, CollectorConfig } from '@ebpf-collectors/core';
+import { OPTION_KEYS, formatOption, type AttachReport, type CollectorConfig, type OptionName, type OptionSources } from '@ebpf-collectors/core';
 import type { Loader } from '@ebpf-collectors/loader-native';
 import type { DiscoveredCollectors } from './collectors.js';
 
@@ -12,7 +12,33 @@ export interface CheckReportInput {
   loader: Loader;
   reports: ReadonlyArray<AttachReport>;
   configs: ReadonlyMap<string, CollectorConfig>;
+  /** Per collector, where each effective option came from (`file:line`, a flag, `default`). */
+  sources?: ReadonlyMap<string, Readonly<OptionSources>>;
   discovered: DiscoveredCollectors;
+}
+
+/** Options shown under each running collector, in the order of a config file. */
+const SHOWN_OPTIONS: ReadonlyArray<OptionName> = [
+  'loadMode',
+  'apps',
+  'cgroups',
+  'updateEvery',
+  'pidTableSize',
+  'typeFormat',
+  'coreTracing',
+  'collectPid',
+  'mapsPerCore',
+  'lifetime',
+];
+
+/** `    update every = 1   (--update-every)` lines: each effective option and what set it. */
+function optionLines(config: CollectorConfig, sources: Readonly<OptionSources> | undefined): string[] {
+  if (!sources) return [];
+  const width = Math.max(...SHOWN_OPTIONS.map((name) => OPTION_KEYS[name].length));
+  return SHOWN_OPTIONS.map((name) => {
+    const setting = `${OPTION_KEYS[name].padEnd(width)} = ${formatOption(name, config)}`;
+    return `    ${setting.padEnd(width + 16)} (${sources[name]})`;
+  });
 }
 
 function yesNo(probe: () => boolean): string {
@@ -66,6 +92,8 @@ export function formatCheckReport(input: CheckReportInput): string {
     for (const attempt of report.attempts) {
       lines.push(`  ${attempt.ok ? '+' : '-'} ${attempt.mode.padEnd(10)} ${attempt.ok ? 'attached' : `${attempt.code ? `[${attempt.code}] ` : ''}${attempt.reason ?? 'failed'}`}`);
     }
+    const options = optionLines(config, input.sources?.get(name));
+    if (options.length > 0) lines.push('  options:', ...options);
   }
   return `${lines.join('\n')}\n`;
 }
