@@ -1,0 +1,167 @@
+/**
+ * The oomkill collector: the `oom/mark_victim` tracepoint in every attach
+ * mode, a table of victims read and emptied every tick, and Netdata's
+ * `apps.oomkills`, `cgroup_<name>.oomkills` and `services.oomkills` charts.
+ */
+import { existsSync } from 'node:fs';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type {
+  AppsGroups,
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorContext,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+} from '@ebpf-collectors/core';
+import {
+  CollectorClosedError,
+  attachWithFallback,
+  defineCollector,
+  loadAndAttach,
+  modeOrder,
+  planTracepointHooks,
+  shippedObjectPath,
+  tracepointExists,
+  type Attacher,
+} from '@ebpf-collectors/core';
+import { OomkillCharts } from './charts.js';
+import { appsGroupsOfGrouping } from './groups.js';
+import { CgroupResolver } from './cgroup-ids.js';
+import { COUNTER, MAP, PROGRAM, TRACEPOINT } from './internal-types.js';
+import { MODULE } from './metrics.js';
+import { oomkillSelfTest } from './self-test.js';
+import type { OomkillCollectorOptions, OomkillReading } from './types.js';
+import { attributeVictim, decodeVictims } from './victims.js';
+
+/** Attach modes: each one is the same tracepoint, as in Netdata. */
+export const OOMKILL_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
+
+/**
+ * The program and its attach step (the same in every mode).
+ *
+ * @throws TracepointMissingError when the kernel has no `oom/mark_victim`
+ * @throws TracefsNotMountedError without tracefs
+ */
+export function planPrograms(
+  mode: AttachMode,
+  exists: (category: string, event: string) => boolean = (category, event) => tracepointExists(MODULE, category, event),
+): Map<string, Attacher> {
+  return planTracepointHooks(MODULE, [{ program: PROGRAM, ...TRACEPOINT }], exists, mode);
+}
+
+/** A running oomkill collector. */
+export class OomkillInstance implements CollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly #context: CollectorContext;
+  readonly #charts: OomkillCharts;
+  readonly #resolver: CgroupResolver;
+  readonly #apps: AppsGroups | undefined;
+  readonly #onRead: ((reading: OomkillReading) => void) | undefined;
+  #object: BpfObject | undefined;
+  #stats: BpfMap;
+  #victims: BpfMap;
+  #lost = 0n;
+
+  constructor(options: {
+    object: BpfObject;
+    mode: AttachMode;
+    report: AttachReport;
+    context: CollectorContext;
+    mountinfoPath?: string | undefined;
+    onRead?: ((reading: OomkillReading) => void) | undefined;
+  }) {
+    const { object, context } = options;
+    this.#object = object;
+    this.#stats = object.map(MAP.stats);
+    this.#victims = object.map(MAP.victims);
+    this.attachMode = options.mode;
+    this.report = options.report;
+    this.#context = context;
+    this.#onRead = options.onRead;
+    this.#apps = appsGroupsOfGrouping(context.grouping);
+    this.#resolver = CgroupResolver.fromMountinfo(options.mountinfoPath);
+    const { config } = context;
+    // Netdata turns apps on for this thread whatever `apps` says; the kernel keeps no per-PID table to clean, so no mode turns them off.
+    this.#charts = new OomkillCharts({
+      updateEvery: config.updateEvery,
+      apps: config.apps,
+      cgroups: config.cgroups,
+      ...(this.#apps ? { appOrder: this.#apps.names() } : {}),
+      exists: existsSync,
+    });
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#charts.charts(this.#context.grouping.exposedApps());
+  }
+
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
+  collect(): CollectorFrame {
+    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    const counters = Array.from(this.#stats.readU64Array());
+    const dump = this.#victims.readAll({ andDelete: true });
+    const victims = decodeVictims(dump.count, dump.keys, dump.values, this.#victims.valueSize);
+    this.#onRead?.({ counters, victims });
+    const { grouping } = this.#context;
+    const lost = counters[COUNTER.lost] ?? 0n;
+    const unrecorded = lost >= this.#lost ? lost - this.#lost : lost;
+    this.#lost = lost;
+    const wantGroups = this.#context.config.cgroups;
+    const kills = victims.map((victim) => ({
+      kills: victim.kills,
+      attribution: attributeVictim(victim, {
+        grouping,
+        apps: this.#apps,
+        ...(wantGroups ? { classify: (v: typeof victim) => this.#resolver.classify(v) } : {}),
+      }),
+    }));
+    return this.#charts.frame({
+      kills,
+      unrecorded,
+      exposedApps: grouping.exposedApps(),
+      cgroups: wantGroups ? grouping.cgroups() : [],
+      services: wantGroups ? grouping.services() : [],
+    });
+  }
+
+  bpfObjects(): BpfObject[] {
+    return this.#object ? [this.#object] : [];
+  }
+
+  close(): void {
+    const object = this.#object;
+    this.#object = undefined;
+    object?.close();
+  }
+}
+
+/** An oomkill collector definition; {@link oomkillCollector} unless the object lives elsewhere. */
+export function createOomkillCollector(options: OomkillCollectorOptions = {}): CollectorDefinition {
+  return defineCollector({
+    name: MODULE,
+    description: 'OOM kills per app group, cgroup and service (oom/mark_victim tracepoint in every mode)',
+    modes: OOMKILL_MODES,
+    enabledByDefault: true,
+    selfTest: oomkillSelfTest,
+    /**
+     * Load and attach in the first mode of `modeOrder(config)` that works.
+     * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
+     */
+    async start(context: CollectorContext): Promise<CollectorInstance> {
+      const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
+      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), OOMKILL_MODES, async (mode) => {
+        const programs = planPrograms(mode);
+        const object = await loadAndAttach(context, objectPath, MODULE, { programs });
+        context.logger.debug(`${MODULE}: ${mode} mode, program ${PROGRAM} on ${TRACEPOINT.category}/${TRACEPOINT.event}`);
+        return object;
+      });
+      return new OomkillInstance({ object: value, mode, report, context, mountinfoPath: options.mountinfoPath, onRead: options.onRead });
+    },
+  });
+}
+
+/** Netdata's oomkill thread: `apps.oomkills`, `cgroup_<name>.oomkills` and `services.oomkills`. */
+export const oomkillCollector: CollectorDefinition = createOomkillCollector();
