@@ -13,7 +13,8 @@ if [ "$(id -u)" -ne 0 ]; then
   say "run me as root (apt packages, and loading BPF programs need it)"; exit 3
 fi
 
-APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev cmake g++ make python3 bpftrace xfsprogs btrfs-progs util-linux iproute2)
+# prometheus: test/prometheus.kernel.test.ts starts its own server (loopback port, temp config) and promtool lints the scrape.
+APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev cmake g++ make python3 bpftrace xfsprogs btrfs-progs util-linux iproute2 prometheus)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

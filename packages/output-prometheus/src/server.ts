@@ -66,7 +66,13 @@ export function startEndpoint(address: ListenAddress, scrape: ScrapeFunction, lo
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // A scraper that hung up (or sent garbage) costs itself the reply, nothing else.
-    logger?.warn(`prometheus output: a client connection failed before a reply (${error.code ?? error.message}); serving the others`);
+    const code = error.code ?? error.message;
+    const hungUp = code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE';
+    logger?.warn(
+      hungUp
+        ? `prometheus output: a client closed its connection before its scrape request was complete (${code}); the endpoint keeps serving`
+        : `prometheus output: a client sent something that is not an HTTP request (${code}); answered 400, the endpoint keeps serving`,
+    );
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();
   });
@@ -109,7 +115,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, scrape
   response.on('error', () => undefined);
   response.on('close', () => {
     if (!response.writableFinished) {
-      logger?.warn(`prometheus output: ${request.socket.remoteAddress ?? 'a client'} closed the connection before the scrape reply was sent; serving the others`);
+      logger?.warn(`prometheus output: ${request.socket.remoteAddress ?? 'a client'} closed its connection before the scrape reply was sent; the endpoint keeps serving`);
     }
   });
   const path = (request.url ?? '/').split('?')[0];

@@ -207,6 +207,10 @@ describe('the endpoint when things go wrong', () => {
         socket.on('error', () => resolve());
       });
     for (let i = 0; i < 5; i++) await hangUp('GET /metrics HTTP/1.1\r\nhost: x\r\n\r\n');
+    // Hung up halfway through the request: the endpoint says so.
+    await hangUp('GET /metrics HTTP/1.1\r\nhost: x\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(logger.lines.some((l) => l.startsWith('warn: prometheus output: a client closed its connection before its scrape request was complete'))).toBe(true);
     const garbage = await new Promise<string>((resolve) => {
       let reply = '';
       const socket = connect(port, '127.0.0.1', () => socket.write('NONSENSE\r\n\r\n'));
@@ -214,7 +218,7 @@ describe('the endpoint when things go wrong', () => {
       socket.on('close', () => resolve(reply));
     });
     expect(garbage).toContain('400 Bad Request');
-    expect(logger.lines.some((l) => l.startsWith('warn: prometheus output: a client connection failed before a reply'))).toBe(true);
+    expect(logger.lines.some((l) => l.startsWith('warn: prometheus output: a client sent something that is not an HTTP request'))).toBe(true);
     out.write(recorded[0]!);
     const after = await fetch(url);
     expect(after.status).toBe(200);

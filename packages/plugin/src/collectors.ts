@@ -23,6 +23,7 @@ export const KNOWN_COLLECTOR_PACKAGES: ReadonlyArray<KnownCollectorPackage> = [
   { packageName: '@ebpf-collectors/collector-oomkill', modules: ['oomkill'] },
   { packageName: '@ebpf-collectors/collector-sync', modules: ['sync'] },
   { packageName: '@ebpf-collectors/collector-mount', modules: ['mount'] },
+  { packageName: '@ebpf-collectors/collector-shm', modules: ['shm'] },
 ];
 
 function isCollectorDefinition(value: unknown): value is CollectorDefinition {
