@@ -20,6 +20,8 @@ export const KNOWN_COLLECTOR_PACKAGES: ReadonlyArray<KnownCollectorPackage> = [
   { packageName: '@ebpf-collectors/collector-fs', modules: ['fd', 'filesystem'] },
   { packageName: '@ebpf-collectors/collector-irq', modules: ['hardirq', 'softirq'] },
   { packageName: '@ebpf-collectors/collector-cachestat', modules: ['cachestat'] },
+  { packageName: '@ebpf-collectors/collector-dcstat', modules: ['dc'] },
+  { packageName: '@ebpf-collectors/collector-cachestat', modules: ['cachestat'] },
   { packageName: '@ebpf-collectors/collector-oomkill', modules: ['oomkill'] },
   { packageName: '@ebpf-collectors/collector-sync', modules: ['sync'] },
   { packageName: '@ebpf-collectors/collector-mount', modules: ['mount'] },
