@@ -19,6 +19,7 @@ export const KNOWN_COLLECTOR_PACKAGES: ReadonlyArray<KnownCollectorPackage> = [
   { packageName: '@ebpf-collectors/collector-vfs', modules: ['vfs'] },
   { packageName: '@ebpf-collectors/collector-fs', modules: ['fd', 'filesystem'] },
   { packageName: '@ebpf-collectors/collector-irq', modules: ['hardirq', 'softirq'] },
+  { packageName: '@ebpf-collectors/collector-mdflush', modules: ['mdflush'] },
   { packageName: '@ebpf-collectors/collector-swap', modules: ['swap'] },
   { packageName: '@ebpf-collectors/collector-cachestat', modules: ['cachestat'] },
   { packageName: '@ebpf-collectors/collector-dcstat', modules: ['dc'] },

@@ -1,0 +1,151 @@
+/**
+ * The mdflush collector: counts `md_flush_request` calls per md array with a
+ * trampoline or a kprobe and draws `mdstat.mdstat_flush`. No tracepoint is
+ * fired once per flush an md array receives (see the README), so there is no
+ * tracepoint mode; without md loaded (md_mod not in the kernel) no mode can
+ * start, and `--check` says so.
+ */
+import { existsSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import type {
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorContext,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+} from '@ebpf-collectors/core';
+import {
+  CollectorClosedError,
+  KernelFunctionMissingError,
+  attachWithFallback,
+  defineCollector,
+  loadAndAttach,
+  modeOrder,
+  shippedObjectPath,
+  type LoadPlan,
+} from '@ebpf-collectors/core';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import { MdflushChartBuilder } from './charts.js';
+import { FUNCTION, KEY_SIZE, MAP, MINOR_BITS, PROGRAM, VALUE_SIZE } from './internal-types.js';
+import { findKernelSymbol, type KernelSymbol } from './kallsyms.js';
+import { MODULE } from './metrics.js';
+import { mdflushSelfTest } from './self-test.js';
+import type { MdflushCollectorOptions } from './types.js';
+
+const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe'];
+
+/**
+ * The programs of trampoline or probe mode on `md_flush_request`.
+ *
+ * @throws KernelFunctionMissingError when the kernel has no md (module not loaded), or, for
+ *   a trampoline, no BTF of the module that has it
+ */
+export function planPrograms(
+  mode: 'trampoline' | 'probe',
+  symbol: KernelSymbol | undefined = findKernelSymbol(FUNCTION),
+  moduleBtf: (module: string) => boolean = (module) => existsSync(`/sys/kernel/btf/${module}`),
+): LoadPlan & { hooked: string } {
+  if (symbol === undefined) {
+    throw Object.assign(new KernelFunctionMissingError(MODULE, mode, [FUNCTION]), {
+      message: `${MODULE} ${mode}: the kernel has no ${FUNCTION} (md is not loaded: no md arrays to watch; modprobe md_mod)`,
+    });
+  }
+  if (mode === 'probe') {
+    return { programs: new Map([[PROGRAM.probe, (p) => p.attachKprobe(symbol.name)]]), hooked: symbol.name };
+  }
+  if (symbol.name !== FUNCTION || (symbol.module !== undefined && !moduleBtf(symbol.module))) {
+    throw Object.assign(new KernelFunctionMissingError(MODULE, mode, [FUNCTION]), {
+      message: `${MODULE} ${mode}: ${FUNCTION} has no BTF a trampoline can attach to` + (symbol.module ? ` (no /sys/kernel/btf/${symbol.module})` : ''),
+    });
+  }
+  return {
+    programs: new Map([[PROGRAM.trampoline, (p) => p.attachTrace()]]),
+    targets: new Map([[PROGRAM.trampoline, FUNCTION]]),
+    hooked: symbol.module ? `${FUNCTION} [${symbol.module}]` : FUNCTION,
+  };
+}
+
+/** Kernel name of a block device (`md127`) from its dev_t, `md<minor>` when sysfs does not know it. */
+export function arrayName(dev: number, sysfs = '/sys/dev/block'): string {
+  const major = dev >>> MINOR_BITS;
+  const minor = dev & ((1 << MINOR_BITS) - 1);
+  try {
+    return basename(readlinkSync(`${sysfs}/${major}:${minor}`));
+  } catch {
+    return `md${minor}`;
+  }
+}
+
+/** The running collector: one hash map read per tick. */
+class MdflushInstance implements CollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly #builder: MdflushChartBuilder;
+  readonly #names = new Map<number, string>();
+  #object: BpfObject | undefined;
+  #map: BpfMap;
+
+  constructor(object: BpfObject, mode: AttachMode, report: AttachReport, updateEvery: number) {
+    this.#object = object;
+    this.#map = object.map(MAP);
+    this.attachMode = mode;
+    this.report = report;
+    this.#builder = new MdflushChartBuilder(updateEvery);
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#builder.charts();
+  }
+
+  collect(): CollectorFrame {
+    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    const dump = this.#map.readAll();
+    const counts = new Map<string, bigint>();
+    for (let i = 0; i < dump.count; i++) {
+      const dev = dump.keys.readUInt32LE(i * KEY_SIZE);
+      let name = this.#names.get(dev);
+      if (name === undefined) {
+        name = arrayName(dev);
+        this.#names.set(dev, name);
+      }
+      counts.set(name, (counts.get(name) ?? 0n) + dump.values.readBigUInt64LE(i * VALUE_SIZE));
+    }
+    return this.#builder.frame(counts);
+  }
+
+  bpfObjects(): BpfObject[] {
+    return this.#object ? [this.#object] : [];
+  }
+
+  close(): void {
+    const object = this.#object;
+    this.#object = undefined;
+    object?.close();
+  }
+}
+
+/** An mdflush collector definition (option: another object file). */
+export function createMdflushCollector(options: MdflushCollectorOptions = {}): CollectorDefinition {
+  return defineCollector({
+    name: MODULE,
+    defaultCollectPid: 'not set',
+    modes: MODES,
+    description: 'flushes per md array (kprobes or trampolines on md_flush_request; needs md loaded)',
+    selfTest: mdflushSelfTest,
+    async start(context: CollectorContext): Promise<CollectorInstance> {
+      const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
+      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, async (mode) => {
+        const plan = planPrograms(mode as 'trampoline' | 'probe');
+        const object = await loadAndAttach(context, objectPath, MODULE, plan);
+        context.logger.debug(`${MODULE}: ${mode} mode on ${plan.hooked}`);
+        return object;
+      });
+      return new MdflushInstance(value, mode, report, context.config.updateEvery);
+    },
+  });
+}
+
+/** Netdata's mdflush thread: `mdstat.mdstat_flush`, one dimension per md array. */
+export const mdflushCollector: CollectorDefinition = createMdflushCollector();
