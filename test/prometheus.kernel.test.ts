@@ -6,7 +6,7 @@
  * other outputs, and --once snapshots.
  */
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +73,12 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (value: T) => b
 
 const single = (samples: Sample[]): number => (samples.length === 1 ? Number(samples[0]!.value[1]) : NaN);
 
+/** The fenced blocks of `lang` in docs/fleet.md: the page shows what this test runs. */
+function fleetDocBlocks(lang: string): string[] {
+  const page = readFileSync(new URL('../docs/fleet.md', import.meta.url), 'utf8');
+  return [...page.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+}
+
 describe.skipIf(skip)('Prometheus scraping ebpf.plugin', () => {
   it('finds the workload\'s forks, bytes and a filesystem latency histogram, while Netdata gets its protocol', async () => {
     const prometheusBinary = findInPath('prometheus');
@@ -83,14 +89,13 @@ describe.skipIf(skip)('Prometheus scraping ebpf.plugin', () => {
     const run = plugin(['--config-dir', configDir, '--collectors', 'process,vfs,filesystem', '--output', 'netdata,prometheus', '--listen', `127.0.0.1:${pluginPort}`]);
     await waitFor(() => run.stderr().includes(`prometheus output: serving http://127.0.0.1:${pluginPort}/metrics`), 'the endpoint');
 
-    // The config the fleet page (docs/fleet.md) shows, on loopback ports.
+    // The first scrape config of docs/fleet.md, with the plugin's port.
     const promDir = mkdtempSync(join(tmpdir(), 'ebpfc-prometheus-'));
     cleanups.push(() => rmSync(promDir, { recursive: true, force: true }));
     const promPort = await freePort();
-    writeFileSync(
-      join(promDir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: ebpf\n    static_configs:\n      - targets: ['127.0.0.1:${pluginPort}']\n`,
-    );
+    const config = fleetDocBlocks('yaml')[0]!;
+    expect(config).toContain("targets: ['127.0.0.1:9435']");
+    writeFileSync(join(promDir, 'prometheus.yml'), config.replace('127.0.0.1:9435', `127.0.0.1:${pluginPort}`));
     execFileSync('promtool', ['check', 'config', join(promDir, 'prometheus.yml')], { stdio: 'pipe' });
     const prometheus: ChildProcess = spawn(
       prometheusBinary!,
@@ -145,6 +150,13 @@ describe.skipIf(skip)('Prometheus scraping ebpf.plugin', () => {
     const apps = await query(base, 'ebpf_apps_process_create_total');
     expect(apps.length).toBeGreaterThan(0);
     for (const sample of apps) expect(sample.metric['app_group']).toBeTruthy();
+
+    // The queries of docs/fleet.md answer, the p99 with a latency.
+    const queries = fleetDocBlocks('promql')[0]!.split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+    expect(queries).toHaveLength(3);
+    await until('a forks rate', () => query(base, queries[0]!), (s) => s.length === 1 && Number(s[0]!.value[1]) > 0);
+    await until('the busiest app groups', () => query(base, queries[1]!), (s) => s.length > 0);
+    await until('an ext4 write p99', () => query(base, queries[2]!), (s) => s.length === 1 && Number(s[0]!.value[1]) > 0);
 
     // promtool lints what Prometheus scraped.
     const scraped = await (await fetch(`http://127.0.0.1:${pluginPort}/metrics`)).text();
