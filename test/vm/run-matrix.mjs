@@ -88,7 +88,7 @@ function parse() {
  */
 const EBPF_D_CONF =
   '[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n[ebpf programs]\n' +
-  ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq', 'sync', 'mount', 'shm', 'oomkill'].map((c) => `    ${c} = yes\n`).join('') +
+  ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq', 'sync', 'mount', 'shm', 'oomkill', 'disk'].map((c) => `    ${c} = yes\n`).join('') +
   '    network connections = yes\n';
 const NETWORK_CONF = '[network connections]\n    ips = *\n    maximum dimensions = 500\n';
 

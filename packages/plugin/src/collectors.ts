@@ -24,6 +24,7 @@ export const KNOWN_COLLECTOR_PACKAGES: ReadonlyArray<KnownCollectorPackage> = [
   { packageName: '@ebpf-collectors/collector-cachestat', modules: ['cachestat'] },
   { packageName: '@ebpf-collectors/collector-dcstat', modules: ['dc'] },
   { packageName: '@ebpf-collectors/collector-oomkill', modules: ['oomkill'] },
+  { packageName: '@ebpf-collectors/collector-disk', modules: ['disk'] },
   { packageName: '@ebpf-collectors/collector-sync', modules: ['sync'] },
   { packageName: '@ebpf-collectors/collector-mount', modules: ['mount'] },
   { packageName: '@ebpf-collectors/collector-shm', modules: ['shm'] },

@@ -1,0 +1,149 @@
+/**
+ * The disk collector: block request latency per disk from the
+ * `block_rq_issue` and `block_rq_complete` tracepoints (raw, to key each
+ * request by its address) in every attach mode, charted as Netdata's
+ * `disk_latency_io.<disk>` histograms.
+ */
+import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type {
+  AttachMode,
+  AttachReport,
+  ChartDefinition,
+  CollectorContext,
+  CollectorDefinition,
+  CollectorFrame,
+  CollectorInstance,
+} from '@ebpf-collectors/core';
+import {
+  CollectorClosedError,
+  attachWithFallback,
+  defineCollector,
+  loadAndAttach,
+  modeOrder,
+  planTracepointHooks,
+  shippedObjectPath,
+  tracepointExists,
+  type Attacher,
+} from '@ebpf-collectors/core';
+import { DiskCharts, decodeBins } from './charts.js';
+import { HIST_BINS } from './histogram.js';
+import { BIN_KEY, MAP, PROGRAMS } from './internal-types.js';
+import { MODULE } from './metrics.js';
+import { readProcPartitions } from './partitions.js';
+import { diskSelfTest } from './self-test.js';
+import type { DiskCollectorOptions, DiskReading } from './types.js';
+
+/** Attach modes: each one is the same pair of tracepoints, as in Netdata. */
+export const DISK_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
+
+/**
+ * The two programs and their attach steps (the same in every mode): raw
+ * tracepoints, checked against the tracefs event list.
+ *
+ * @throws TracepointMissingError when the kernel lacks one of the events
+ * @throws TracefsNotMountedError without tracefs
+ */
+export function planPrograms(
+  mode: AttachMode,
+  exists: (category: string, event: string) => boolean = (category, event) => tracepointExists(MODULE, category, event),
+): Map<string, Attacher> {
+  return planTracepointHooks(MODULE, PROGRAMS.map((p) => ({ ...p, raw: true })), exists, mode);
+}
+
+/** A running disk collector. */
+export class DiskInstance implements CollectorInstance {
+  readonly attachMode: AttachMode;
+  readonly report: AttachReport;
+  readonly #charts: DiskCharts;
+  readonly #partitionsPath: string | undefined;
+  readonly #onRead: ((reading: DiskReading) => void) | undefined;
+  #object: BpfObject | undefined;
+  readonly #bins: BpfMap;
+
+  constructor(options: {
+    object: BpfObject;
+    mode: AttachMode;
+    report: AttachReport;
+    updateEvery: number;
+    partitionsPath?: string | undefined;
+    onRead?: ((reading: DiskReading) => void) | undefined;
+  }) {
+    this.#object = options.object;
+    this.#bins = options.object.map(MAP.bins);
+    this.attachMode = options.mode;
+    this.report = options.report;
+    this.#charts = new DiskCharts(options.updateEvery);
+    this.#partitionsPath = options.partitionsPath;
+    this.#onRead = options.onRead;
+  }
+
+  charts(): ChartDefinition[] {
+    return this.#charts.charts();
+  }
+
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
+  collect(): CollectorFrame {
+    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    const dump = this.#bins.readAll();
+    const disks = decodeBins(dump.count, dump.keys, dump.values);
+    const names = readProcPartitions(this.#partitionsPath);
+    this.#onRead?.({ disks, names });
+    const { frame, gone } = this.#charts.frame(disks, names);
+    for (const dev of gone) this.#forget(dev);
+    return frame;
+  }
+
+  /** Delete a disk's bins from the kernel table (it keeps room for 256 disks). */
+  #forget(dev: number): void {
+    const key = Buffer.alloc(BIN_KEY.size);
+    key.writeUInt32LE(dev, BIN_KEY.dev);
+    for (let bin = 0; bin < HIST_BINS; bin++) {
+      key.writeUInt32LE(bin, BIN_KEY.bin);
+      this.#bins.delete(key);
+    }
+  }
+
+  bpfObjects(): BpfObject[] {
+    return this.#object ? [this.#object] : [];
+  }
+
+  close(): void {
+    const object = this.#object;
+    this.#object = undefined;
+    object?.close();
+  }
+}
+
+/** A disk collector definition; {@link diskCollector} unless the object lives elsewhere. */
+export function createDiskCollector(options: DiskCollectorOptions = {}): CollectorDefinition {
+  return defineCollector({
+    name: MODULE,
+    description: 'block request latency histogram per disk (block_rq_issue/block_rq_complete tracepoints in every mode)',
+    modes: DISK_MODES,
+    defaultCollectPid: 'not set',
+    selfTest: diskSelfTest,
+    /**
+     * Load and attach in the first mode of `modeOrder(config)` that works.
+     * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
+     */
+    async start(context: CollectorContext): Promise<CollectorInstance> {
+      const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
+      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), DISK_MODES, async (mode) => {
+        const object = await loadAndAttach(context, objectPath, MODULE, { programs: planPrograms(mode) });
+        context.logger.debug(`${MODULE}: ${mode} mode, raw tracepoints block_rq_issue and block_rq_complete`);
+        return object;
+      });
+      return new DiskInstance({
+        object: value,
+        mode,
+        report,
+        updateEvery: context.config.updateEvery,
+        partitionsPath: options.partitionsPath,
+        onRead: options.onRead,
+      });
+    },
+  });
+}
+
+/** Netdata's disk thread: `disk_latency_io.<disk>`. */
+export const diskCollector: CollectorDefinition = createDiskCollector();

@@ -1,0 +1,10 @@
+export { DISK_MODES, DiskInstance, createDiskCollector, diskCollector, planPrograms } from './collector.js';
+export { DiskCharts, decodeBins, diskChartDefinition } from './charts.js';
+export type { DiskTick } from './charts.js';
+export { HIST_BINS, histogramBin, histogramDimensionNames, histogramUpperBoundsSeconds } from './histogram.js';
+export { devNumbers, kernelDev, parseProcPartitions, readProcPartitions } from './partitions.js';
+export * as diskMetrics from './metrics.js';
+export { ALL_BINS, DISK_READS, DISK_WRITES, diskExpectations, diskSelfTest, scaleCount, withBinSums } from './self-test.js';
+export { IO_BLOCK, attachLoop, detachLoop, directIo } from './workload.js';
+export type { LoopDevice } from './workload.js';
+export type { DiskCollectorOptions, DiskReading } from './types.js';
