@@ -66,14 +66,21 @@ export function runtimeClosure(roots: ReadonlyArray<string>): WorkspacePackage[]
   return [...seen.values()];
 }
 
-/** `pnpm pack` each package into `dest` (already built: prepack skips its build step); tarball path by name. */
+/**
+ * `pnpm pack` each package into `dest`, tarball path by name. A package
+ * whose `files` all exist was built by turbo: its prepack skips the build
+ * step. One that lacks some (the prebuilt addon of a loader-native platform
+ * package on a fresh clone) lets prepack build them.
+ */
 export function packPackages(packages: ReadonlyArray<WorkspacePackage>, dest: string): Map<string, string> {
   const tarballs = new Map<string, string>();
-  for (const { name, dir } of packages) {
+  for (const { name, dir, pkg } of packages) {
+    const files = (pkg as { files?: string[] }).files ?? [];
+    const built = files.filter((f) => !/[*?]/.test(f)).every((f) => existsSync(join(dir, f)));
     const out = execFileSync('pnpm', ['pack', '--pack-destination', dest], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, EBPFC_PREPACK_SKIP_BUILD: '1' },
+      env: { ...process.env, ...(built ? { EBPFC_PREPACK_SKIP_BUILD: '1' } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const tarball = out.trim().split('\n').filter((line) => line.endsWith('.tgz')).pop();

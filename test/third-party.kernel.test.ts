@@ -1,7 +1,8 @@
 /**
  * A third-party collector from outside the repository, end to end:
  *
- * 1. the packages are packed as they are published;
+ * 1. the packages are packed as they are published (a fresh clone builds
+ *    the prebuilt loader addon here, through its prepack);
  * 2. an "author" directory outside the workspace installs the packed
  *    @ebpf-collectors/bpf-tools and core, builds examples/collector-sched
  *    there with `ebpfc-bpf-build` (vmlinux.h from this kernel's BTF, the
@@ -79,7 +80,7 @@ describe('a third-party collector package, packed and installed with npm', () =>
     mkdirSync(configDir);
     // Enabled in [ebpf programs] too: that is what turns a thread's apps charts on (--collectors only selects).
     writeFileSync(join(configDir, 'ebpf.d.conf'), '[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n[ebpf programs]\n    sched = yes\n');
-  }, 240_000);
+  }, 900_000);
 
   it('the build tool shipped its headers and generated the TypeScript mirror outside the repository', () => {
     const generated = readFileSync(join(author, 'src/generated/sched.ts'), 'utf8');
