@@ -9,4 +9,4 @@
 export const JSON_SCHEMA_VERSION = 1;
 
 /** `$id` of the JSON Schema shipped as `@ebpf-collectors/output-json/schema.json`. */
-export const JSON_SCHEMA_ID = 'https://github.com/ebpf-collectors/ebpf-collectors/schemas/output-json-v1.json';
+export const JSON_SCHEMA_ID = 'urn:ebpf-collectors:output-json:schema:1';

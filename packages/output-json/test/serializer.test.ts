@@ -4,7 +4,7 @@ import { OutputClosedError, type ChartDefinition, type OutputFrame } from '@ebpf
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { createJsonOutput, JsonSerializer, parseJsonFrame, type JsonFrame } from '../src/index.js';
+import { createJsonOutput, JSON_SCHEMA_ID, JSON_SCHEMA_VERSION, JsonSerializer, parseJsonFrame, type JsonFrame } from '../src/index.js';
 
 const schema = JSON.parse(readFileSync(new URL('../schema/output-json.schema.json', import.meta.url), 'utf8')) as object;
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -82,6 +82,10 @@ describe('JsonSerializer', () => {
       expect(again.charts.map((c) => c.dimensions.map((d) => d.value))).toEqual(original.charts.map((c) => c.dimensions.map((d) => d.value)));
     }
     expect([...collectors].sort()).toEqual(['ebpf.plugin', 'fd', 'filesystem', 'hardirq', 'process', 'socket', 'softirq', 'sync', 'vfs']);
+  });
+
+  it('names the shipped schema and its version as the constants do', () => {
+    expect(schema).toMatchObject({ $id: JSON_SCHEMA_ID, properties: { schema: { const: JSON_SCHEMA_VERSION } } });
   });
 
   it('rejects lines the schema does not describe', () => {
