@@ -14,3 +14,4 @@ export * from './stream-sink.js';
 export * from './grouping/index.js';
 export * from './kit/index.js';
 export * from './self-test.js';
+export * from './default-agent.js';

@@ -7,8 +7,7 @@ import {
   createAgent,
   createGroupAccumulator,
   createStreamLogger,
-  emptyAppsGroups,
-  loadAppsGroups,
+  loadAppsGroupsLogged,
   loadConfig,
   NETDATA_MODULES,
   configModules,
@@ -169,7 +168,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 
   const anyCgroups = [...configs.values()].some((c) => c.enabled && c.cgroups);
   const grouping = new PidTable({
-    apps: loadGroups(dirs, logger),
+    apps: loadAppsGroupsLogged(dirs, logger),
     cgroups: anyCgroups,
     maxPids: Math.max(...[...configs.values()].map((c) => c.pidTableSize)),
     logger,
@@ -282,16 +281,5 @@ async function selfTest(
 }
 
 /** apps_groups.conf from the user dir, else the stock one; without either, every process is `other`. */
-function loadGroups(dirs: { user?: string; stock?: string }, logger: Logger): AppsGroups {
-  try {
-    const loaded = loadAppsGroups(dirs);
-    for (const error of loaded.errors) logger.error(error.message);
-    for (const warning of loaded.warnings) logger.warn(warning.message);
-    return loaded.groups;
-  } catch (error) {
-    logger.error(`${error instanceof Error ? error.message : String(error)}; apps charts will show every process as "other"`);
-    return emptyAppsGroups();
-  }
-}
 
 export type { AttachReport, Loader };
