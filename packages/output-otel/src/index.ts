@@ -3,6 +3,7 @@ export { histogramBounds, planChart } from './mapping.js';
 export {
   ATTRIBUTE_APP_GROUP,
   ATTRIBUTE_CGROUP,
+  ATTRIBUTE_CHART,
   ATTRIBUTE_DIMENSION,
   ATTRIBUTE_SERVICE,
   DEFAULT_PREFIX,

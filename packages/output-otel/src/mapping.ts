@@ -11,7 +11,8 @@
  * - Histograms (a chart's `histogram` bounds, or the filesystem latency
  *   charts) are histograms in seconds with the chart's bucket bounds.
  * - Attributes: `ebpf.app_group`, `ebpf.service`, `ebpf.cgroup` +
- *   `ebpf.dimension`, or `ebpf.dimension`, plus the chart's labels.
+ *   `ebpf.dimension`, or `ebpf.dimension`, plus the chart's labels, plus
+ *   `ebpf.chart` (`type.id`) on one instance of a context (one per disk).
  */
 import { chartKey, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { Attributes } from '@opentelemetry/api';
@@ -19,6 +20,7 @@ import type { ChartPlan, SeriesPlan } from './internal-types.js';
 import {
   ATTRIBUTE_APP_GROUP,
   ATTRIBUTE_CGROUP,
+  ATTRIBUTE_CHART,
   ATTRIBUTE_DIMENSION,
   ATTRIBUTE_SERVICE,
   FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS,
@@ -57,7 +59,10 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
   const source = (chart.context || chartKey(chart)).replace(/^cgroup_[^.]*\./, 'cgroup.');
   const name = `${nameWords(prefix)}.${nameWords(source)}`;
   const cgroup = chart.type.startsWith('cgroup_') ? chart.type.slice('cgroup_'.length) : undefined;
-  const labels: Attributes = { ...(chart.labels ?? {}) };
+  const perGroup = chart.type === 'apps' || chart.type === 'services' || chart.type.startsWith('cgroup_');
+  // One instance of a context (one chart per disk: an id that is not the context's last part) carries its id.
+  const instance = !perGroup && chart.context !== '' && chart.context.split('.').pop() !== chart.id;
+  const labels: Attributes = { ...(chart.labels ?? {}), ...(instance ? { [ATTRIBUTE_CHART]: chartKey(chart) } : {}) };
   const bounds = histogramBounds(chart);
   if (bounds) {
     return {

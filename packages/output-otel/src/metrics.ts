@@ -14,6 +14,8 @@ export const ATTRIBUTE_APP_GROUP = 'ebpf.app_group';
 export const ATTRIBUTE_SERVICE = 'ebpf.service';
 /** Attribute of the cgroup (`cgroup_<name>.*` charts). */
 export const ATTRIBUTE_CGROUP = 'ebpf.cgroup';
+/** Attribute of the chart id (`type.id`) on charts whose context several charts share (one per disk...). */
+export const ATTRIBUTE_CHART = 'ebpf.chart';
 /** Attribute of the dimension on every other chart (`read`, `write`...). */
 export const ATTRIBUTE_DIMENSION = 'ebpf.dimension';
 

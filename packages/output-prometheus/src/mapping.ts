@@ -16,7 +16,8 @@
  *   the kernel keeps counts per bucket only).
  * - Labels: `app_group` on `apps.*`, `service` on `services.*`, `cgroup` plus
  *   `dimension` on `cgroup_<name>.*`, `dimension` elsewhere, plus the chart's
- *   own labels.
+ *   own labels, plus `chart` (`type.id`) on a chart that is one instance of
+ *   its context (one per disk: an id that is not the context's last part).
  */
 import { chartKey, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { ChartPlan, SeriesPlan } from './internal-types.js';
@@ -25,6 +26,7 @@ import {
   FILESYSTEM_HISTOGRAM_DIMENSIONS,
   LABEL_APP_GROUP,
   LABEL_CGROUP,
+  LABEL_CHART,
   LABEL_DIMENSION,
   LABEL_SERVICE,
 } from './metrics.js';
@@ -71,6 +73,21 @@ export function labelName(key: string): string {
 /** The `cgroup` name of a `cgroup_<name>` chart type, else undefined. */
 function cgroupOf(chart: ChartDefinition): string | undefined {
   return chart.type.startsWith('cgroup_') ? chart.type.slice('cgroup_'.length) : undefined;
+}
+
+/**
+ * The chart's own id as a label when it is one instance of a context (one
+ * chart per disk: `disk_latency_io.vda` of `disk.latency_io`), seen as an id
+ * that is not the context's last part; cgroup, app group and service charts
+ * have their own labels.
+ */
+export function isContextInstance(chart: ChartDefinition): boolean {
+  const perGroup = chart.type === 'apps' || chart.type === 'services' || chart.type.startsWith('cgroup_');
+  return !perGroup && chart.context !== '' && chart.context.split('.').pop() !== chart.id;
+}
+
+function instanceLabels(chart: ChartDefinition): Record<string, string> {
+  return isContextInstance(chart) ? { [LABEL_CHART]: chartKey(chart) } : {};
 }
 
 /** The base name from context or id: `system.process_thread` -> `system_process_thread`. */
@@ -138,7 +155,7 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
       histogram: {
         family: withSuffix(base, 'seconds'),
         help: helpOf(chart, '; histogram of the dimensions as buckets'),
-        labels: { ...chartLabels(chart, new Set([LABEL_CGROUP])), ...scope },
+        labels: { ...chartLabels(chart, new Set([LABEL_CGROUP, LABEL_CHART])), ...scope, ...instanceLabels(chart) },
         bounds,
         dimensions: chart.dimensions.map((d) => d.id),
         accumulate: chart.dimensions.every((d) => d.algorithm === 'absolute'),
@@ -148,8 +165,8 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
   const { unit, perSecond } = parseUnits(chart.units);
   const baseUnit = BASE_UNITS.get(unit);
   const dimensionLabel = chart.type === 'apps' ? LABEL_APP_GROUP : chart.type === 'services' ? LABEL_SERVICE : LABEL_DIMENSION;
-  const reserved = new Set([dimensionLabel, LABEL_CGROUP]);
-  const fromChart = chartLabels(chart, reserved);
+  const reserved = new Set([dimensionLabel, LABEL_CGROUP, LABEL_CHART]);
+  const fromChart = { ...chartLabels(chart, reserved), ...instanceLabels(chart) };
   const dimensions = new Map<string, SeriesPlan>();
   for (const dimension of chart.dimensions) {
     dimensions.set(dimension.id, planDimension(chart, dimension, { base, baseUnit, perSecond, dimensionLabel, cgroup, fromChart }));

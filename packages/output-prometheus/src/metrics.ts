@@ -22,6 +22,8 @@ export const LABEL_APP_GROUP = 'app_group';
 export const LABEL_SERVICE = 'service';
 /** Label of the cgroup (`cgroup_<name>.*` charts). */
 export const LABEL_CGROUP = 'cgroup';
+/** Label of the chart id (`type.id`) on charts whose context several charts share (one per disk...). */
+export const LABEL_CHART = 'chart';
 /** Label of the dimension on every other chart (e.g. `read`, `write`). */
 export const LABEL_DIMENSION = 'dimension';
 

@@ -86,6 +86,20 @@ describe('planChart', () => {
   });
 });
 
+describe('charts that are instances of one context', () => {
+  it('tell apart one histogram per disk by a chart label, and leave single charts alone', () => {
+    const disk = (id: string) =>
+      chart('disk_latency_io', id, 'calls/s', [{ id: 'a', algorithm: 'incremental' }, { id: 'b', algorithm: 'incremental' }], {
+        context: 'disk.latency_io',
+        histogram: { upperBoundsSeconds: [0.001, Infinity] },
+      });
+    expect(planChart(disk('vda'), 'ebpf')).toMatchObject({ histogram: { family: 'ebpf_disk_latency_io_seconds', labels: { chart: 'disk_latency_io.vda' } } });
+    expect(planChart(disk('sdb'), 'ebpf')).toMatchObject({ histogram: { labels: { chart: 'disk_latency_io.sdb' } } });
+    const irq = chart('system', 'hardirq_latency', 'milliseconds', [{ id: 'x', algorithm: 'incremental' }], { context: 'system.hardirq_latency' });
+    expect(series(irq, 'x').labels).toEqual({ dimension: 'x' });
+  });
+});
+
 describe('parseListen', () => {
   it.each([
     [':9435', { port: 9435 }],
