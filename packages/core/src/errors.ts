@@ -28,14 +28,3 @@ export class AttachError extends Error {
   }
 }
 
-/** A collector does not implement the requested attach mode. */
-export class ModeNotImplementedError extends Error {
-  readonly code = 'NOT_IMPLEMENTED';
-  constructor(
-    readonly collector: string,
-    readonly mode: string,
-  ) {
-    super(`${collector} has no ${mode} implementation`);
-    this.name = 'ModeNotImplementedError';
-  }
-}

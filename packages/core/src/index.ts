@@ -7,7 +7,6 @@ export * from './types.js';
 export * from './errors.js';
 export * from './attach.js';
 export * from './agent.js';
-export * from './internal-charts.js';
 export * from './logger.js';
 export * from './config/index.js';
 export * from './stream-sink.js';

@@ -6,6 +6,11 @@ import type { BpfObject, Loader, Logger } from '@ebpf-collectors/loader-native';
 import type { SelfTest } from './self-test.js';
 
 export type { Logger } from '@ebpf-collectors/loader-native';
+/**
+ * The loader's types a collector's plan and instance use, re-exported so a
+ * collector package depends on core alone (loader-native comes with core).
+ */
+export type { BpfMap, BpfObject, Features, Link, Loader, MapDump, ObjectSpec, Program } from '@ebpf-collectors/loader-native';
 
 // ---------------------------------------------------------------------------
 // Chart model (what outputs render)

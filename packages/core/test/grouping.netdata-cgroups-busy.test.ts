@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { NetdataShmError, readNetdataCgroupShm } from '../src/grouping/index.js';
+import { NetdataShmError, readNetdataCgroupShm } from '../src/netdata.js';
 import { buildSegment } from './netdata-shm-writer.js';
 
 const race = vi.hoisted(() => ({ rewritesLeft: 0, entryReads: 0 }));

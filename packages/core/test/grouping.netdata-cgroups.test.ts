@@ -11,7 +11,7 @@ import {
   readNetdataCgroupPids,
   readNetdataCgroupShm,
   type NetdataCgroupEntry,
-} from '../src/grouping/index.js';
+} from '../src/netdata.js';
 import { ENTRY_BYTES, HEADER_BYTES, IS_UNIFIED, SYSTEM_SLICE_SERVICE, buildSegment, simpleHash } from './netdata-shm-writer.js';
 
 const CGROUP_V2 = '/sys/fs/cgroup';

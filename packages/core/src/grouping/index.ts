@@ -47,29 +47,8 @@ export {
   type GroupBy,
 } from './accumulator.js';
 export {
-  NETDATA_CGROUP_NAME_LENGTH,
-  NETDATA_CGROUP_OPTIONS,
-  NETDATA_CGROUP_PATH_LENGTH,
-  NETDATA_CGROUP_REFRESH_MS,
-  NETDATA_CGROUP_SEMAPHORE,
-  NETDATA_CGROUP_SHM_ENTRY_SIZE,
-  NETDATA_CGROUP_SHM_HEADER_SIZE,
-  NETDATA_CGROUP_SHM_PATH,
-  netdataCgroupClass,
-  parseNetdataCgroupShm,
-  readNetdataCgroupPids,
-  readNetdataCgroupShm,
-  type NetdataCgroupEntry,
-  type NetdataCgroupShm,
-  type NetdataCgroupShmHeader,
-  type ParseNetdataCgroupShmOptions,
-  type ReadNetdataCgroupShmOptions,
-} from './netdata-cgroups.js';
-export {
   AppsGroupsError,
   AppsGroupsNotFoundError,
   LaneCountError,
-  NetdataShmError,
   ProcReadError,
-  type NetdataShmErrorCode,
 } from './errors.js';
