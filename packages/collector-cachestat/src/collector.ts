@@ -4,7 +4,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterSettings, FunctionHook, TracepointHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { CachestatChartBuilder, type CachestatChartOptions } from './charts.js';
 import { EVENT_FUNCTIONS, EVENT_TRACEPOINTS, MAP, PID_LANES, eventProgram, type CachestatEvent } from './internal-types.js';
 import { MODULE } from './metrics.js';

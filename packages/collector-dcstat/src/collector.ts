@@ -7,7 +7,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec } from '@ebpf-collectors/core';
 import { KernelFunctionMissingError, defineCounterCollector, planFunctionHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { DcstatChartBuilder } from './charts.js';
 import { FN, MAP, PID_LANES, PROGRAM } from './internal-types.js';
 import { findKernelSymbol, type KernelSymbol } from './kallsyms.js';

@@ -4,7 +4,7 @@
  * request by its address) in every attach mode, charted as Netdata's
  * `disk_latency_io.<disk>` histograms.
  */
-import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import type {
   AttachMode,
   AttachReport,

@@ -5,7 +5,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterModePlan, TracepointHook } from '@ebpf-collectors/core';
 import { TracepointMissingError, defineCounterCollector, pickKernelFunction, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { fdCharts } from './charts.js';
 import {
   CLOSE_FUNCTIONS,

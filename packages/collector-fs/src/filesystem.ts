@@ -23,7 +23,7 @@ import {
   type Attacher,
   type LoadPlan,
 } from '@ebpf-collectors/core';
-import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject, Features } from '@ebpf-collectors/core';
 import { FilesystemChartBuilder } from './charts.js';
 import { NoFilesystemEnabledError, TracepointMissingError } from './errors.js';
 import { FILESYSTEM_SECTION, enabledFilesystems } from './filesystem-config.js';

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { AttachMode } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 
 /** Where module symbols and module BTF are found; tests point them elsewhere. */
 export interface ModuleSymbolPaths {

@@ -23,7 +23,7 @@ import {
   type Attacher,
   type LoadPlan,
 } from '@ebpf-collectors/core';
-import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import { HardirqChartBuilder, SoftirqChartBuilder, decodeLatencyArray, decodeLatencyHash, firedLines } from './charts.js';
 import { TracepointMissingError } from './errors.js';
 import {

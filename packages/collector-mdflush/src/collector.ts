@@ -26,7 +26,7 @@ import {
   shippedObjectPath,
   type LoadPlan,
 } from '@ebpf-collectors/core';
-import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import { MdflushChartBuilder } from './charts.js';
 import { FUNCTION, KEY_SIZE, MAP, MINOR_BITS, PROGRAM, VALUE_SIZE } from './internal-types.js';
 import { findKernelSymbol, type KernelSymbol } from './kallsyms.js';

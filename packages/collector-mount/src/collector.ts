@@ -5,7 +5,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, TracepointHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { mountCharts } from './charts.js';
 import { MAP, OPS, programOf, syscallFunctions } from './internal-types.js';
 import { MODULE } from './metrics.js';

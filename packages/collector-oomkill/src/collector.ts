@@ -4,7 +4,7 @@
  * `apps.oomkills`, `cgroup_<name>.oomkills` and `services.oomkills` charts.
  */
 import { existsSync } from 'node:fs';
-import type { BpfMap, BpfObject } from '@ebpf-collectors/loader-native';
+import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import type {
   AppsGroups,
   AttachMode,

@@ -4,7 +4,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterModePlan, FunctionHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, tracepointExists, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { processCharts } from './charts.js';
 import {
   CLONE_FUNCTIONS,

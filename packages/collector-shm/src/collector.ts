@@ -4,7 +4,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, PlanContext, TracepointHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { shmCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
 import { MAP, PID_LANES, programOf, syscallFunctions } from './internal-types.js';

@@ -24,7 +24,7 @@ import {
   tracepointExists,
   type Attacher,
 } from '@ebpf-collectors/core';
-import type { BpfMap, Features } from '@ebpf-collectors/loader-native';
+import type { BpfMap, Features } from '@ebpf-collectors/core';
 import { socketCharts } from './charts.js';
 import { ConnectionCharts, decodeConnections, readListeningTcpPorts } from './connections.js';
 import { HostNames } from './hostnames.js';

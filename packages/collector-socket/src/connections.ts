@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChartDefinition, ChartValues } from '@ebpf-collectors/core';
-import type { MapDump } from '@ebpf-collectors/loader-native';
+import type { MapDump } from '@ebpf-collectors/core';
 import { AF, IPPROTO, NV_KEY, NV_LANE, NV_LANES } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { destinationAllowed, serviceLabel, type NetworkConnectionsConfig } from './network-config.js';

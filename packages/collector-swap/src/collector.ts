@@ -6,7 +6,7 @@
  */
 import type { CollectorDefinition, CounterCollectorOptions, CounterCollectorSpec, FunctionHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, type FunctionPlan } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { swapCharts } from './charts.js';
 import { MAP, PID_LANES, SWAP_FUNCTIONS, swapProgram } from './internal-types.js';
 import { MODULE } from './metrics.js';

@@ -11,7 +11,7 @@ import type {
   TracepointHook,
 } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { syncCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
 import { MAP, programOf, syscallFunctions } from './internal-types.js';

@@ -4,7 +4,7 @@
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, TracepointHook } from '@ebpf-collectors/core';
 import { defineCounterCollector, planFunctionHooks, planTracepointHooks, tracepointExists, type Attacher } from '@ebpf-collectors/core';
-import type { Features } from '@ebpf-collectors/loader-native';
+import type { Features } from '@ebpf-collectors/core';
 import { vfsCharts } from './charts.js';
 import { MAP, PID_LANES, TRACEPOINT_SYSCALLS, VFS_FUNCTIONS, functionProgram, tracepointProgram } from './internal-types.js';
 import { MODULE } from './metrics.js';

@@ -30,16 +30,8 @@ import {
   startProcessTree,
   type ProcessTree,
 } from '@ebpf-collectors/test-utils';
-import {
-  FILE_WORKLOAD,
-  createVfsCollector,
-  expectedReport,
-  fileWorkloadScript,
-  fileWorkloadTally,
-  parseReport,
-  vfsExpectations,
-  type VfsReading,
-} from '../src/index.js';
+import { createVfsCollector, type VfsReading } from '../src/index.js';
+import { FILE_WORKLOAD, expectedReport, fileWorkloadScript, fileWorkloadTally, parseReport, vfsExpectations } from '../src/self-test.js';
 import { memoryLogger, testContext, vfsConfig } from './context.js';
 import { FixtureRecorder, writeFixture, type VfsFixture } from './fixture.js';
 
