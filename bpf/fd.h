@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by fd.bpf.c and the TypeScript side
- * (packages/collector-fs/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-fs/src/generated/fd.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_FD_H
 #define EBPFC_FD_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by filesystem.bpf.c and the TypeScript side
- * (packages/collector-fs/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-fs/src/generated/filesystem.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_FILESYSTEM_H
 #define EBPFC_FILESYSTEM_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by hardirq.bpf.c and the TypeScript side
- * (packages/collector-irq/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-irq/src/generated/hardirq.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_HARDIRQ_H
 #define EBPFC_HARDIRQ_H

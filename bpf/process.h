@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by process.bpf.c and the TypeScript side
- * (packages/collector-process/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-process/src/generated/process.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_PROCESS_H
 #define EBPFC_PROCESS_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by socket.bpf.c and the TypeScript side
- * (packages/collector-socket/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-socket/src/generated/socket.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_SOCKET_H
 #define EBPFC_SOCKET_H

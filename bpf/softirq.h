@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layout shared by softirq.bpf.c and the TypeScript side
- * (packages/collector-irq/src/internal-types.ts mirrors the numbers here).
+ * (the build generates packages/collector-irq/src/generated/softirq.ts from
+ * this header and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_SOFTIRQ_H
 #define EBPFC_SOFTIRQ_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Layouts shared by vfs.bpf.c and the TypeScript side
- * (packages/collector-vfs/src/internal-types.ts mirrors every number here).
+ * (the build generates packages/collector-vfs/src/generated/vfs.ts from this header
+ * and the object: nothing here is copied by hand).
  */
 #ifndef EBPFC_VFS_H
 #define EBPFC_VFS_H
