@@ -80,8 +80,11 @@ export type AgentStopReason = 'signal' | 'output-closed' | 'no-collectors';
 
 /** A running set of collectors and outputs. */
 export interface Agent extends AsyncDisposable {
-  /** Load and attach every enabled collector. Failures are logged and reported; the others keep going. */
-  start(): Promise<AgentStartResult>;
+  /**
+   * Load and attach every enabled collector. Failures are logged and reported; the others keep going.
+   * When `signal` aborts, loading stops at the next step (what was attached is closed by `close()`).
+   */
+  start(signal?: AbortSignal): Promise<AgentStartResult>;
   /** Run the heartbeat until `signal` aborts or an output closes. */
   run(signal?: AbortSignal): Promise<AgentStopReason>;
   /** Collect the collectors due at `second` (epoch seconds) and write one frame to the outputs. For tests and tools. */
@@ -143,14 +146,28 @@ export function createAgent(options: AgentOptions): Agent {
     return { name: definition.name, instance, config, failures: 0 };
   }
 
-  async function start(): Promise<AgentStartResult> {
+  async function start(signal?: AbortSignal): Promise<AgentStartResult> {
     const failed: FailedCollector[] = [];
     const reports: AttachReport[] = [];
+    // A stop asked for while loading ends the loading: the collector being loaded
+    // gives up at its next step, the rest are not tried, and run() returns at once.
+    const onAbort = () => stopper.abort(signal?.reason);
+    if (signal?.aborted) stopper.abort(signal.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await startAll(failed, reports);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function startAll(failed: FailedCollector[], reports: AttachReport[]): Promise<AgentStartResult> {
     // The grouping must know processes before the first apps charts are built.
     scanProcesses(Math.floor(clock.now() / 1000));
     for (const definition of options.collectors) {
       const config = options.configs.get(definition.name);
       if (!config?.enabled) continue;
+      if (stopper.signal.aborted) break;
       enabled++;
       try {
         const started = await startOne(definition, config);
@@ -164,6 +181,7 @@ export function createAgent(options: AgentOptions): Agent {
             (tried.length ? ` (not used: ${tried.join('; ')})` : ''),
         );
       } catch (error) {
+        if (stopper.signal.aborted) break;
         const err = error instanceof Error ? error : new Error(String(error));
         const report = error instanceof AttachError ? error.report : undefined;
         if (report) reports.push(report);

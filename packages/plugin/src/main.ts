@@ -51,6 +51,12 @@ export interface MainOptions {
   env?: NodeJS.ProcessEnv;
   stdout?: NodeJS.WriteStream;
   stderr?: NodeJS.WriteStream;
+  /**
+   * Aborted when the process was told to stop before `main` could listen
+   * (the launcher catches signals from its first line); `main` then stops
+   * at its next step with exit 0.
+   */
+  stopSignal?: AbortSignal;
 }
 
 /**
@@ -176,6 +182,8 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 
   // Aborted by signals, a closed stdout, --duration and a finished --once snapshot.
   const stop = new AbortController();
+  if (options.stopSignal?.aborted) return EXIT.ok;
+  options.stopSignal?.addEventListener('abort', () => stop.abort(), { once: true });
   let outputs: Output[] = [];
   if (!args.check && !args.selfTest) {
     const chosen = createOutputs(args, stdout, logger, () => stop.abort());
@@ -211,7 +219,12 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     : undefined;
 
   try {
-    const started = await agent.start();
+    const started = await agent.start(stop.signal);
+    // Told to stop while loading: what attached is detached by close(), and that is a normal stop.
+    if (stop.signal.aborted) {
+      logger.info('stopping (asked to while collectors were loading)');
+      return EXIT.ok;
+    }
     if (args.check) {
       if (args.json) {
         for (const report of started.reports) stdout.write(`${JSON.stringify({ kind: 'attach', ...report })}\n`);
@@ -241,7 +254,6 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   }
 }
 
-/** `--mode`: the config values that force an attach mode. */
 /** `--self-test`: each running collector's own workload and checks; exit 0 only when every one passed. */
 async function selfTest(
   started: AgentStartResult,
