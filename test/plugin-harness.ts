@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export const PLUGIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'plugin', 'bin', 'ebpf.plugin');
 
 /** Every collector this repository ships, by Netdata module name. */
-export const ALL_COLLECTORS = ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq'] as const;
+export const ALL_COLLECTORS = ['process', 'socket', 'vfs', 'fd', 'filesystem', 'hardirq', 'softirq', 'sync', 'mount', 'oomkill', 'shm'] as const;
 
 /** A user config dir with `update every = 1` so a few seconds give several ticks, and every collector on. */
 export function makeConfigDir(extra: { global?: string; programs?: string; files?: Record<string, string> } = {}): string {

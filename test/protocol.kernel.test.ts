@@ -67,6 +67,9 @@ describe('plugins.d protocol conformance', () => {
       'filesystem.ext4_read_latency',
       'system.hardirq_latency',
       'system.softirq_latency',
+      'mem.file_sync',
+      'mount_points.call',
+      'system.shared_memory_calls',
     ]) {
       expect(parsed.charts.has(id), `${id} declared`).toBe(true);
     }
