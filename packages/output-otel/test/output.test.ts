@@ -166,6 +166,38 @@ describe('the OpenTelemetry output through the official SDK', () => {
     }
   });
 
+  it('caps attribute sets per instrument and stops reporting charts that went away', async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+    const provider = new MeterProvider({ readers: [reader] });
+    providers.push(provider);
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (m: string) => void warnings.push(m), error() {} };
+    const output = createOtelOutput({ meterProvider: provider, maxSeriesPerInstrument: 1, logger });
+    const apps = {
+      type: 'apps', id: 'vfs_open', title: 'Open', units: 'calls/s', family: 'vfs', context: '', chartType: 'stacked' as const,
+      priority: 1, updateEvery: 1, module: 'vfs',
+      dimensions: [{ id: 'a', algorithm: 'incremental' as const }, { id: 'b', algorithm: 'incremental' as const }],
+    };
+    output.write({ timeMs: 0, wallTimeMs: 0, frames: [{ collector: 'vfs', frame: { charts: [{ chart: apps, values: new Map([['a', 1n], ['b', 2n]]) }] } }] });
+    await reader.forceFlush();
+    let points = exporter.getMetrics().at(-1)!.scopeMetrics[0]!.metrics[0]!.dataPoints;
+    expect(points.map((p) => p.attributes)).toEqual([{ 'ebpf.app_group': 'a' }]);
+    expect(warnings).toEqual(['otel output: ebpf.apps.vfs_open reached 1 attribute sets; new ones are dropped (raise maxSeriesPerInstrument)']);
+    // Gone from the chart model: the callback observes it no more (a new provider sees nothing of it).
+    output.write({ timeMs: 1, wallTimeMs: 1000, frames: [{ collector: 'vfs', frame: { charts: [], obsolete: ['apps.vfs_open'] } }] });
+    const later = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const laterReader = new PeriodicExportingMetricReader({ exporter: later, exportIntervalMillis: 3_600_000 });
+    const laterProvider = new MeterProvider({ readers: [laterReader] });
+    providers.push(laterProvider);
+    const again = createOtelOutput({ meterProvider: laterProvider });
+    again.write({ timeMs: 0, wallTimeMs: 0, frames: [{ collector: 'vfs', frame: { charts: [{ chart: apps, values: new Map([['a', 1n]]) }] } }] });
+    again.write({ timeMs: 1, wallTimeMs: 1000, frames: [{ collector: 'vfs', frame: { charts: [], obsolete: ['apps.vfs_open'] } }] });
+    await laterReader.forceFlush();
+    points = later.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((sm) => sm.metrics.flatMap((m) => m.dataPoints)));
+    expect(points).toEqual([]);
+  });
+
   it('uses the global MeterProvider when none is passed, and stops reporting once closed', async () => {
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
