@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # prometheus: test/prometheus.kernel.test.ts starts its own server (loopback port, temp config) and promtool lints the scrape.
-APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev cmake g++ make python3 bpftrace xfsprogs btrfs-progs util-linux iproute2 prometheus)
+APT_PACKAGES=(clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev cmake g++ make python3 bpftrace xfsprogs btrfs-progs util-linux iproute2 prometheus debootstrap qemu-user-static)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

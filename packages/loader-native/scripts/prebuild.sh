@@ -63,6 +63,8 @@ inputs_hash() {
   } | sha256sum | cut -c1-16
 }
 HASH=$(inputs_hash)
+# The dependency build (in the root) is keyed by the script that makes it.
+DEPS=/opt/deps-$(sha256sum "$SCRIPT_DIR/prebuild-deps.sh" | cut -c1-12)
 OUT="$CACHE/out/$HASH"
 TARGETS=(x64 arm64)
 
@@ -122,15 +124,16 @@ EOF
 }
 
 # zlib, libelf and libbpf from Debian source packages, as -fPIC static
-# libraries for both targets (see prebuild-deps.sh), cached in the root under /opt/deps.
+# libraries for both targets (see prebuild-deps.sh), cached in the root under /opt/deps-<hash of prebuild-deps.sh>.
 build_deps() {
-  if [ -e "$ROOT/opt/deps/.done-v1" ] && cmp -s "$SCRIPT_DIR/prebuild-deps.sh" "$ROOT/opt/prebuild-deps.sh"; then return; fi
-  say "building zlib, libelf and libbpf (Debian $SOURCE_SUITE source packages) for x64 and arm64"
+  if [ -e "$ROOT$DEPS/.done" ]; then return; fi
+  say "building zlib, libelf and libbpf (Debian $SOURCE_SUITE source packages) for x64 and arm64 into $DEPS"
   printf 'deb %s bullseye main\ndeb-src %s %s main\n' "$MIRROR" "$MIRROR" "$SOURCE_SUITE" >"$ROOT/etc/apt/sources.list"
   in_root apt-get update -qq
-  cp "$SCRIPT_DIR/prebuild-deps.sh" "$ROOT/opt/prebuild-deps.sh.new"
-  in_root sh /opt/prebuild-deps.sh.new "$SOURCE_SUITE" || die "building zlib/libelf/libbpf in $ROOT failed"
-  mv "$ROOT/opt/prebuild-deps.sh.new" "$ROOT/opt/prebuild-deps.sh"
+  cp "$SCRIPT_DIR/prebuild-deps.sh" "$ROOT/opt/prebuild-deps.sh"
+  in_root sh /opt/prebuild-deps.sh "$SOURCE_SUITE" "$DEPS" || die "building zlib/libelf/libbpf in $ROOT failed"
+  # Keep the two newest dependency builds (another checkout may use the other).
+  ls -1dt "$ROOT"/opt/deps-*/ 2>/dev/null | grep -v -- '-src/$' | tail -n +3 | xargs -r rm -rf
 }
 
 build_addon() {
@@ -149,16 +152,16 @@ build_addon() {
     cd /build/$t
     cmake -S src -B out -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER=$cc -DCMAKE_CXX_COMPILER=$cxx \
-      -DCMAKE_CXX_FLAGS=-DBUILDING_NODE_EXTENSION \
+      '-DCMAKE_CXX_FLAGS=-DBUILDING_NODE_EXTENSION -ffile-prefix-map=/build/$t/=' '-DCMAKE_C_FLAGS=-ffile-prefix-map=/build/$t/=' \
       '-DCMAKE_JS_INC=/build/$t/napi/headers/include;/build/$t/napi/addon' \
-      -DLIBBPF_STATIC=/opt/deps/$t/lib/libbpf.a -DLIBBPF_INCLUDE_DIR=/opt/deps/$t/include \
-      -DLIBELF=/opt/deps/$t/lib/libelf.a -DLIBZ=/opt/deps/$t/lib/libz.a \
+      -DLIBBPF_STATIC=$DEPS/$t/lib/libbpf.a -DLIBBPF_INCLUDE_DIR=$DEPS/$t/include \
+      -DLIBELF=$DEPS/$t/lib/libelf.a -DLIBZ=$DEPS/$t/lib/libz.a \
       -DEBPFC_PORTABLE=ON >/dev/null
     cmake --build out -j2 >/dev/null
     $strip --strip-unneeded out/loader_native.node"
   mkdir -p "$OUT/$t"
   cp "$ROOT/build/$t/out/loader_native.node" "$OUT/$t/loader_native.node"
-  cp "$ROOT/opt/deps-src/versions" "$OUT/$t/versions"
+  cp "$ROOT$DEPS/versions" "$OUT/$t/versions"
 }
 
 # Loads the arm64 addon with bullseye's arm64 node under qemu-user and prints its libbpf version.
