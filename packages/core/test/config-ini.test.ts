@@ -1,8 +1,9 @@
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, netdataBoolean, parseBoolean, parseIni, readIniFile } from '../src/config/index.js';
+import { ConfigError, MAX_CONFIG_FILE_BYTES, netdataBoolean, parseBoolean, parseIni, readIniFile } from '../src/config/index.js';
 
 describe('parseIni', () => {
   it('reads sections and key = value lines with their file and line', () => {
@@ -121,6 +122,29 @@ describe('readIniFile', () => {
     await expect(readIniFile(path, (e) => reported.push(e))).resolves.toBeUndefined();
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatchObject({ code: 'EBADCONFIG', file: path, line: 0 });
-    expect(reported[0]?.message).toContain('EISDIR');
+    expect(reported[0]?.message).toContain('is a directory');
+  });
+
+  it('refuses a FIFO without blocking, and /dev/zero without reading it, naming the file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'config-ini-'));
+    const fifo = join(dir, 'ebpf.d.conf');
+    execFileSync('mkfifo', [fifo]);
+    const reported: ConfigError[] = [];
+    // A blocking open of a FIFO with no writer would never return.
+    await expect(readIniFile(fifo, (e) => reported.push(e))).resolves.toBeUndefined();
+    await expect(readIniFile('/dev/zero', (e) => reported.push(e))).resolves.toBeUndefined();
+    expect(reported.map((e) => e.message)).toEqual([
+      `${fifo}: is a FIFO, not a configuration file; it is skipped`,
+      '/dev/zero: is a character device, not a configuration file; it is skipped',
+    ]);
+  });
+
+  it('refuses a file larger than the cap, saying how large it is', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'config-ini-'));
+    const path = join(dir, 'ebpf.d.conf');
+    await writeFile(path, Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1, 0x61));
+    const reported: ConfigError[] = [];
+    await expect(readIniFile(path, (e) => reported.push(e))).resolves.toBeUndefined();
+    expect(reported[0]?.message).toContain(`is ${MAX_CONFIG_FILE_BYTES + 1} bytes, more than the ${MAX_CONFIG_FILE_BYTES}`);
   });
 });

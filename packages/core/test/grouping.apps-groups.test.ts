@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -271,6 +272,20 @@ describe('loadAppsGroups', () => {
     const loaded = loadAppsGroups({ user: dir(), stock });
     expect(loaded.origin).toBe('stock');
     expect(loaded.groups.match('x')).toBe('stock');
+  });
+
+  it('says why a user file that is a directory or a FIFO was not read, and uses the stock one', () => {
+    const user = dir();
+    mkdirSync(join(user, 'apps_groups.conf'));
+    const stock = dir('stock: x\n');
+    const loaded = loadAppsGroups({ user, stock });
+    expect(loaded.origin).toBe('stock');
+    expect(loaded.warnings[0]?.message).toBe(
+      `${join(user, 'apps_groups.conf')}:0: is a directory, not a configuration file (fix it or remove it; ${join(stock, 'apps_groups.conf')} is used instead)`,
+    );
+    const fifoDir = dir();
+    execFileSync('mkfifo', [join(fifoDir, 'apps_groups.conf')]);
+    expect(loadAppsGroups({ user: fifoDir, stock }).warnings[0]?.message).toContain('is a FIFO');
   });
 
   it('reports errors with the path of the file read', () => {

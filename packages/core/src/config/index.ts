@@ -3,6 +3,7 @@
  * the module table of ebpf.plugin 1.37.1 and the command-line switches.
  */
 export { ConfigError } from './errors.js';
+export { ConfigFileError, MAX_CONFIG_FILE_BYTES, readConfigFileText } from './read-file.js';
 export type { ConfigErrorDetails } from './errors.js';
 export { BOOLEAN_ACCEPTED, netdataBoolean, parseBoolean, parseIni, readIniFile } from './ini.js';
 export type { IniDocument } from './ini.js';

@@ -5,8 +5,8 @@
  * as in Netdata). Every section and entry keeps its file and line so later
  * errors can point at them.
  */
-import { readFile } from 'node:fs/promises';
 import type { ConfigEntry, ConfigSection } from '../types.js';
+import { ConfigFileError, readConfigFileText } from './read-file.js';
 import { ConfigError } from './errors.js';
 
 /** A parsed ini file. */
@@ -142,17 +142,17 @@ export async function readIniFile(
 ): Promise<IniDocument | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readConfigFileText(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+    const problem = error instanceof ConfigFileError ? error : undefined;
+    if (!problem?.absent) {
       onUnreadable?.(
         new ConfigError({
           file: path,
           line: 0,
           value: '',
-          accepted: 'a readable file',
-          message: `${path}: cannot be read (${code ?? String(error)}); it is skipped`,
+          accepted: 'a readable regular file of at most 4 MiB',
+          message: `${problem?.message ?? `${path}: cannot be read (${String(error)})`}; it is skipped`,
           cause: error,
         }),
       );

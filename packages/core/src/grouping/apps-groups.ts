@@ -4,7 +4,7 @@
  * Netdata's apps.plugin and ebpf.plugin, so a user's existing file works
  * unchanged.
  */
-import { readFileSync } from 'node:fs';
+import { ConfigFileError, readConfigFileText } from '../config/read-file.js';
 import { join } from 'node:path';
 import { AppsGroupsError, AppsGroupsNotFoundError } from './errors.js';
 
@@ -456,6 +456,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
  */
 export function loadAppsGroups(dirs: { user?: string; stock?: string }): LoadedAppsGroups {
   const tried: string[] = [];
+  const problems: ConfigFileError[] = [];
   let lastError: unknown;
   for (const origin of ['user', 'stock'] as const) {
     const dir = dirs[origin];
@@ -464,12 +465,18 @@ export function loadAppsGroups(dirs: { user?: string; stock?: string }): LoadedA
     tried.push(file);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readConfigFileText(file);
     } catch (err) {
+      // A missing file falls back to the next directory; anything else (a directory, a FIFO, /dev/zero) is said.
+      if (err instanceof ConfigFileError && !err.absent) problems.push(err);
       lastError = err;
       continue;
     }
-    return { ...parseAppsGroups(text, file), file, origin };
+    const parsed = parseAppsGroups(text, file);
+    const skipped = problems.map(
+      (p) => new AppsGroupsError(p.message.slice(p.file.length + 2), p.file, 0, `fix it or remove it; ${file} is used instead`),
+    );
+    return { ...parsed, warnings: [...skipped, ...parsed.warnings], file, origin };
   }
   throw new AppsGroupsNotFoundError(tried, { cause: lastError });
 }
