@@ -3,6 +3,7 @@
  * stops loading: each problem becomes a `ConfigError` in the result and the
  * affected key keeps the value it would have had without that line.
  */
+import { printable } from '../text.js';
 
 /** What {@link ConfigError} is built from. */
 export interface ConfigErrorDetails {
@@ -64,7 +65,9 @@ export class ConfigError extends Error {
   private static describe(d: ConfigErrorDetails): string {
     const where = d.line > 0 ? `${d.file}:${d.line}` : d.file;
     const section = d.section === undefined ? '' : `[${d.section}] `;
-    const subject = d.key ? `${section}${JSON.stringify(d.key)} = ${JSON.stringify(d.value)}` : `${section}line ${JSON.stringify(d.value)}`;
+    const subject = d.key
+      ? `${section}${JSON.stringify(printable(d.key))} = ${JSON.stringify(printable(d.value))}`
+      : `${section}line ${JSON.stringify(printable(d.value))}`;
     let text = `${where}: ${subject} is not valid; accepted: ${d.accepted}.`;
     if (d.fallback !== undefined) {
       text += d.fallbackIsDefault === false

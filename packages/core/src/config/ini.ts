@@ -7,6 +7,7 @@
  */
 import type { ConfigEntry, ConfigSection } from '../types.js';
 import { ConfigFileError, readConfigFileText } from './read-file.js';
+import { printable } from '../text.js';
 import { ConfigError } from './errors.js';
 
 /** A parsed ini file. */
@@ -117,7 +118,7 @@ export function parseIni(text: string, file: string): IniDocument {
     const previous = current.entries.get(key);
     if (previous) {
       warnings.push(
-        `${file}:${line}: [${current.name}] "${key}" is set again; this value replaces the one at line ${previous.line}`,
+        `${file}:${line}: [${printable(current.name)}] "${printable(key)}" is set again; this value replaces the one at line ${previous.line}`,
       );
       // Re-insert so iteration order follows the value that is used.
       current.entries.delete(key);

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { CollectorConfig, ConfigOrigin, ConfigSection, CoreTracing, TypeFormat } from '../types.js';
 import type { CliOverrides, ForcedMode } from './cli.js';
 import { ConfigError } from './errors.js';
+import { limitPerFile, printable } from '../text.js';
 import { BOOLEAN_ACCEPTED, parseBoolean, readIniFile } from './ini.js';
 import type { IniDocument } from './ini.js';
 import type { ModuleConfigSpec } from './modules.js';
@@ -518,8 +519,17 @@ function resolved(
     collectors,
     enabled,
     networkConnections,
-    errors: record.errors,
-    warnings: record.warnings,
+    // A file of a million bad lines gives twenty messages and a count, not a million log lines.
+    errors: limitPerFile(
+      record.errors,
+      (e) => e.file,
+      (file, n) => new ConfigError({ file, line: 0, value: '', accepted: '', message: `${file}: ${n} more errors not shown` }),
+    ),
+    warnings: limitPerFile(
+      record.warnings,
+      (w) => /^(.*?):\d+: /.exec(w)?.[1],
+      (file, n) => `${file}: ${n} more warnings not shown`,
+    ),
     files: record.files,
     moduleFiles: record.moduleFiles,
     sources,
@@ -581,7 +591,7 @@ function warnUnknownKeys(section: ConfigSection, known: ReadonlySet<string>, war
     if (known.has(entry.key)) continue;
     const hint = suggestKey(entry.key, known);
     warnings.push(
-      `${entry.file}:${entry.line}: [${section.name}] unknown key "${entry.key}"; ignored${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      `${entry.file}:${entry.line}: [${printable(section.name)}] unknown key "${printable(entry.key)}"; ignored${hint ? ` (did you mean "${hint}"?)` : ''}`,
     );
   }
 }

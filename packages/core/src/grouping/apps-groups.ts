@@ -5,6 +5,7 @@
  * unchanged.
  */
 import { ConfigFileError, readConfigFileText } from '../config/read-file.js';
+import { limitPerFile } from '../text.js';
 import { join } from 'node:path';
 import { AppsGroupsError, AppsGroupsNotFoundError } from './errors.js';
 
@@ -442,7 +443,14 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
     if (created && group.patterns.length > 0) groups.set(name, group);
   }
 
-  return { groups: new AppsGroups([...groups.values()], patterns), errors, warnings };
+  const summary = (kind: string) => (at: string, n: number) =>
+    new AppsGroupsError(`${n} more ${kind} not shown`, at, 0, 'fix the ones shown first');
+  return {
+    groups: new AppsGroups([...groups.values()], patterns),
+    // A line of a million duplicate names gives twenty messages and a count, not a million.
+    errors: limitPerFile(errors, (e) => e.file, summary('errors')),
+    warnings: limitPerFile(warnings, (e) => e.file, summary('warnings')),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Errors raised by the grouping layer (apps_groups.conf, PID table,
  * accumulators). Each carries a stable `code`.
  */
+import { printable } from '../text.js';
 
 /**
  * A line of apps_groups.conf that could not be used. Parsing goes on with the
@@ -18,7 +19,7 @@ export class AppsGroupsError extends Error {
     /** How to fix the line. */
     readonly hint: string,
   ) {
-    super(`${file}:${line}: ${reason} (${hint})`);
+    super(`${file}:${line}: ${printable(reason, 240)} (${printable(hint, 240)})`);
     this.name = 'AppsGroupsError';
   }
 }

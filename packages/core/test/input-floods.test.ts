@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseAppsGroups } from '../src/index.js';
+import { MAX_MESSAGES_PER_FILE, printable } from '../src/text.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('what a hostile or broken file can make us log', () => {
+  it('control bytes are escaped and long values cut, with the cut said', () => {
+    expect(printable('a\u0000b\u001b[31mc\rd')).toBe('a\\x00b\\x1b[31mc\\x0dd');
+    expect(printable('x'.repeat(100), 10)).toBe('xxxxxxxxxx…(90 more characters)');
+  });
+
+  it('50,000 unknown keys give twenty warnings and a count; a 1 MB key is not echoed whole', async () => {
+    const user = mkdtempSync(join(tmpdir(), 'floods-'));
+    dirs.push(user);
+    const lines = ['[global]'];
+    for (let i = 0; i < 50_000; i++) lines.push(`k${i} = 1`);
+    lines.push(`${'K'.repeat(1 << 20)} = 1`);
+    writeFileSync(join(user, 'ebpf.d.conf'), `${lines.join('\n')}\n`);
+    mkdirSync(join(user, 'ebpf.d'));
+    const config = await loadConfig({ dirs: { user, stock: user } });
+    const about = config.warnings.filter((w) => w.startsWith(join(user, 'ebpf.d.conf')));
+    expect(about).toHaveLength(MAX_MESSAGES_PER_FILE + 1);
+    expect(about.at(-1)).toBe(`${join(user, 'ebpf.d.conf')}: ${50_001 - MAX_MESSAGES_PER_FILE} more warnings not shown`);
+    expect(Math.max(...config.warnings.map((w) => w.length))).toBeLessThan(1000);
+  }, 60_000);
+
+  it('a line of 100,000 duplicate names in apps_groups.conf gives twenty warnings and a count, with NUL and ESC escaped', () => {
+    const text = `a: x\u001b\u0000 ${'x\u001b\u0000 '.repeat(100_000)}\n`;
+    const parsed = parseAppsGroups(text, '/etc/netdata/apps_groups.conf');
+    expect(parsed.warnings).toHaveLength(MAX_MESSAGES_PER_FILE + 1);
+    expect(parsed.warnings[0]!.message).toContain("pattern 'x\\x1b\\x00'");
+    expect(parsed.warnings.at(-1)!.message).toBe(
+      `/etc/netdata/apps_groups.conf:0: ${100_000 - MAX_MESSAGES_PER_FILE} more warnings not shown (fix the ones shown first)`,
+    );
+  });
+});
