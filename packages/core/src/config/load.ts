@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import type { CollectorConfig, ConfigOrigin, ConfigSection, CoreTracing, TypeFormat } from '../types.js';
 import type { CliOverrides, ForcedMode } from './cli.js';
 import { ConfigError } from './errors.js';
-import { limitPerFile, printable } from '../text.js';
+import { MAX_MESSAGES_PER_FILE, limitPerFile, printable } from '../text.js';
 import { BOOLEAN_ACCEPTED, parseBoolean, readIniFile } from './ini.js';
 import type { IniDocument } from './ini.js';
 import type { ModuleConfigSpec } from './modules.js';
@@ -587,9 +587,11 @@ function programFlag(
 }
 
 function warnUnknownKeys(section: ConfigSection, known: ReadonlySet<string>, warnings: string[]): void {
+  let unknown = 0;
   for (const entry of section.entries.values()) {
     if (known.has(entry.key)) continue;
-    const hint = suggestKey(entry.key, known);
+    // Only the warnings that will be shown get a suggestion (an edit distance per known key).
+    const hint = ++unknown <= MAX_MESSAGES_PER_FILE ? suggestKey(printable(entry.key), known) : undefined;
     warnings.push(
       `${entry.file}:${entry.line}: [${printable(section.name)}] unknown key "${printable(entry.key)}"; ignored${hint ? ` (did you mean "${hint}"?)` : ''}`,
     );

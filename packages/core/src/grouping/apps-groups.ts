@@ -5,7 +5,7 @@
  * unchanged.
  */
 import { ConfigFileError, readConfigFileText } from '../config/read-file.js';
-import { limitPerFile } from '../text.js';
+import { MAX_MESSAGES_PER_FILE } from '../text.js';
 import { join } from 'node:path';
 import { AppsGroupsError, AppsGroupsNotFoundError } from './errors.js';
 
@@ -315,6 +315,12 @@ function parsePatternWord(word: string): PatternFlags {
 export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
   const errors: AppsGroupsError[] = [];
   const warnings: AppsGroupsError[] = [];
+  // A line of a million duplicate names gives twenty messages and a count, not a million
+  // (the rest are not even made: an error's stack costs more than the line it reports).
+  let moreErrors = 0;
+  let moreWarnings = 0;
+  const fail = (make: () => AppsGroupsError) => void (errors.length < MAX_MESSAGES_PER_FILE ? errors.push(make()) : moreErrors++);
+  const warn = (make: () => AppsGroupsError) => void (warnings.length < MAX_MESSAGES_PER_FILE ? warnings.push(make()) : moreWarnings++);
   const groups = new Map<string, MutableGroup>();
   const patterns: AppsGroupPattern[] = [];
   const seen = new Map<string, AppsGroupPattern>();
@@ -326,7 +332,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const { words, unterminatedQuote } = tokenize(line);
     if (unterminatedQuote !== undefined) {
-      errors.push(
+      fail(() =>
         new AppsGroupsError(
           `unterminated ${unterminatedQuote} quote`,
           file,
@@ -344,7 +350,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
     const name = written.slice(nameStart);
     const nameHidden = nameStart > 0;
     if (name.length === 0) {
-      errors.push(
+      fail(() =>
         new AppsGroupsError(
           `group name '${written}' is empty`,
           file,
@@ -355,7 +361,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
       continue;
     }
     if (/\s/.test(name)) {
-      errors.push(
+      fail(() =>
         new AppsGroupsError(
           `group name '${name}' contains spaces`,
           file,
@@ -366,7 +372,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
       continue;
     }
     if (words.every((w, i) => i === 0 || w.length === 0)) {
-      errors.push(
+      fail(() =>
         new AppsGroupsError(
           `group '${name}' has no patterns`,
           file,
@@ -391,7 +397,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
       if (word.length === 0) continue;
       const flags = parsePatternWord(word);
       if (flags.text.length === 0) {
-        errors.push(
+        fail(() =>
           new AppsGroupsError(
             `pattern '${word}' has no name after its flags`,
             file,
@@ -403,7 +409,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
       }
       const first = seen.get(flags.id);
       if (first !== undefined) {
-        warnings.push(
+        warn(() =>
           new AppsGroupsError(
             `pattern '${word}' is already defined at ${first.file}:${first.line} for group '${first.group}'; the first definition is used`,
             file,
@@ -414,7 +420,7 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
         continue;
       }
       if (flags.mode === 'exact' && flags.text.length > COMM_MAX_LENGTH) {
-        warnings.push(
+        warn(() =>
           new AppsGroupsError(
             `exact pattern '${word}' is longer than ${COMM_MAX_LENGTH} characters and can never match a process name`,
             file,
@@ -443,14 +449,10 @@ export function parseAppsGroups(text: string, file: string): ParsedAppsGroups {
     if (created && group.patterns.length > 0) groups.set(name, group);
   }
 
-  const summary = (kind: string) => (at: string, n: number) =>
-    new AppsGroupsError(`${n} more ${kind} not shown`, at, 0, 'fix the ones shown first');
-  return {
-    groups: new AppsGroups([...groups.values()], patterns),
-    // A line of a million duplicate names gives twenty messages and a count, not a million.
-    errors: limitPerFile(errors, (e) => e.file, summary('errors')),
-    warnings: limitPerFile(warnings, (e) => e.file, summary('warnings')),
-  };
+  const summary = (kind: string, n: number) => new AppsGroupsError(`${n} more ${kind} not shown`, file, 0, 'fix the ones shown first');
+  if (moreErrors > 0) errors.push(summary('errors', moreErrors));
+  if (moreWarnings > 0) warnings.push(summary('warnings', moreWarnings));
+  return { groups: new AppsGroups([...groups.values()], patterns), errors, warnings };
 }
 
 /**
