@@ -41,3 +41,21 @@ describe('what a hostile or broken file can make us log', () => {
     );
   });
 });
+
+describe('fallbacks that are said, not silent', () => {
+  it('an unknown section of ebpf.d.conf, an ebpf.d that is a file and a missing configuration directory each get a line', async () => {
+    const stock = mkdtempSync(join(tmpdir(), 'fallbacks-'));
+    dirs.push(stock);
+    writeFileSync(join(stock, 'ebpf.d.conf'), '[global]\n  apps = yes\n[nonsense]\n  x = 1\n');
+    writeFileSync(join(stock, 'ebpf.d'), 'not a directory\n');
+    const user = join(stock, 'no-such-dir');
+    const config = await loadConfig({ dirs: { user, stock } });
+    expect(config.warnings).toEqual(
+      expect.arrayContaining([
+        `${user}: the configuration directory does not exist; the stock files are used`,
+        `${join(stock, 'ebpf.d')}: is not a directory, so no per-thread file is read from it`,
+        expect.stringMatching(new RegExp(`^${join(stock, 'ebpf.d.conf')}:3: \\[nonsense\\] is not a section of ebpf.d.conf; ignored`)),
+      ]),
+    );
+  });
+});

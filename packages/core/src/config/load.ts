@@ -211,12 +211,42 @@ function readDocument(record: LoadRecord, doc: IniDocument): void {
  */
 export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig> {
   const record: LoadRecord = { errors: [], warnings: [], files: [], moduleFiles: new Map() };
+  checkDirectories(record, options.dirs);
   const global = await readGlobalLayer(record, options);
   const states = moduleStates(record, global, options.modules ?? NETDATA_MODULES);
   const networkConnections = applyProgramsSection(record, global, states);
   await applyModuleFiles(record, global, states, options.dirs);
   applyCommandLine(record, global, states, options.cli ?? {});
   return resolved(record, global, states, networkConnections);
+}
+
+/** Sections `ebpf.d.conf` may have (Netdata 1.37.1 and later); anything else is said and ignored. */
+const GLOBAL_FILE_SECTIONS: ReadonlySet<string> = new Set([GLOBAL_SECTION, PROGRAMS_SECTION, 'network connections', 'service name', 'ipc']);
+
+function pathKind(path: string): 'directory' | 'missing' | 'other' {
+  try {
+    return statSync(path).isDirectory() ? 'directory' : 'other';
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * Say what would otherwise fall back silently: a user directory that is
+ * not there (other than Netdata's default, absent where Netdata is not
+ * installed) or is a file, and an `ebpf.d` that is not a directory.
+ */
+function checkDirectories(record: LoadRecord, dirs: ConfigDirs): void {
+  const user = pathKind(dirs.user);
+  if (user === 'other') record.warnings.push(`${dirs.user}: the configuration directory is not a directory; the stock files are used`);
+  if (user === 'missing' && dirs.user !== DEFAULT_USER_CONFIG_DIR) {
+    record.warnings.push(`${dirs.user}: the configuration directory does not exist; the stock files are used`);
+  }
+  for (const dir of new Set([dirs.user, dirs.stock])) {
+    if (pathKind(join(dir, 'ebpf.d')) === 'other') {
+      record.warnings.push(`${join(dir, 'ebpf.d')}: is not a directory, so no per-thread file is read from it`);
+    }
+  }
 }
 
 /**
@@ -274,6 +304,12 @@ async function readGlobalLayer(record: LoadRecord, options: LoadConfigOptions): 
     record.errors.push(...read.errors);
     record.warnings.push(...read.warnings);
     if (section) warnUnknownKeys(section, TYPED_KEYS, record.warnings);
+    for (const other of doc.sections.values()) {
+      if (GLOBAL_FILE_SECTIONS.has(other.name)) continue;
+      record.warnings.push(
+        `${other.file}:${other.line}: [${printable(other.name)}] is not a section of ebpf.d.conf; ignored (it has ${[...GLOBAL_FILE_SECTIONS].map((n) => `[${n}]`).join(', ')})`,
+      );
+    }
   }
   return {
     doc,
