@@ -6,18 +6,18 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type {
   AttachMode,
-  AttachReport,
   ChartDefinition,
   CollectorContext,
   CollectorDefinition,
   CollectorFrame,
   CollectorInstance,
+  Started,
 } from '@ebpf-collectors/core';
 import {
-  CollectorClosedError,
-  attachWithFallback,
+  ObjectInstance,
+  attachFirstMode,
+  defineCollector,
   loadAndAttach,
-  modeOrder,
   shippedObjectPath,
   tracepointExists,
   type Attacher,
@@ -163,29 +163,23 @@ function kernelName(names: BpfMap, capacity: number, irq: number): string | unde
 }
 
 /** A running hardirq collector. */
-class HardirqInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+class HardirqInstance extends ObjectInstance {
   /** System vectors whose tracepoints this kernel lacks (their dimensions stay at zero). */
   readonly missingVectors: ReadonlyArray<string>;
   readonly #builder: HardirqChartBuilder;
   readonly #names: IrqNameCache;
   readonly #onRead: HardirqCollectorOptions['onRead'];
-  #object: BpfObject | undefined;
   readonly #maps: HardirqMaps;
 
   constructor(
     context: CollectorContext,
     object: BpfObject,
-    mode: AttachMode,
-    report: AttachReport,
+    started: Pick<Started<unknown>, 'mode' | 'report'>,
     loaded: { capacity: number; missingVectors: ReadonlyArray<string> },
     options: HardirqCollectorOptions,
   ) {
-    this.attachMode = mode;
-    this.report = report;
+    super(HARDIRQ_MODULE, started, object);
     this.missingVectors = loaded.missingVectors;
-    this.#object = object;
     this.#maps = {
       lines: object.map(HARDIRQ_MAP.lines),
       spill: object.map(HARDIRQ_MAP.spill),
@@ -211,8 +205,9 @@ class HardirqInstance implements CollectorInstance {
     return [this.#builder.chart()];
   }
 
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
-    if (this.#object === undefined) throw new CollectorClosedError(HARDIRQ_MODULE);
+    this.assertOpen();
     const maps = this.#maps;
     const slots = decodeLatencyArray(maps.lines.readU64Array());
     const spill = decodeLatencyHash(maps.spill.readAll());
@@ -220,16 +215,6 @@ class HardirqInstance implements CollectorInstance {
     this.#onRead?.(reading);
     this.#names.prepare(reading.lines.keys());
     return this.#builder.frame(reading, (irq) => this.#names.nameOf(irq));
-  }
-
-  bpfObjects(): BpfObject[] {
-    return this.#object ? [this.#object] : [];
-  }
-
-  close(): void {
-    const object = this.#object;
-    this.#object = undefined;
-    object?.close();
   }
 }
 
@@ -239,11 +224,8 @@ class HardirqInstance implements CollectorInstance {
  */
 export function createHardirqCollector(options: HardirqCollectorOptions = {}): CollectorDefinition {
   const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, 'hardirq');
-  return {
+  return defineCollector({
     name: HARDIRQ_MODULE,
-    configKeys: ['hardirq'],
-    configFile: 'hardirq.conf',
-    cliFlag: 'hardirq',
     enabledByDefault: true,
     defaultCollectPid: 'not set',
     modes: IMPLEMENTED_MODES,
@@ -269,18 +251,19 @@ export function createHardirqCollector(options: HardirqCollectorOptions = {}): C
         }
       }
       const capacity = lineCapacity(largest);
-      const { value, mode, report } = await attachWithFallback(HARDIRQ_MODULE, modeOrder(context.config), IMPLEMENTED_MODES, async (m) => {
+      const started = await attachFirstMode(HARDIRQ_MODULE, IMPLEMENTED_MODES, context, async (m) => {
         const { plan, missingVectors } = planHardirq(implemented(HARDIRQ_MODULE, m), capacity);
         const object = await loadAndAttach(context, objectPath, HARDIRQ_MODULE, plan);
         return { object, missingVectors };
       });
+      const { value, mode } = started;
       if (value.missingVectors.length > 0) {
         context.logger.info(`hardirq: no irq_vectors tracepoints for ${value.missingVectors.join(', ')} on this kernel; those dimensions stay at zero`);
       }
       context.logger.debug(`hardirq: ${mode} mode, IRQ table of ${capacity} lines`);
-      return new HardirqInstance(context, value.object, mode, report, { capacity, missingVectors: value.missingVectors }, options);
+      return new HardirqInstance(context, value.object, started, { capacity, missingVectors: value.missingVectors }, options);
     },
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -296,18 +279,13 @@ function planSoftirq(mode: ImplementedMode): LoadPlan {
 }
 
 /** A running softirq collector. */
-class SoftirqInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+class SoftirqInstance extends ObjectInstance {
   readonly #builder: SoftirqChartBuilder;
   readonly #onRead: SoftirqCollectorOptions['onRead'];
-  #object: BpfObject | undefined;
   readonly #vectors: BpfMap;
 
-  constructor(context: CollectorContext, object: BpfObject, mode: AttachMode, report: AttachReport, options: SoftirqCollectorOptions) {
-    this.attachMode = mode;
-    this.report = report;
-    this.#object = object;
+  constructor(context: CollectorContext, object: BpfObject, started: Pick<Started<unknown>, 'mode' | 'report'>, options: SoftirqCollectorOptions) {
+    super(SOFTIRQ_MODULE, started, object);
     this.#vectors = object.map(SOFTIRQ_MAP.vectors);
     this.#builder = new SoftirqChartBuilder(context.config.updateEvery);
     this.#onRead = options.onRead;
@@ -317,32 +295,20 @@ class SoftirqInstance implements CollectorInstance {
     return [this.#builder.chart()];
   }
 
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
-    if (this.#object === undefined) throw new CollectorClosedError(SOFTIRQ_MODULE);
+    this.assertOpen();
     const vectors = decodeLatencyArray(this.#vectors.readU64Array());
     this.#onRead?.({ vectors });
     return this.#builder.frame(vectors);
-  }
-
-  bpfObjects(): BpfObject[] {
-    return this.#object ? [this.#object] : [];
-  }
-
-  close(): void {
-    const object = this.#object;
-    this.#object = undefined;
-    object?.close();
   }
 }
 
 /** A softirq collector definition. Use {@link softirqCollector} unless the object file lives somewhere else. */
 export function createSoftirqCollector(options: SoftirqCollectorOptions = {}): CollectorDefinition {
   const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, 'softirq');
-  return {
+  return defineCollector({
     name: SOFTIRQ_MODULE,
-    configKeys: ['softirq'],
-    configFile: 'softirq.conf',
-    cliFlag: 'softirq',
     enabledByDefault: true,
     defaultCollectPid: 'not set',
     modes: IMPLEMENTED_MODES,
@@ -353,13 +319,13 @@ export function createSoftirqCollector(options: SoftirqCollectorOptions = {}): C
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
-      const { value, mode, report } = await attachWithFallback(SOFTIRQ_MODULE, modeOrder(context.config), IMPLEMENTED_MODES, (m) =>
+      const started = await attachFirstMode(SOFTIRQ_MODULE, IMPLEMENTED_MODES, context, (m) =>
         loadAndAttach(context, objectPath, SOFTIRQ_MODULE, planSoftirq(implemented(SOFTIRQ_MODULE, m))),
       );
-      context.logger.debug(`softirq: ${mode} mode`);
-      return new SoftirqInstance(context, value, mode, report, options);
+      context.logger.debug(`softirq: ${started.mode} mode`);
+      return new SoftirqInstance(context, started.value, started, options);
     },
-  };
+  });
 }
 
 /** Netdata's hardirq thread: `system.hardirq_latency`. */

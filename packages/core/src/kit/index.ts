@@ -13,3 +13,4 @@ export * from './counter-tables.js';
 export * from './hooks.js';
 export * from './counter-charts.js';
 export * from './counter-collector.js';
+export * from './object-instance.js';
