@@ -247,13 +247,18 @@ const quote = (s) => JSON.stringify(s);
  */
 function compileProbe({ clang, compileFlags, source, tags, macros, probeBase }) {
   let keptMacros = [...macros];
+  let keptTags = [...tags];
   const probeC = `${probeBase}.c`;
   const probeO = `${probeBase}.o`;
   try {
     for (let attempt = 0; attempt < 4; attempt++) {
       const lines = [`#include ${quote(resolve(source))}`];
       const lineOfMacro = new Map();
-      tags.forEach((tag, i) => lines.push(`${tag.kind} ${tag.name} ${ANCHOR}t${i};`));
+      const lineOfTag = new Map();
+      keptTags.forEach((tag, i) => {
+        lineOfTag.set(lines.length + 1, tag);
+        lines.push(`${tag.kind} ${tag.name} ${ANCHOR}t${i};`);
+      });
       for (const macro of keptMacros) {
         lineOfMacro.set(lines.length + 1, macro.name);
         // BTF enums hold 32 bits (clang < 15 has no ENUM64): the value goes in two halves and a sign.
@@ -270,14 +275,20 @@ function compileProbe({ clang, compileFlags, source, tags, macros, probeBase }) 
       }
       writeFileSync(probeC, `${lines.join('\n')}\n`);
       const result = run(clang, [...compileFlags, '-Wno-everything', '-c', probeC, '-o', probeO], 'clang (types probe)');
-      if (result.status === 0) return { btfObject: probeO, macros: keptMacros };
+      if (result.status === 0) return { btfObject: probeO, macros: keptMacros, tags: keptTags };
+      // Anchors the compiler rejects (a macro that is not an integer after
+      // all, a struct declared where file scope cannot see it) are dropped.
       const bad = new Set();
+      const badTags = new Set();
       for (const match of result.stderr.matchAll(new RegExp(`${basename(probeC).replace(/\./g, '\\.')}:(\\d+):`, 'g'))) {
         const name = lineOfMacro.get(Number(match[1]));
         if (name) bad.add(name);
+        const tag = lineOfTag.get(Number(match[1]));
+        if (tag) badTags.add(tag);
       }
-      if (bad.size === 0) throw new Error(`compiling the types probe of ${source} failed:\n${result.stderr.trim()}`);
+      if (bad.size === 0 && badTags.size === 0) throw new Error(`compiling the types probe of ${source} failed:\n${result.stderr.trim()}`);
       keptMacros = keptMacros.filter((m) => !bad.has(m.name));
+      keptTags = keptTags.filter((t) => !badTags.has(t));
     }
     throw new Error(`compiling the types probe of ${source} kept failing`);
   } finally {

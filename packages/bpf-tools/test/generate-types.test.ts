@@ -50,6 +50,7 @@ describe('ebpfc-bpf-build', () => {
     expect(gen.DemoKeyLayout.fields.port).toEqual({ name: 'port', offset: 16, size: 2, kind: 'u16' });
     expect(gen.DemoKeyLayout.fields.addr.kind).toBe('u32[4]');
     expect(gen).not.toHaveProperty('DemoKeyLane');
+    expect(gen).not.toHaveProperty('DemoLocalLayout');
     expect(gen.DEMO_PAIR_LANES).toBe(9);
     expect(gen.DemoPairLane).toEqual({ a: 0, b: 1 });
     expect(readFileSync(first.types, 'utf8')).toContain('// DEMO_PAIR_LANES not generated: the name is already taken');
