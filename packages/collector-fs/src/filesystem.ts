@@ -5,19 +5,19 @@
  */
 import type {
   AttachMode,
-  AttachReport,
   ChartDefinition,
   CollectorContext,
   CollectorDefinition,
   CollectorFrame,
   CollectorInstance,
+  Started,
 } from '@ebpf-collectors/core';
 import {
-  CollectorClosedError,
   KernelFunctionMissingError,
-  attachWithFallback,
+  attachFirstMode,
+  defineCollector,
+  ObjectInstance,
   loadAndAttach,
-  modeOrder,
   shippedObjectPath,
   tracepointExists,
   type Attacher,
@@ -174,21 +174,18 @@ export function watchMask(mounted: Iterable<FilesystemName>): number {
  * A running filesystem collector. Exported inside the package only, so the
  * self-test can make it see a filesystem it mounted at once.
  */
-export class FilesystemInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+export class FilesystemInstance extends ObjectInstance {
   readonly #context: CollectorContext;
   readonly #builder: FilesystemChartBuilder;
   readonly #options: FilesystemCollectorOptions;
   readonly #key = Buffer.alloc(4);
   readonly #mask = Buffer.alloc(4);
-  #loaded: FsLoaded | undefined;
+  readonly #loaded: FsLoaded;
   #ticks = 0;
   #mounted: FilesystemName[] = [];
 
-  constructor(context: CollectorContext, loaded: FsLoaded, mode: AttachMode, report: AttachReport, options: FilesystemCollectorOptions) {
-    this.attachMode = mode;
-    this.report = report;
+  constructor(context: CollectorContext, loaded: FsLoaded, started: Pick<Started<unknown>, 'mode' | 'report'>, options: FilesystemCollectorOptions) {
+    super(FS_NAME, started, loaded.object);
     this.#context = context;
     this.#loaded = loaded;
     this.#options = options;
@@ -219,18 +216,18 @@ export class FilesystemInstance implements CollectorInstance {
    * @throws CollectorClosedError after `close()`
    */
   rereadMounts(): void {
-    const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError(FS_NAME);
-    this.#refreshMounts(loaded);
+    this.assertOpen();
+    this.#refreshMounts(this.#loaded);
   }
 
   charts(): ChartDefinition[] {
     return this.#builder.charts(this.#mounted);
   }
 
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
+    this.assertOpen();
     const loaded = this.#loaded;
-    if (loaded === undefined) throw new CollectorClosedError(FS_NAME);
     const every = Math.max(1, Math.floor(this.#options.mountCheckTicks ?? DEFAULT_MOUNT_CHECK_TICKS));
     if (this.#ticks > 0 && this.#ticks % every === 0) this.#refreshMounts(loaded);
     this.#ticks++;
@@ -238,16 +235,6 @@ export class FilesystemInstance implements CollectorInstance {
     const reading: FilesystemReading = { hist, mounted: [...this.#mounted] };
     this.#options.onRead?.(reading);
     return this.#builder.frame(reading);
-  }
-
-  bpfObjects(): BpfObject[] {
-    return this.#loaded ? [this.#loaded.object] : [];
-  }
-
-  close(): void {
-    const loaded = this.#loaded;
-    this.#loaded = undefined;
-    loaded?.object.close();
   }
 }
 
@@ -257,12 +244,8 @@ export class FilesystemInstance implements CollectorInstance {
  */
 export function createFilesystemCollector(options: FilesystemCollectorOptions = {}): CollectorDefinition {
   const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, 'filesystem');
-  return {
+  return defineCollector({
     name: FS_NAME,
-    configKeys: ['filesystem'],
-    configFile: 'filesystem.conf',
-    cliFlag: 'filesystem',
-    enabledByDefault: false,
     defaultCollectPid: 'not set',
     modes: MODES,
     description: 'Latency histograms of reads, writes, opens and syncs on ext4, xfs, nfs, zfs and btrfs',
@@ -272,17 +255,15 @@ export function createFilesystemCollector(options: FilesystemCollectorOptions = 
      * @throws AttachError (`ENOATTACH`) with one attempt per mode when none worked
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
-      const { value, mode, report } = await attachWithFallback(FS_NAME, modeOrder(context.config), MODES, (m) =>
-        loadFilesystem(context, objectPath, m),
-      );
+      const started = await attachFirstMode(FS_NAME, MODES, context, (m) => loadFilesystem(context, objectPath, m));
       try {
-        return new FilesystemInstance(context, value, mode, report, options);
+        return new FilesystemInstance(context, started.value, started, options);
       } catch (error) {
-        value.object.close();
+        started.value.object.close();
         throw error;
       }
     },
-  };
+  });
 }
 
 /** Netdata's filesystem thread: `filesystem.<fs>_{read,write,open,sync}_latency` (nfs: `_attribute_latency`). */
