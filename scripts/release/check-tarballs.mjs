@@ -15,8 +15,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { reachableFiles } from './module-graph.mjs';
 
 const repo = realpathSync(fileURLToPath(new URL('../..', import.meta.url)));
 const dir = process.argv[2];
@@ -48,13 +50,6 @@ const FORBIDDEN_STRINGS = [
 const problems = [];
 const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
 if (tarballs.length === 0) problems.push(`${dir}: no .tgz files`);
-
-function relativeSpecifiers(text) {
-  const found = new Set();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
-  for (const m of text.matchAll(re)) found.add(m[1]);
-  return [...found];
-}
 
 for (const tarball of tarballs) {
   const where = mkdtempSync(join(tmpdir(), 'ebpfc-tarball-'));
@@ -90,40 +85,10 @@ for (const tarball of tarballs) {
       say('exports "." has neither a "default" nor a "require" condition: require() cannot load it');
     }
 
-    // Module graph from exports and bin.
-    const entries = [];
-    const collect = (value) => {
-      if (typeof value === 'string') entries.push(normalize(value));
-      else if (value && typeof value === 'object') Object.values(value).forEach(collect);
-    };
-    collect(pkg.exports);
-    collect(pkg.bin);
-    collect(pkg.types);
-    if (pkg.scripts?.install) {
-      for (const m of pkg.scripts.install.matchAll(/[\w./-]+\.m?js/g)) entries.push(normalize(m[0]));
-    }
-    const needed = new Set();
-    const queue = entries.filter((e) => fileSet.has(e));
+    // Module graph from exports, bin, types and the install script.
+    const { reached: needed, entries, missing } = reachableFiles(root, pkg, files);
     for (const e of entries) if (!fileSet.has(e) && !e.includes('*')) say(`${e} is named in package.json but not in the tarball`);
-    while (queue.length > 0) {
-      const file = queue.pop();
-      if (needed.has(file)) continue;
-      needed.add(file);
-      if (/\.(m|c)?js$/.test(file)) {
-        const dts = file.replace(/\.(m|c)?js$/, '.d.ts');
-        if (fileSet.has(dts)) queue.push(dts);
-      }
-      if (!/\.(m|c)?js$|\.d\.ts$/.test(file) && !/^bin\//.test(file)) continue;
-      const text = readFileSync(join(root, file), 'utf8');
-      for (const spec of relativeSpecifiers(text)) {
-        const target = normalize(join(dirname(file), spec));
-        for (const candidate of [target, target.replace(/\.js$/, '.d.ts')]) {
-          if (fileSet.has(candidate)) queue.push(candidate);
-        }
-      }
-      // The bin launcher of the plugin execs a sibling .mjs by name.
-      if (file.startsWith('bin/')) for (const f of files) if (f.startsWith('bin/')) queue.push(f);
-    }
+    for (const m of missing) say(`${m}: imported but not in the tarball`);
 
     for (const file of files) {
       if (/\.map$/.test(file)) say(`${file}: source map (its sources are not shipped)`);

@@ -8,13 +8,16 @@
 //    pack-all.mjs builds everything once first).
 // 2. Drops the `sourceMappingURL` comments from dist/: maps are not shipped
 //    (their sources are not), so the comments would point at nothing.
-// 3. Copies the repository's LICENSE into the package.
+// 3. Removes dist modules nothing reachable imports, and copies the
+//    repository's LICENSE into the package.
 // 4. Checks that every `files` entry and every `exports`/`bin`/`types` target
 //    exists, so a package can never be published empty.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { reachableFiles } from './module-graph.mjs';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const dir = process.cwd();
@@ -54,6 +57,19 @@ for (const file of walk(join(dir, 'dist'))) {
   const text = readFileSync(file, 'utf8');
   const stripped = text.replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, '\n');
   if (stripped !== text) writeFileSync(file, stripped);
+}
+
+// Modules nothing reachable from exports/bin imports (a generated mirror a
+// collector does not use yet, a types-only internal module) stay out of the
+// tarball: they are removed from dist/ here (the next build restores them).
+{
+  const all = walk(dir).map((file) => relative(dir, file));
+  const { reached } = reachableFiles(dir, pkg, all);
+  if (reached.size > 0) {
+    for (const file of all) {
+      if (/^dist\/.*\.(js|mjs|cjs|d\.ts)$/.test(file) && !reached.has(file)) rmSync(join(dir, file));
+    }
+  }
 }
 
 copyFileSync(join(repo, 'LICENSE'), join(dir, 'LICENSE'));
