@@ -117,7 +117,6 @@ export function hostChartDefinition(chart: HostChart, module: string, updateEver
  * `services.*`. Definitions are built once.
  */
 export class CounterChartBuilder implements TickChartBuilder {
-  readonly #spec: CounterChartsSpec;
   readonly #switches: ChartSwitches;
   readonly #host: ReadonlyArray<{ chart: HostChart; definition: ChartDefinition }>;
   readonly #groups: GroupChartBuilder;
@@ -127,7 +126,6 @@ export class CounterChartBuilder implements TickChartBuilder {
   readonly #readsDelta: ReadonlyArray<boolean>;
 
   constructor(spec: CounterChartsSpec, switches: ChartSwitches) {
-    this.#spec = spec;
     this.#switches = switches;
     this.#host = spec.host.map((chart) => ({ chart, definition: hostChartDefinition(chart, spec.module, switches.updateEvery) }));
     this.#groups = new GroupChartBuilder({ module: spec.module, updateEvery: switches.updateEvery, metrics: spec.groups });

@@ -10,13 +10,12 @@ import type {
   ChartDefinition,
   CollectorContext,
   CollectorFrame,
-  CollectorInstance,
   GroupAccumulator,
   GroupTotals,
   PidValues,
 } from '../types.js';
 import { attachWithFallback, modeOrder } from '../attach.js';
-import { CollectorClosedError } from './errors.js';
+import { ObjectInstance } from './object-instance.js';
 import { decodePidLanes, dropDeadPids } from './pid-map.js';
 
 /** Groups and their monotonic totals for one tick. */
@@ -79,19 +78,16 @@ export interface CounterTablesInstanceOptions {
  * accumulators, and dead PIDs dropped from the table once their values are
  * accounted (so the table stays small without a kprobe on `release_task`).
  */
-export class CounterTablesInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+export class CounterTablesInstance extends ObjectInstance {
   readonly #options: CounterTablesInstanceOptions;
   readonly #apps: GroupAccumulator | undefined;
   readonly #cgroups: GroupAccumulator | undefined;
   readonly #services: GroupAccumulator | undefined;
-  #tables: CounterTables | undefined;
+  readonly #tables: CounterTables;
 
   constructor(options: CounterTablesInstanceOptions) {
+    super(options.module, options, options.tables.object);
     this.#options = options;
-    this.attachMode = options.mode;
-    this.report = options.report;
     this.#tables = options.tables;
     const { tables, context } = options;
     this.#apps = tables.apps ? context.createAccumulator('app', tables.pidLanes) : undefined;
@@ -105,8 +101,8 @@ export class CounterTablesInstance implements CollectorInstance {
 
   /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
+    this.assertOpen();
     const tables = this.#tables;
-    if (tables === undefined) throw new CollectorClosedError(this.#options.module);
     const { builder, onRead, context } = this.#options;
     const counters = Array.from(tables.totals.readU64Array());
     if (tables.pids === undefined) {
@@ -126,15 +122,6 @@ export class CounterTablesInstance implements CollectorInstance {
     return frame;
   }
 
-  bpfObjects(): BpfObject[] {
-    return this.#tables ? [this.#tables.object] : [];
-  }
-
-  close(): void {
-    const tables = this.#tables;
-    this.#tables = undefined;
-    tables?.object.close();
-  }
 }
 
 /** What a counter-tables collector's load step gives for the mode that worked. */
