@@ -14,3 +14,5 @@ export * from './hooks.js';
 export * from './counter-charts.js';
 export * from './counter-collector.js';
 export * from './object-instance.js';
+export * from './syscalls.js';
+export * from './interval-values.js';
