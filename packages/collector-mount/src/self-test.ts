@@ -101,7 +101,8 @@ const WORKLOAD_TIMEOUT_MS = 60_000;
  */
 export function runPython(program: string, args: ReadonlyArray<string>, cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', program, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // -S: no site module (nothing of site-packages is used); a faster start, which counts in the emulated VM lane.
+    const child = spawn('python3', ['-S', '-c', program, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), WORKLOAD_TIMEOUT_MS);
