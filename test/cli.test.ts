@@ -28,6 +28,19 @@ describe('ebpf.plugin command line', () => {
     expect(r.stderr).toContain('unknown option "--no-such-thing"');
   });
 
+  it.each([
+    [['1e9'], 'the update interval (first argument) must be a whole number'],
+    [['1', '--update-every', '2147483648'], '--update-every must be a whole number of seconds > 0 and <= 2147483'],
+    [['1', '--duration', '2147484'], '--duration must be a whole number of seconds > 0 and <= 2147483'],
+    [['1', '--check=yes'], '--check takes no value'],
+  ])('argv %j exits 64 with a message naming the flag, before anything runs', (argv, message) => {
+    const r = run(argv);
+    expect(r.status).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('TimeoutOverflowWarning');
+  });
+
   it('a bad update interval exits 64', () => {
     const r = run(['--update-every', '0']);
     expect(r.status).toBe(64);

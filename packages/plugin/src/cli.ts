@@ -63,17 +63,40 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The longest interval a Node timer can wait (2^31 - 1 ms), in whole seconds:
+ * a longer `--update-every` or `--duration` would fire at once (Node warns
+ * TimeoutOverflowWarning and uses 1 ms) or, as an interval, never send data.
+ */
+export const MAX_SECONDS = 2_147_483;
+
+/** A value echoed in a message: control bytes escaped, long values cut. */
+function shown(text: string): string {
+  const escaped = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}...` : text);
+  return escaped.slice(1, -1);
+}
+
+/** Whole seconds written in decimal digits only (no `1e9`, `1.5`, `0x10`, signs or spaces), 1..{@link MAX_SECONDS}. */
 function positiveInteger(flag: string, text: string | undefined): number {
   if (text === undefined) throw new UsageError(`${flag} needs a value`);
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new UsageError(`${flag} must be a whole number of seconds > 0, not "${text}"`);
+  const value = /^\d{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_SECONDS) {
+    throw new UsageError(`${flag} must be a whole number of seconds > 0 and <= ${MAX_SECONDS}, written in digits, not "${shown(text)}"`);
   }
   return value;
 }
 
+/** Options that take no value: `--check=yes` is refused rather than read as `--check`. */
+function noValue(word: string, inlineValue: string | undefined): void {
+  if (inlineValue !== undefined) throw new UsageError(`${word.split('=')[0]} takes no value (got "${shown(word)}")`);
+}
+
 /** Parse argv (without node and the script). Throws {@link UsageError}. */
 export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
+  // Netdata passes its update frequency as argv[1], a plain positive integer. Core reads it the
+  // lenient strtol way ("1e9" -> 1); here anything else that starts with a digit is refused.
+  const first = argv[0];
+  if (first !== undefined && /^[\d+.]/.test(first)) positiveInteger('the update interval (first argument)', first);
   const netdata = parseNetdataArgs(argv);
   const args: PluginArguments = {
     help: netdata.help,
@@ -90,18 +113,21 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
   const rest = netdata.rest;
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i] as string;
-    if (/^\d+$/.test(word)) throw new UsageError(`update every must be the first argument, and > 0 (got "${word}")`);
-    if (!word.startsWith('-')) throw new UsageError(`unexpected argument "${word}" (see --help)`);
+    if (/^\d+$/.test(word)) throw new UsageError(`update every must be the first argument, and > 0 (got "${shown(word)}")`);
+    if (!word.startsWith('-')) throw new UsageError(`unexpected argument "${shown(word)}" (see --help)`);
     const [rawName, inlineValue] = word.replace(/^--?/, '').split(/=(.*)/s, 2) as [string, string | undefined];
     const value = (): string | undefined => inlineValue ?? rest[++i];
     switch (rawName.toLowerCase()) {
       case 'h':
+        noValue(word, inlineValue);
         args.help = true;
         break;
       case 'v':
+        noValue(word, inlineValue);
         args.version = true;
         break;
       case 'check':
+        noValue(word, inlineValue);
         args.check = true;
         break;
       case 'update-every':
@@ -142,6 +168,7 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         break;
       }
       case 'once':
+        noValue(word, inlineValue);
         args.once = true;
         break;
       case 'log-level': {
@@ -151,16 +178,18 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         break;
       }
       case 'self-test':
+        noValue(word, inlineValue);
         args.selfTest = true;
         break;
       case 'json':
+        noValue(word, inlineValue);
         args.json = true;
         break;
       case 'scale': {
         const text = value();
         const scale = Number(text);
-        if (!text || !Number.isFinite(scale) || scale <= 0 || scale > 100) {
-          throw new UsageError(`--scale must be a number > 0 and <= 100, not "${text ?? ''}"`);
+        if (!text || !/^\d+(\.\d+)?$/.test(text) || scale <= 0 || scale > 100) {
+          throw new UsageError(`--scale must be a number > 0 and <= 100 written in decimal, not "${shown(text ?? '')}"`);
         }
         args.scale = scale;
         break;
@@ -177,7 +206,7 @@ export function parseArguments(argv: ReadonlyArray<string>): PluginArguments {
         args.durationSeconds = positiveInteger('--duration', value());
         break;
       default:
-        throw new UsageError(`unknown option "${word}" (see --help)`);
+        throw new UsageError(`unknown option "${shown(word)}" (see --help)`);
     }
   }
   checkOutputs(args);

@@ -20,6 +20,14 @@ describe('parseArguments', () => {
     expect(args.updateEvery).toBe(2);
   });
 
+  it('accepts what Netdata passes: a plain leading interval, with or without thread flags', () => {
+    expect(parseArguments(['1']).updateEveryArg).toBe(1);
+    expect(parseArguments(['10', '--global']).updateEveryArg).toBe(10);
+    expect(parseArguments(['2147483']).updateEveryArg).toBe(2147483);
+    expect(parseArguments(['--update-every', '2147483', '--duration', '2147483'])).toMatchObject({ updateEvery: 2147483, durationSeconds: 2147483 });
+    expect(parseArguments(['--check', '--json']).check).toBe(true);
+  });
+
   it('takes several outputs, repeated or comma-separated, with at most one on stdout', () => {
     expect(parseArguments([]).outputs).toEqual(['auto']);
     expect(parseArguments(['--output', 'netdata,prometheus', '--listen', '127.0.0.1:9500']).outputs).toEqual(['netdata', 'prometheus']);
@@ -43,6 +51,30 @@ describe('parseArguments', () => {
     [['--collectors'], '--collectors needs a comma-separated list'],
     [['--bogus'], 'unknown option "--bogus"'],
     [['stray'], 'unexpected argument "stray"'],
+    // Numbers Netdata never passes: only decimal digits, within what a timer can wait.
+    [['1e9'], 'the update interval (first argument) must be a whole number of seconds > 0 and <= 2147483, written in digits, not "1e9"'],
+    [['1.5'], 'the update interval (first argument) must be a whole number'],
+    [['0x10'], 'the update interval (first argument) must be a whole number'],
+    [['0'], 'the update interval (first argument) must be a whole number'],
+    [['+5'], 'the update interval (first argument) must be a whole number'],
+    [['99999999999999999999'], 'not "99999999999999999999"'],
+    [['5abc'], 'not "5abc"'],
+    [['--update-every', '2147483648'], '--update-every must be a whole number of seconds > 0 and <= 2147483'],
+    [['--update-every', '1e3'], '--update-every must be a whole number'],
+    [['--update-every', ' 5'], '--update-every must be a whole number'],
+    [['--update-every'], '--update-every needs a value'],
+    [['--duration', '2147484'], '--duration must be a whole number of seconds > 0 and <= 2147483'],
+    [['--duration=0x10'], '--duration must be a whole number'],
+    [['--duration', '-1'], '--duration must be a whole number'],
+    [['--check=yes'], '--check takes no value (got "--check=yes")'],
+    [['-json=1'], '-json takes no value'],
+    [['--once='], '--once takes no value'],
+    [['--self-test=no'], '--self-test takes no value'],
+    [['--scale', '0x10'], '--scale must be a number > 0 and <= 100 written in decimal'],
+    [['--scale', '1e1'], 'written in decimal, not "1e1"'],
+    [['--process=yes'], 'unknown option "--process=yes"'],
+    [['--update-every', '1\u001b[2J'], 'not "1\\u001b[2J"'],
+    [[`--${'x'.repeat(5000)}`], 'unknown option "--xxxxxxxx'],
   ])('rejects %j with a UsageError naming the fix', (argv, message) => {
     expect(() => parseArguments(argv)).toThrow(UsageError);
     expect(() => parseArguments(argv)).toThrow(message);
