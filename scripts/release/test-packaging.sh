@@ -5,11 +5,13 @@
 #   - `ebpf.plugin --check --collectors process` must attach the process collector;
 #   - a short ESM program and the same in CommonJS (require() of ESM, Node >= 20.19)
 #     must read one interval of process charts as plain numbers.
-# Also checks the prebuilt addons: readelf NEEDED and GLIBC symbol versions,
-# and the arm64 one loading under qemu-user.
+# Also checks the prebuilt addons (readelf NEEDED and GLIBC symbol versions,
+# the arm64 one loading under qemu-user) and the changesets configuration
+# (check-changesets.mjs).
 #
 # Run by scripts/test.sh (as root, after the build) unless EBPFC_SKIP_PACKAGING=1;
-# on demand: `pnpm test:packaging`. The prebuilt addons come from
+# on demand: `pnpm test:packaging` (EBPFC_PACKAGING_FROM_SOURCE=1 adds the
+# build-from-source fallback of loader-native). The prebuilt addons come from
 # packages/loader-native/scripts/prebuild.sh, which rebuilds only when stale
 # (cached in /var/cache/ebpf-collectors/prebuild).
 set -euo pipefail
@@ -37,13 +39,16 @@ for t in x64 arm64; do
   say "linux-$t-gnu: $(stat -c %s "$node") bytes, NEEDED: $needed, newest symbol GLIBC_$glibc"
 done
 
-# 2. Pack and check the tarballs.
+# 2. Release configuration: a core minor bumps no collector and nothing to a major.
+node scripts/release/check-changesets.mjs >&2
+
+# 3. Pack and check the tarballs.
 work=$(mktemp -d /tmp/ebpfc-packaging.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 EBPFC_PREPACK_SKIP_BUILD=${EBPFC_PREPACK_SKIP_BUILD:-1} node scripts/release/pack-all.mjs "$work/tarballs" >/dev/null
 node scripts/release/check-tarballs.mjs "$work/tarballs" >&2
 
-# 3. Install with npm outside the workspace, every @ebpf-collectors name pinned
+# 4. Install with npm outside the workspace, every @ebpf-collectors name pinned
 #    to its tarball (nothing of ours comes from the registry).
 app=$work/app
 mkdir -p "$app"
@@ -79,7 +84,7 @@ say "npm install of the tarballs in $app (PATH without a compiler)"
 [ ! -e "$app/node_modules/@ebpf-collectors/loader-native/build" ] || fail "loader-native was built from source although a prebuild fits"
 say "installed: $(du -sh "$app/node_modules" | cut -f1) in node_modules"
 
-# 4. The installed plugin attaches the process collector; npx finds its bin.
+# 5. The installed plugin attaches the process collector; npx finds its bin.
 out=$(cd "$app" && PATH=$nocc flock /tmp/ebpfc-kernel.lock ./node_modules/.bin/ebpf.plugin --check --collectors process 2>&1) ||
   { printf '%s\n' "$out" >&2; fail "ebpf.plugin --check --collectors process failed"; }
 printf '%s\n' "$out" | grep -Eiq 'process.*(attached|trampoline|probe|tracepoint)' ||
@@ -88,7 +93,7 @@ say "ebpf.plugin --check: $(printf '%s\n' "$out" | grep -Ei 'process' | head -n1
 
 (cd "$app" && PATH=$nocc npx --no @ebpf-collectors/plugin --help >/dev/null 2>&1) || fail "npx @ebpf-collectors/plugin --help failed"
 
-# 5. ESM and CommonJS programs read one interval as numbers, while a workload forks.
+# 6. ESM and CommonJS programs read one interval as numbers, while a workload forks.
 cp scripts/release/programs/read-process.mjs scripts/release/programs/read-process.cjs "$app/"
 for program in read-process.mjs read-process.cjs; do
   (while :; do /bin/true; sleep 0.02; done) &
@@ -106,5 +111,21 @@ for program in read-process.mjs read-process.cjs; do
   if printf '%s\n' "$out" | grep -q 'ExperimentalWarning'; then say "$program: $(printf '%s\n' "$out" | grep -m1 ExperimentalWarning)"; fi
   say "$program: $line"
 done
+
+# 7. (EBPFC_PACKAGING_FROM_SOURCE=1, about a minute more) Where no prebuild is
+#    installed: without a compiler the install says what to install; with one
+#    it builds the addon from source and the loader uses it.
+if [ "${EBPFC_PACKAGING_FROM_SOURCE:-0}" = 1 ]; then
+  src=$work/from-source
+  mkdir -p "$src" && printf '{"name":"ebpfc-from-source","private":true}\n' >"$src/package.json"
+  tarball=$(ls "$work"/tarballs/ebpf-collectors-loader-native-[0-9]*.tgz)
+  msg=$(cd "$src" && PATH=$nocc npm install --omit=optional --foreground-scripts --no-audit --no-fund --cache "$npm_cache" "$tarball" 2>&1) ||
+    { printf '%s\n' "$msg" >&2; fail "install without prebuild and compiler failed"; }
+  printf '%s\n' "$msg" | grep -q 'apt-get install cmake g++' || { printf '%s\n' "$msg" >&2; fail "no advice naming the packages to install"; }
+  (cd "$src" && npm rebuild @ebpf-collectors/loader-native --foreground-scripts --cache "$npm_cache" >/dev/null 2>&1) || fail "build from source failed"
+  prefix=$(cd "$src" && node -e "import('@ebpf-collectors/loader-native').then((m) => console.log(m.createLoader().features.syscallPrefix()))") ||
+    fail "the addon built from source does not load"
+  say "from source: advice without a compiler, then built with one (syscall prefix $prefix)"
+fi
 
 say "ok: $(ls "$work/tarballs" | wc -l) tarballs, installed and run without a compiler in $((SECONDS - started)) s"
