@@ -2,7 +2,7 @@
  * What the running kernel offers to hook: functions (for fentry/kprobe
  * targets that were renamed across versions) and tracepoint events.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Features } from '@ebpf-collectors/loader-native';
 import type { AttachMode } from '../types.js';
 import { KernelFunctionMissingError, TracefsNotMountedError } from './errors.js';
@@ -28,10 +28,40 @@ export function pickKernelFunction(
   return found;
 }
 
-/** The tracefs `events` directory, or `undefined` when tracefs is not mounted. */
-export function tracefsEventsDir(): string | undefined {
+/** tracefs is mounted but this process may not look inside it (mode 0700, a non-root user without CAP_DAC_READ_SEARCH). */
+export class TracefsNotReadableError extends Error {
+  readonly code = 'EACCES';
+  constructor(
+    readonly collector: string,
+    readonly path: string,
+  ) {
+    super(
+      `${collector}: tracefs at ${path} is not readable by uid ${process.geteuid?.() ?? '?'} ` +
+        '(mode 0700): grant CAP_DAC_READ_SEARCH (or run as root)',
+    );
+    this.name = 'TracefsNotReadableError';
+  }
+}
+
+/**
+ * Whether `path` exists, by stat(2): unlike access(2) (Node's existsSync),
+ * stat honours the effective capabilities of a non-root user, so
+ * CAP_DAC_READ_SEARCH opens the 0700 tracefs. EACCES is thrown, not read as "absent".
+ */
+function present(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** The tracefs `events` directory, or `undefined` when tracefs is not mounted. @throws TracefsNotReadableError (when given a collector) */
+export function tracefsEventsDir(collector?: string): string | undefined {
   for (const root of TRACEFS_ROOTS) {
-    if (existsSync(`${root}/events`)) return `${root}/events`;
+    try {
+      if (present(`${root}/events`)) return `${root}/events`;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' && collector !== undefined) throw new TracefsNotReadableError(collector, root);
+      if (code !== 'EACCES' && code !== 'ENOTDIR') throw error;
+    }
   }
   return undefined;
 }
@@ -44,9 +74,9 @@ export function tracefsEventsDir(): string | undefined {
  * @throws TracefsNotMountedError when tracefs is not mounted, since then nothing can be known
  */
 export function tracepointExists(collector: string, category: string, event: string): boolean {
-  const events = tracefsEventsDir();
+  const events = tracefsEventsDir(collector);
   if (events === undefined) throw new TracefsNotMountedError(collector, TRACEFS_ROOTS);
-  return existsSync(`${events}/${category}/${event}`);
+  return present(`${events}/${category}/${event}`);
 }
 
 /*
