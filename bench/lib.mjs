@@ -342,10 +342,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * until every expected collector logged `<name>: running in <mode> mode`.
  *
  * Resolves with `{ pid, modes, stderr(), stop() }`; `stop()` sends SIGTERM,
- * waits for the exit and throws if the plugin does not exit in time.
+ * waits for the exit and throws if the plugin does not exit in time. `env`
+ * adds variables to the plugin's environment.
  */
-export async function startPlugin(args, { expect, timeoutMs = 60_000 } = {}) {
-  const child = spawn(PLUGIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startPlugin(args, { expect, timeoutMs = 60_000, env } = {}) {
+  const child = spawn(PLUGIN, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
   let exit;

@@ -3,7 +3,7 @@
  * each one every `update every` seconds, hands every tick to the outputs, and
  * closes everything it started.
  */
-import type { Loader } from '@ebpf-collectors/loader-native';
+import { closeObjects, type Loader } from '@ebpf-collectors/loader-native';
 import { AttachError, OutputClosedError } from './errors.js';
 import { InternalCharts } from './internal-charts.js';
 import { childLogger } from './logger.js';
@@ -276,7 +276,16 @@ export function createAgent(options: AgentOptions): Agent {
     if (closed) return;
     closed = true;
     stopper.abort();
-    for (const entry of running.splice(0)) {
+    const entries = running.splice(0);
+    // Every collector's links detach together first: each tracepoint detach
+    // waits for RCU grace periods in the kernel, and one by one they added
+    // up to seconds. Each instance then closes as usual (closing is idempotent).
+    try {
+      closeObjects(entries.flatMap((entry) => entry.instance.bpfObjects?.() ?? []));
+    } catch (error) {
+      logger.warn(`detaching every collector at once failed, closing one by one: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const entry of entries) {
       try {
         entry.instance.close();
       } catch (error) {

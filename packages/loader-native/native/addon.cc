@@ -9,6 +9,10 @@
 
 namespace ebpfc {
 
+// privileges.cc
+Napi::Value Capabilities(const Napi::CallbackInfo& info);
+Napi::Value DropCapabilities(const Napi::CallbackInfo& info);
+
 namespace {
 
 void CloseEverything(Registry* registry) { registry->CloseAll(); }
@@ -48,6 +52,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ProgramHandle", program);
   exports.Set("MapHandle", map);
   exports.Set("LinkHandle", link);
+  exports.Set("detachLinks", Napi::Function::New<LinkHandle::DetachMany>(env, "detachLinks"));
   exports.Set("probeBtf", Napi::Function::New<Captured<ProbeBtf>>(env, "probeBtf"));
   exports.Set("probeTracepoint", Napi::Function::New<Captured<ProbeTracepoint>>(env, "probeTracepoint"));
   exports.Set("probeRawTracepoint", Napi::Function::New<Captured<ProbeRawTracepoint>>(env, "probeRawTracepoint"));
@@ -60,6 +65,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kallsymsFunctions", Napi::Function::New<Captured<KallsymsFunctions>>(env, "kallsymsFunctions"));
   exports.Set("mountTracefs", Napi::Function::New<MountTracefs>(env, "mountTracefs"));
   exports.Set("possibleCpus", Napi::Function::New<NumPossibleCpus>(env, "possibleCpus"));
+  exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("dropCapabilities", Napi::Function::New<DropCapabilities>(env, "dropCapabilities"));
   exports.Set("libbpfVersion",
               Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
   return exports;

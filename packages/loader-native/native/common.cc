@@ -7,9 +7,14 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <system_error>
+#include <thread>
 
 namespace ebpfc {
 
@@ -22,6 +27,41 @@ void LinkCore::Destroy() {
   }
 }
 
+void DestroyLinks(const std::vector<std::shared_ptr<LinkCore>>& links) {
+  std::vector<LinkCore*> open;
+  for (const auto& link : links) {
+    if (link && link->link != nullptr) open.push_back(link.get());
+  }
+  static const size_t maxThreads = [] {
+    const char* v = getenv("EBPFC_DETACH_THREADS");
+    long n = v != nullptr ? strtol(v, nullptr, 10) : 0;
+    return n >= 1 && n <= 256 ? static_cast<size_t>(n) : kDetachThreads;
+  }();
+  if (open.size() <= 1 || maxThreads == 1) {
+    for (LinkCore* link : open) link->Destroy();
+    return;
+  }
+  // Releasing a tracepoint's last perf event waits for RCU grace periods
+  // inside close() (tens of ms each on a busy machine). Closing from several
+  // threads at once lets the waits overlap instead of adding up.
+  size_t threads = std::min<size_t>(open.size(), maxThreads);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < open.size(); i = next++) open[i]->Destroy();
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (size_t t = 1; t < threads; t++) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // No more threads: the ones running (and this one) finish the list.
+    }
+  }
+  work();
+  for (auto& thread : pool) thread.join();
+}
+
 void ObjectCore::Close() {
   if (state == ObjectState::Loading) {
     // The worker thread is inside bpf_object__load; it closes when it returns.
@@ -30,7 +70,7 @@ void ObjectCore::Close() {
   }
   // Links first: a link keeps its program alive in the kernel, so detaching
   // before closing the object is what makes the program ids disappear.
-  for (auto& link : links) link->Destroy();
+  DestroyLinks(links);
   links.clear();
   if (obj != nullptr) {
     bpf_object__close(obj);
@@ -46,6 +86,12 @@ ObjectCore::~ObjectCore() {
 
 void Registry::CloseAll() {
   std::vector<ObjectCore*> copy(objects.begin(), objects.end());
+  // Every object's links at once, then the objects (whose links are closed by then).
+  std::vector<std::shared_ptr<LinkCore>> links;
+  for (ObjectCore* core : copy) {
+    if (core->state != ObjectState::Loading) links.insert(links.end(), core->links.begin(), core->links.end());
+  }
+  DestroyLinks(links);
   for (ObjectCore* core : copy) core->Close();
 }
 

@@ -35,6 +35,16 @@ struct LinkCore {
   ~LinkCore() { Destroy(); }
 };
 
+/** At most this many threads detach links at once (see DestroyLinks); `EBPFC_DETACH_THREADS` overrides it (1: one by one). */
+constexpr size_t kDetachThreads = 32;
+
+/**
+ * Detach every still-attached link of `links`, on several threads when there
+ * are several, and return when all are detached. The caller must be the only
+ * one touching these links meanwhile (the JS thread, which is blocked here).
+ */
+void DestroyLinks(const std::vector<std::shared_ptr<LinkCore>>& links);
+
 struct Registry;
 
 enum class ObjectState { Opened, Loading, Loaded, Failed, Closed };

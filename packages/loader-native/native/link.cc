@@ -34,4 +34,22 @@ Napi::Value LinkHandle::Close(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value LinkHandle::DetachMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "detachLinks(handles: LinkHandle[])");
+  Napi::Array handles = info[0].As<Napi::Array>();
+  Napi::Function ctor = Instance(env)->linkCtor.Value();
+  std::vector<std::shared_ptr<LinkCore>> cores;
+  cores.reserve(handles.Length());
+  for (uint32_t i = 0; i < handles.Length(); i++) {
+    Napi::Value v = handles.Get(i);
+    if (!v.IsObject() || !v.As<Napi::Object>().InstanceOf(ctor)) {
+      throw Napi::TypeError::New(env, "detachLinks: element " + std::to_string(i) + " is not a LinkHandle");
+    }
+    cores.push_back(Unwrap(v.As<Napi::Object>())->core_);
+  }
+  DestroyLinks(cores);
+  return env.Undefined();
+}
+
 }  // namespace ebpfc

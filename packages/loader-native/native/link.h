@@ -10,6 +10,8 @@ class LinkHandle : public Napi::ObjectWrap<LinkHandle> {
   static Napi::Function Define(Napi::Env env);
   static Napi::Value NewInstance(Napi::Env env, const std::shared_ptr<LinkCore>& core);
   explicit LinkHandle(const Napi::CallbackInfo& info);
+  /** `detachLinks(handles)`: detach many links (of any objects) at once, in parallel. */
+  static Napi::Value DetachMany(const Napi::CallbackInfo& info);
 
  private:
   Napi::Value Id(const Napi::CallbackInfo& info);

@@ -123,6 +123,8 @@ export interface NativeBinding {
   btfFunctions(path: string | undefined, names: string[]): boolean[] | null;
   kallsymsFunctions(names: string[]): boolean[];
   mountTracefs(): 'already-mounted' | 'mounted';
+  /** Detach every handle's link, several at once (threads); returns when all are detached. */
+  detachLinks(handles: NativeLinkHandle[]): void;
   possibleCpus(): number;
   libbpfVersion: string;
 }

@@ -1,4 +1,5 @@
 import { runQuiet } from './context.js';
+import { nativeBinding } from './native.js';
 import type { NativeLinkHandle } from './internal-types.js';
 import type { Link } from './types.js';
 
@@ -30,5 +31,24 @@ export class BpfLink implements Link {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * @internal Detach many links at once. Releasing a tracepoint's perf event
+   * waits for RCU grace periods inside the kernel; detaching on several
+   * threads lets those waits overlap instead of adding up (one by one, 80
+   * links took seconds). Links that are not BpfLinks are closed one by one.
+   */
+  static detachAll(links: Iterable<Link>): void {
+    const ours: BpfLink[] = [];
+    for (const link of links) {
+      if (link instanceof BpfLink) {
+        if (!link.closed) ours.push(link);
+      } else {
+        link.close();
+      }
+    }
+    if (ours.length > 1) runQuiet(() => nativeBinding().detachLinks(ours.map((l) => l.#handle)));
+    for (const link of ours) link.close();
   }
 }

@@ -5,6 +5,7 @@ import { BpfError, NotSupportedError, badState, errorFromNative, invalidArgument
 import type { NativeErrorFields, NativeGlobal, NativeObjectHandle } from './internal-types.js';
 import { resolveBtfFile } from './kernel.js';
 import { deliverLog, stderrWarnings } from './log.js';
+import { BpfLink } from './link.js';
 import { BpfLoadedMap, BpfMapSpec } from './map.js';
 import { nativeBinding } from './native.js';
 import { BpfProgram, BpfProgramSpec } from './program.js';
@@ -224,6 +225,11 @@ class LoadedBpfObject implements BpfObject {
     if (this.#closed) return;
     this.#closed = true;
     const failures: unknown[] = [];
+    try {
+      BpfLink.detachAll([...this.#shared.links]);
+    } catch {
+      // Each link is tried again below, one by one, and what fails is reported there.
+    }
     for (const link of [...this.#shared.links]) {
       try {
         link.close();
@@ -269,4 +275,31 @@ function encodeGlobal(op: string, variable: NativeGlobal, value: number | bigint
   const out = Buffer.alloc(8);
   out.writeBigUInt64LE(BigInt.asUintN(64, n));
   return out.subarray(0, size);
+}
+
+/**
+ * Close several objects: every link of every object is detached first, all
+ * at once (a tracepoint's detach waits for RCU grace periods in the kernel;
+ * together they overlap instead of adding up), then each object is closed.
+ * Idempotent like {@link BpfObject.close}; an object whose close fails does
+ * not stop the others.
+ *
+ * @throws the first object's close error, after every object was tried
+ */
+export function closeObjects(objects: Iterable<BpfObject>): void {
+  const list = [...objects];
+  try {
+    BpfLink.detachAll(list.flatMap((o) => o.links ?? []));
+  } catch {
+    // Each object's close() tries its links again and reports what fails.
+  }
+  let first: unknown;
+  for (const object of list) {
+    try {
+      object.close();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (first !== undefined) throw first;
 }

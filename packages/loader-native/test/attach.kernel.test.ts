@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { BpfError, createLoader, ensureTracefs, NotSupportedError, type BpfObject } from '../src/index.js';
+import { BpfError, closeObjects, createLoader, ensureTracefs, NotSupportedError, type BpfObject } from '../src/index.js';
 import { collectingLogger, eventually, getppidWorkload, isRoot, objectPath, programExists } from './helpers.js';
 
 const SLOT = { tracepoint: 0, rawTp: 1, tpBtf: 2 } as const;
@@ -91,6 +91,22 @@ describe.runIf(isRoot)('attach kinds', () => {
     expect(() => obj.map('counts').readU64Array()).toThrow(BpfError);
     expect(await eventually(() => ids.every((id) => !programExists(id)))).toBe(true);
     obj.close(); // idempotent
+  });
+
+  it('closeObjects detaches every link of every object at once, then closes them', async () => {
+    const objs = [await loadCounters(), await loadCounters()];
+    const links = objs.flatMap((o) => [...o.programs.values()].map((p) => p.attach()));
+    const ids = objs.flatMap((o) => [...o.programs.values()].map((p) => p.id));
+    expect(links.length).toBeGreaterThan(2);
+    for (const o of objs) open.splice(open.indexOf(o), 1);
+
+    closeObjects(objs);
+
+    expect(links.every((l) => l.closed)).toBe(true);
+    expect(objs.every((o) => o.links.length === 0)).toBe(true);
+    expect(() => objs[0]!.map('counts').readU64Array()).toThrow(BpfError);
+    expect(await eventually(() => ids.every((id) => !programExists(id)))).toBe(true);
+    closeObjects(objs); // idempotent
   });
 
   it('a tp_btf attach target set before load takes effect (sys_exit instead of sys_enter)', async () => {
