@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import type { CollectorConfig, SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
 import { SelfTestSkipped, WorkloadError, effectiveAppsCgroups } from '@ebpf-collectors/core';
 import { enabledSyscalls } from './config.js';
-import { GROUP_FAMILY, HOST_CHART, specOf } from './metrics.js';
+import { HOST_CHART, specOf } from './metrics.js';
 import type { ShmSyscall } from './types.js';
 
 /** Segments at scale 1. */
@@ -150,7 +150,7 @@ export function shmExpectations(segments: number, syscalls: ReadonlyArray<ShmSys
     out.push({ chart: `${HOST_CHART.type}.${HOST_CHART.id}`, dimension: specOf(s).dimension, atLeast: n, why: `${segments} ${s}(2) calls of the python3 workload` });
   }
   for (const group of apps) {
-    for (const s of syscalls) out.push({ chart: `apps.${specOf(s).groupId}`, dimension: group, atLeast: n, why: `${segments} ${s}(2) calls by the workload, in ${GROUP_FAMILY} group ${group}` });
+    for (const s of syscalls) out.push({ chart: `apps.${specOf(s).groupId}`, dimension: group, atLeast: n, why: `${segments} ${s}(2) calls by the workload, in app group ${group}` });
   }
   return out;
 }
