@@ -51,6 +51,9 @@ export function planPrograms(
   return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
 }
 
+/** Configurations whose unknown `[syscalls]` keys were already reported. */
+const warned = new WeakSet<object>();
+
 /** Netdata's shm thread as the kit's counter collector. */
 const SHM: Omit<CounterCollectorSpec<ShmSettings>, 'selfTest'> = {
   name: MODULE,
@@ -62,7 +65,9 @@ const SHM: Omit<CounterCollectorSpec<ShmSettings>, 'selfTest'> = {
   pidLanes: PID_LANES,
   settings: (base, config) => ({ ...base, syscalls: enabledSyscalls(config) }),
   plan(settings, { config, features, logger }: PlanContext) {
-    for (const line of unknownSyscallKeys(config)) logger.warn(line);
+    // Said once per configuration, not once per attach mode tried.
+    if (!warned.has(config)) for (const line of unknownSyscallKeys(config)) logger.warn(line);
+    warned.add(config);
     if (settings.syscalls.length === 0) throw new NoSyscallEnabledError(MODULE, 'shm.conf');
     return planPrograms(settings.mode, settings.syscalls, features);
   },

@@ -58,6 +58,9 @@ export function planPrograms(
   return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
 }
 
+/** Configurations whose unknown `[syscalls]` keys were already reported. */
+const warned = new WeakSet<object>();
+
 /** Netdata's sync thread as the kit's counter collector. */
 const SYNC: Omit<CounterCollectorSpec<SyncSettings>, 'selfTest'> = {
   name: MODULE,
@@ -70,7 +73,9 @@ const SYNC: Omit<CounterCollectorSpec<SyncSettings>, 'selfTest'> = {
   pidLanes: 0,
   settings: (base, config) => ({ ...base, syscalls: enabledSyscalls(config) }),
   plan(settings, { config, features, logger }: PlanContext) {
-    for (const line of unknownSyscallKeys(config)) logger.warn(line);
+    // Said once per configuration, not once per attach mode tried.
+    if (!warned.has(config)) for (const line of unknownSyscallKeys(config)) logger.warn(line);
+    warned.add(config);
     if (settings.syscalls.length === 0) throw new NoSyscallEnabledError(MODULE, 'sync.conf');
     return planPrograms(settings.mode, settings.syscalls, features);
   },

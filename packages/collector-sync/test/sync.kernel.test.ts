@@ -103,6 +103,14 @@ describe.skipIf(skip !== undefined)(`sync collector on ${release()}${skip ? ` (s
     expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
 
+  it('an unknown [syscalls] key is reported once, with its file and line, however many modes are tried', async () => {
+    const { instance, logger } = await start({ typeFormat: 'auto', coreTracing: 'trampoline', sections: syscallsSection({ fsnyc: 'no' }) });
+    expect(instance.report.attempts).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.includes('fsnyc'))).toEqual([
+      'warn: sync.conf:1: [syscalls] "fsnyc" is not one of fsync, fdatasync, msync, sync, syncfs, sync_file_range; it is ignored',
+    ]);
+  });
+
   it('every syscall off: the collector does not start and says which file to fix', async () => {
     const off = Object.fromEntries(SYSCALLS.map((s) => [s, 'no']));
     await expect(start({ sections: syscallsSection(off) })).rejects.toThrow(/sync\.conf \[syscalls\]/);
