@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PLUGIN } from './plugin-harness.js';
+import { PLUGIN, pluginRunnableBy } from './plugin-harness.js';
 
 function run(args: string[]) {
   return spawnSync(PLUGIN, args, { encoding: 'utf8', timeout: 30_000 });
@@ -66,7 +66,8 @@ describe('ebpf.plugin internal charts', () => {
 
 describe('ebpf.plugin privileges', () => {
   it('exits 3 with a one-line reason when not privileged', () => {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', PLUGIN, '1'], {
+    // From a copy uid 65534 can read when the checkout is private (a clone in /root).
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', pluginRunnableBy(65534), '1'], {
       encoding: 'utf8',
       timeout: 30_000,
     });

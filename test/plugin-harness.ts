@@ -2,10 +2,11 @@
  * Runs the built `ebpf.plugin` binary as Netdata would (stdout a pipe) and
  * collects what it printed.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -59,4 +60,37 @@ export async function waitFor(predicate: () => boolean, what: string, timeoutMs 
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A path to the launcher that `uid` can run. The checkout may sit where only
+ * its owner can go (a clone in /root, mode 0700): then the tree, without .git,
+ * is copied once per test file to a world-readable directory under /tmp (one
+ * per checkout, replaced each time) and the copy's launcher is returned.
+ * `EBPFC_TEST_FORCE_COPY=1` copies even when the checkout is readable.
+ */
+export function pluginRunnableBy(uid: number): string {
+  const readable =
+    process.env.EBPFC_TEST_FORCE_COPY !== '1' &&
+    spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', 'test', '-r', PLUGIN]).status === 0;
+  if (readable) return PLUGIN;
+  copiedRoot ??= copyTreeForOthers();
+  return join(copiedRoot, relative(REPO, PLUGIN));
+}
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+let copiedRoot: string | undefined;
+
+function copyTreeForOthers(): string {
+  // One fixed place per checkout, refreshed on each test run (test workers may end without an exit event to clean up).
+  const dest = join(tmpdir(), `ebpfc-tree-${createHash('sha256').update(REPO).digest('hex').slice(0, 12)}`);
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { mode: 0o755 });
+  chmodSync(dest, 0o755);
+  // A real copy, not hard links: a clone made with umask 077 has 0600 files, and their modes are changed in the copy only.
+  const entries = readdirSync(REPO).filter((name) => name !== '.git');
+  const copied = spawnSync('cp', ['-a', ...entries, dest], { cwd: REPO });
+  if (copied.status !== 0) throw new Error(`cannot copy the checkout for another user: ${String(copied.stderr)}`);
+  spawnSync('chmod', ['-R', 'go+rX', dest]);
+  return dest;
 }

@@ -4,3 +4,13 @@ export { closeObjects } from './object.js';
 export { probeFeatures, ensureTracefs, type FeatureOptions, type TracefsStatus } from './features.js';
 export { BpfError, VerifierError, NotSupportedError, errnoName, type BpfErrorOptions, type FeatureName } from './errors.js';
 export { versionCodeOf } from './kernel.js';
+export {
+  capabilities,
+  dropCapabilities,
+  threadCapabilities,
+  capabilityNames,
+  capabilityMask,
+  CAPABILITY_NAMES,
+  type CapabilitySets,
+  type CapabilityDrop,
+} from './privileges.js';

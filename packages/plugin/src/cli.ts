@@ -285,7 +285,8 @@ Options (one or two dashes):
 
 Exit codes: 0 ok (also after SIGTERM/SIGINT or when Netdata closes stdout),
 1 failure (nothing could run, or --check found a collector that could not attach),
-2 this kernel cannot run eBPF, 3 not privileged (needs root, or CAP_BPF + CAP_PERFMON),
+2 this kernel cannot run eBPF, 3 not privileged (needs root, or CAP_BPF + CAP_PERFMON
++ CAP_DAC_READ_SEARCH; set EBPF_PLUGIN_KEEP_CAPABILITIES=yes to keep them after attaching),
 64 bad command line.
 `;
 }

@@ -23,12 +23,12 @@ import {
   type Logger,
   type Output,
 } from '@ebpf-collectors/core';
-import { createLoader, ensureTracefs, type Loader } from '@ebpf-collectors/loader-native';
+import { capabilityNames, createLoader, dropCapabilities, ensureTracefs, threadCapabilities, type Loader } from '@ebpf-collectors/loader-native';
 import { helpText, parseArguments, UsageError, type PluginArguments } from './cli.js';
 import { discoverCollectors } from './collectors.js';
 import { isPackageSpec, thirdPartyCollectors } from './packages.js';
 import { checkKernel } from './kernel.js';
-import { checkPrivileges } from './privileges.js';
+import { checkPrivileges, KEPT_CAPABILITIES, missingRecommended } from './privileges.js';
 import { createOutputs } from './outputs.js';
 import { formatCheckReport } from './report.js';
 
@@ -97,9 +97,11 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 
   const privileges = checkPrivileges();
   if (!privileges.ok) {
-    logger.error(`not privileged: ${privileges.detail}; run as root or grant CAP_BPF and CAP_PERFMON`);
+    logger.error(`not privileged: ${privileges.detail}; run as root or grant CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH (README: Running without root)`);
     return EXIT.privileges;
   }
+  const recommended = missingRecommended();
+  if (recommended) logger.warn(recommended);
 
   const dirs = resolveConfigDirs({ env, ...(args.configDir ? { configDir: args.configDir } : {}) });
   const loader = createLoader({ logger });
@@ -186,7 +188,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   options.stopSignal?.addEventListener('abort', () => stop.abort(), { once: true });
   let outputs: Output[] = [];
   if (!args.check && !args.selfTest) {
-    const chosen = createOutputs(args, stdout, logger, () => stop.abort());
+    const chosen = await createOutputs(args, stdout, logger, () => stop.abort());
     if (!chosen.ok) {
       logger.error(chosen.message);
       return EXIT.usage;
@@ -243,6 +245,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
       logger.error('no collector could start; nothing to do (run with --check to see why)');
       return EXIT.failure;
     }
+    if (env.EBPF_PLUGIN_KEEP_CAPABILITIES?.toLowerCase() !== 'yes') dropPrivileges(logger);
     const reason = await agent.run(stop.signal);
     logger.info(`stopping (${reason})`);
     return EXIT.ok;
@@ -251,6 +254,24 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     await agent.close();
     for (const s of signals) process.off(s, onSignal);
     stdout.off('error', onStdoutError);
+  }
+}
+
+/**
+ * Everything is attached: keep only what reading maps needs (CAP_BPF), set
+ * no_new_privs. Nothing is loaded or attached after this point; a failure to
+ * drop is logged and the plugin runs on.
+ */
+function dropPrivileges(logger: Logger): void {
+  try {
+    const drop = dropCapabilities(KEPT_CAPABILITIES);
+    const wider = [...threadCapabilities()].filter(([, mask]) => (mask & ~drop.kept) !== 0n).length;
+    logger.info(
+      `capabilities dropped after attaching: keeping ${capabilityNames(drop.kept).join(', ') || 'none'}, no_new_privs set` +
+        (wider > 0 ? ` (${wider} of ${drop.threads} threads could not take the drop: Node's signal threads block it)` : ''),
+    );
+  } catch (error) {
+    logger.warn(`could not drop capabilities: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

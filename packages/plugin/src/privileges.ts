@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+const CAP_DAC_READ_SEARCH = 2n;
 const CAP_SYS_ADMIN = 21n;
 const CAP_PERFMON = 38n;
 const CAP_BPF = 39n;
@@ -36,4 +37,24 @@ export function checkPrivileges(euid: number = process.geteuid?.() ?? -1, caps: 
         ? `running as root but without ${missing} (a container or a capability bounding set?)`
         : `running as uid ${euid} without ${missing}`,
   };
+}
+
+/**
+ * The capabilities a non-root plugin runs every collector with (documented in
+ * the README): CAP_BPF (programs, maps), CAP_PERFMON (tracing programs and
+ * their attachment), CAP_DAC_READ_SEARCH (tracefs is mode 0700: tracepoint ids).
+ */
+export const RUN_CAPABILITIES = ['CAP_BPF', 'CAP_PERFMON', 'CAP_DAC_READ_SEARCH'] as const;
+
+/**
+ * What the plugin keeps once everything is attached: CAP_BPF, which map
+ * reads need on kernels before 6.5 while `kernel.unprivileged_bpf_disabled`
+ * is set (the default); /proc and the maps' fds need nothing else.
+ */
+export const KEPT_CAPABILITIES = ['CAP_BPF'] as const;
+
+/** A warning when a non-root plugin lacks CAP_DAC_READ_SEARCH (tracepoint collectors will fail), else undefined. */
+export function missingRecommended(euid: number = process.geteuid?.() ?? -1, caps: bigint = effectiveCapabilities()): string | undefined {
+  if (euid === 0 || (caps >> CAP_DAC_READ_SEARCH) & 1n) return undefined;
+  return `running as uid ${euid} without CAP_DAC_READ_SEARCH: tracefs (/sys/kernel/tracing, mode 0700) cannot be read, so collectors that use tracepoints will fail; grant ${RUN_CAPABILITIES.join(', ')}`;
 }
