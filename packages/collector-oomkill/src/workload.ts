@@ -152,8 +152,9 @@ export async function runOomHog(scratchDir: string): Promise<HogResult> {
     if (hierarchy.version === 2) {
       writeFileSync(join(dir, 'memory.max'), String(HOG_LIMIT_BYTES));
       if (existsSync(join(dir, 'memory.swap.max'))) writeFileSync(join(dir, 'memory.swap.max'), '0');
-      // Kill the whole cgroup on its OOM: the hog is its only task, and nothing outside it can be picked.
-      writeFileSync(join(dir, 'memory.oom.group'), '1');
+      // Victims of the cgroup's own OOM come from the cgroup only, and the hog is its only task. No group kill:
+      // it would kill the hog a second time (two oom_kill events for one mark_victim).
+      writeFileSync(join(dir, 'memory.oom.group'), '0');
     } else {
       writeFileSync(join(dir, 'memory.limit_in_bytes'), String(HOG_LIMIT_BYTES));
       if (existsSync(join(dir, 'memory.memsw.limit_in_bytes'))) writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), String(HOG_LIMIT_BYTES));
