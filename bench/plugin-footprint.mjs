@@ -10,8 +10,14 @@
  * (utime + stime, in clock ticks) and /proc/<pid>/task/<tid>/schedstat (ns),
  * and its peak resident set size (VmHWM) from /proc/<pid>/status at the end.
  *
+ * `--variant NAME=NODE_OPTIONS` (repeatable) adds a row: the same plugin
+ * with NODE_OPTIONS set, e.g. to preload what an older build imported
+ * eagerly or to try V8 heap flags, measured in the same run;
+ * `--variant-env NAME=VAR=VALUE` likewise with one environment variable.
+ *
  * Usage: node bench/plugin-footprint.mjs [--window 10] [--settle 1]
  *                                        [--collectors process,socket,...]
+ *                                        [--variant NAME=NODE_OPTIONS]...
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -45,6 +51,11 @@ Options:
   --window S          measurement window in seconds (default 10)
   --settle S          seconds between ready and the window (default 1)
   --collectors LIST   collectors to turn on (default: all: ${ALL_COLLECTORS.join(',')})
+  --variant N=OPTS    one more plugin row named N, run with NODE_OPTIONS=OPTS
+                      (repeatable; e.g. --variant "semi-space 1 MiB=--max-semi-space-size=1")
+  --variant-env N=VAR=VALUE
+                      one more plugin row named N, run with VAR=VALUE in its
+                      environment (repeatable; e.g. --variant-env "16 arenas=MALLOC_ARENA_MAX=16")
   --help
 `;
 
@@ -55,6 +66,8 @@ export async function main(argv) {
       window: { type: 'string', default: '10' },
       settle: { type: 'string', default: '1' },
       collectors: { type: 'string', default: ALL_COLLECTORS.join(',') },
+      variant: { type: 'string', multiple: true, default: [] },
+      'variant-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -66,6 +79,23 @@ export async function main(argv) {
   const settleS = Number(values.settle);
   const collectors = values.collectors.split(',').filter(Boolean);
   const unknown = collectors.filter((c) => !ALL_COLLECTORS.includes(c));
+  const variants = [{ name: `ebpf.plugin, ${collectors.length} collectors`, env: undefined }];
+  for (const v of values.variant) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) {
+      process.stderr.write(`plugin-footprint: --variant ${v}: expected NAME=NODE_OPTIONS\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    variants.push({ name: v.slice(0, eq), env: { NODE_OPTIONS: v.slice(eq + 1) } });
+  }
+  for (const v of values['variant-env']) {
+    const m = /^([^=]+)=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(v);
+    if (!m) {
+      process.stderr.write(`plugin-footprint: --variant-env ${v}: expected NAME=VARIABLE=VALUE\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    variants.push({ name: m[1], env: { [m[2]]: m[3] } });
+  }
   if (!(windowS > 0) || !(settleS >= 0) || unknown.length || !collectors.length) {
     process.stderr.write(`plugin-footprint: bad option value${unknown.length ? ` (unknown collectors: ${unknown.join(', ')})` : ''}\n${HELP}`);
     return EXIT_USAGE;
@@ -78,29 +108,34 @@ export async function main(argv) {
   log(`baseline: node -e "setTimeout(()=>{},${lifetimeMs})", ${windowS} s window`);
   const baseline = await measureBaseline(lifetimeMs, settleS, windowS, disturbances);
 
-  // The plugin with every collector on.
+  // The plugin with every collector on, then each variant.
   const configDir = makeConfigDir(collectors);
   let plugin;
   try {
-    log(`plugin: ${collectors.join(',')} (apps on, update every 1 s), ${windowS} s window`);
-    const t0 = Date.now();
-    plugin = await startPlugin(['1', '--config-dir', configDir, '--duration', String(Math.ceil(settleS + windowS + 60))], {
-      expect: collectors,
-    });
-    const readyMs = Date.now() - t0;
-    log(`plugin pid ${plugin.pid} ready after ${readyMs} ms: ${Object.entries(plugin.modes).map(([c, m]) => `${c}:${m}`).join(' ')}`);
-    const result = await measureWindow(plugin.pid, settleS, windowS, disturbances);
-    result.readyMs = readyMs;
-    disturbances.addOwnCpu(procCpuSeconds(plugin.pid));
-    const tStop = Date.now();
-    const { code, signal } = await plugin.stop();
-    result.stopMs = Date.now() - tStop;
-    log(`plugin stopped (${code ?? signal}) ${result.stopMs} ms after SIGTERM`);
+    const results = [];
+    for (const variant of variants) {
+      log(`plugin (${variant.name}): ${collectors.join(',')} (apps on, update every 1 s), ${windowS} s window`);
+      const t0 = Date.now();
+      plugin = await startPlugin(['1', '--config-dir', configDir, '--duration', String(Math.ceil(settleS + windowS + 60))], {
+        expect: collectors,
+        env: variant.env,
+      });
+      const readyMs = Date.now() - t0;
+      log(`plugin pid ${plugin.pid} ready after ${readyMs} ms: ${Object.entries(plugin.modes).map(([c, m]) => `${c}:${m}`).join(' ')}`);
+      const result = await measureWindow(plugin.pid, settleS, windowS, disturbances);
+      result.readyMs = readyMs;
+      disturbances.addOwnCpu(procCpuSeconds(plugin.pid));
+      const tStop = Date.now();
+      const { code, signal } = await plugin.stop();
+      result.stopMs = Date.now() - tStop;
+      log(`plugin stopped (${code ?? signal}) ${result.stopMs} ms after SIGTERM`);
+      results.push(result);
+    }
     const modes = [...new Set(Object.values(plugin.modes))].join(', ');
 
     const rows = [
       row(`baseline: idle node ${process.version}`, baseline, baseline),
-      row(`ebpf.plugin, ${collectors.length} collectors`, result, baseline),
+      ...variants.map((variant, i) => row(variant.name, results[i], baseline)),
     ];
     printTable(
       'plugin-footprint: plugin with every collector vs an idle node process (baseline)',

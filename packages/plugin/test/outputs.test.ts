@@ -20,24 +20,24 @@ const names = (outputs: Output[]) => outputs.map((o) => o.name);
 
 describe('createOutputs', () => {
   it('keeps the default: Netdata on a pipe, the table on a terminal', async () => {
-    const onPipe = createOutputs(parseArguments([]), stdout(false), logger(), () => undefined);
-    const onTty = createOutputs(parseArguments([]), stdout(true), logger(), () => undefined);
+    const onPipe = await createOutputs(parseArguments([]), stdout(false), logger(), () => undefined);
+    const onTty = await createOutputs(parseArguments([]), stdout(true), logger(), () => undefined);
     expect(onPipe.ok && names(onPipe.outputs)).toEqual(['netdata']);
     expect(onTty.ok && names(onTty.outputs)).toEqual(['terminal']);
     for (const choice of [onPipe, onTty]) if (choice.ok) for (const o of choice.outputs) await o.close();
   });
 
-  it('drops only the endpoint for a bad --listen when another output remains', () => {
+  it('drops only the endpoint for a bad --listen when another output remains', async () => {
     const log = logger();
-    const choice = createOutputs(parseArguments(['--output', 'netdata,prometheus', '--listen', 'host:http']), stdout(), log, () => undefined);
+    const choice = await createOutputs(parseArguments(['--output', 'netdata,prometheus', '--listen', 'host:http']), stdout(), log, () => undefined);
     expect(choice.ok && names(choice.outputs)).toEqual(['netdata']);
     expect(log.lines).toEqual([
       'error: --listen: "host:http" is not a listen address: the port "http" is not a number from 0 to 65535 (use HOST:PORT, :PORT or [IPv6]:PORT, e.g. 127.0.0.1:9435); the Prometheus endpoint is off, the other outputs keep running',
     ]);
   });
 
-  it('makes a bad --listen a usage error when the endpoint is the only output', () => {
-    const choice = createOutputs(parseArguments(['--output', 'prometheus', '--listen', '1.2.3.4:70000']), stdout(), logger(), () => undefined);
+  it('makes a bad --listen a usage error when the endpoint is the only output', async () => {
+    const choice = await createOutputs(parseArguments(['--output', 'prometheus', '--listen', '1.2.3.4:70000']), stdout(), logger(), () => undefined);
     expect(choice).toEqual({ ok: false, message: expect.stringContaining('--listen: "1.2.3.4:70000" is not a listen address') });
   });
 
@@ -46,7 +46,7 @@ describe('createOutputs', () => {
     let text = '';
     (out as unknown as PassThrough).on('data', (d: Buffer) => (text += d.toString()));
     let done = 0;
-    const choice = createOutputs(parseArguments(['--once']), out, logger(), () => done++);
+    const choice = await createOutputs(parseArguments(['--once']), out, logger(), () => done++);
     expect(choice.ok && names(choice.outputs)).toEqual(['terminal']);
     if (!choice.ok) return;
     const chart = {
