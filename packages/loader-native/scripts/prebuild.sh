@@ -103,7 +103,7 @@ make_root() {
       die "debootstrap failed, see $CACHE/debootstrap.log"
     touch "$tmp/.ebpfc-debootstrap-done"
   fi
-  say "adding the arm64 cross toolchain, arm64 libelf/zlib and an arm64 node (for the qemu smoke test)"
+  say "adding the arm64 cross toolchain and an arm64 node (for the qemu smoke test)"
   cat >"$tmp/etc/apt/sources.list" <<EOF
 deb $MIRROR bullseye main
 deb-src $MIRROR $SOURCE_SUITE main
@@ -113,9 +113,10 @@ EOF
   local old_root=$ROOT
   ROOT=$tmp
   in_root apt-get update -qq
+  # apt's "Can not write log (Is /dev/pts mounted?)" is harmless in a chroot: keep it in the log.
   in_root apt-get install -y -qq --no-install-recommends \
     gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu \
-    libelf-dev:arm64 zlib1g-dev:arm64 nodejs:arm64 >/dev/null
+    zlib1g:arm64 nodejs:arm64 >"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; die "apt-get install in $tmp failed"; }
   in_root apt-get clean
   ROOT=$old_root
   touch "$tmp/.ebpfc-root-v1"
