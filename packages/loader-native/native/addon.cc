@@ -1,5 +1,6 @@
 // Module entry: per-environment instance data, the wrapper classes, the probes,
 // and the cleanup hook that closes every object JS did not close.
+#include "btf_names.h"
 #include "common.h"
 #include "link.h"
 #include "map.h"
@@ -62,6 +63,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeBatchOps", Napi::Function::New<Captured<ProbeBatchOps>>(env, "probeBatchOps"));
   exports.Set("probeMapType", Napi::Function::New<Captured<ProbeMapType>>(env, "probeMapType"));
   exports.Set("btfFunctions", Napi::Function::New<Captured<BtfFunctions>>(env, "btfFunctions"));
+  exports.Set("btfFunctionNames", Napi::Function::New<Captured<BtfFunctionNames>>(env, "btfFunctionNames"));
   exports.Set("kallsymsFunctions", Napi::Function::New<Captured<KallsymsFunctions>>(env, "kallsymsFunctions"));
   exports.Set("mountTracefs", Napi::Function::New<MountTracefs>(env, "mountTracefs"));
   exports.Set("possibleCpus", Napi::Function::New<NumPossibleCpus>(env, "possibleCpus"));

@@ -31,6 +31,9 @@ const REASON_ALIASES: Readonly<Record<string, string>> = {
   batch_ops: 'batchOps',
 };
 
+/** How long the parsed function names stay after the last lookup. */
+const BTF_NAMES_KEEP_MS = 5000;
+
 const TRACEFS_MISSING = 'tracefs not mounted at /sys/kernel/tracing';
 
 /**
@@ -47,6 +50,8 @@ class KernelFeatures implements Features {
   readonly #answers = new Map<string, NativeProbeResult>();
   readonly #functions = new Map<string, boolean>();
   #syscallPrefix: string | undefined;
+  #btfNames: { file: string | undefined; names: string | null } | undefined;
+  #btfNamesTimer: NodeJS.Timeout | undefined;
 
   constructor(options: FeatureOptions) {
     this.#options = options;
@@ -107,8 +112,8 @@ class KernelFeatures implements Features {
     const btfFile = existsSync(VMLINUX_BTF) ? undefined : this.#customBtfFile();
     let answer: boolean | undefined;
     if (btfFile !== null) {
-      const inBtf = binding.btfFunctions(btfFile, [name]);
-      answer = inBtf?.[0];
+      const names = this.#functionNames(btfFile);
+      if (names !== null) answer = names.includes(`\n${name}\n`);
     }
     if (answer === undefined) {
       try {
@@ -160,6 +165,28 @@ class KernelFeatures implements Features {
   }
 
   /** The configured BTF file; null when none is configured or it cannot be found. */
+  /**
+   * Every function name of the BTF (`\nname\n...`), parsed once for a burst
+   * of lookups: a plugin's start asks for dozens of names, and parsing the
+   * kernel's BTF once per name took over a second. Dropped a few seconds
+   * after the last lookup, so the plugin does not keep the ~1.5 MB string.
+   */
+  #functionNames(file: string | undefined): string | null {
+    if (this.#btfNames === undefined || this.#btfNames.file !== file) {
+      this.#btfNames = { file, names: nativeBinding().btfFunctionNames(file) };
+    }
+    if (this.#btfNamesTimer === undefined) {
+      this.#btfNamesTimer = setTimeout(() => {
+        this.#btfNames = undefined;
+        this.#btfNamesTimer = undefined;
+      }, BTF_NAMES_KEEP_MS);
+      this.#btfNamesTimer.unref();
+    } else {
+      this.#btfNamesTimer.refresh();
+    }
+    return this.#btfNames.names;
+  }
+
   #customBtfFile(): string | null {
     if (this.#options.btfPath === undefined) return null;
     try {

@@ -121,6 +121,8 @@ export interface NativeBinding {
   probeMapType(type: number): NativeProbeResult;
   /** null when the BTF cannot be loaded. */
   btfFunctions(path: string | undefined, names: string[]): boolean[] | null;
+  /** Every FUNC name of the BTF, each between '\n'; null when the BTF cannot be loaded. */
+  btfFunctionNames(path: string | undefined): string | null;
   kallsymsFunctions(names: string[]): boolean[];
   mountTracefs(): 'already-mounted' | 'mounted';
   /** Detach every handle's link, several at once (threads); returns when all are detached. */
