@@ -78,6 +78,21 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
 }  // namespace ebpfc
 
-static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return ebpfc::Init(env, exports); }
+// A worker terminated while it imports the addon: the environment refuses new
+// JS values, every napi call fails and the Napi::Error that follows could not
+// be rethrown as a JS exception (std::terminate). Then the half-built exports
+// are returned; the worker is ending and nobody will use them.
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  try {
+    return ebpfc::Init(env, exports);
+  } catch (const Napi::Error& error) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) {
+      // A real failure in a live environment: let it reach JS as usual.
+      if (napi_throw(env, error.Value()) == napi_ok) return exports;
+    }
+    return exports;
+  }
+}
 
 NODE_API_MODULE(loader_native, InitModule)

@@ -186,11 +186,29 @@ std::string ExtractVerifierLog(const std::vector<LogLine>& lines, const std::str
 
 // ---- errors -------------------------------------------------------------------
 
+namespace {
+
+/**
+ * Text of an errno, including libbpf's own codes (4000..: "Unknown error 4001"
+ * from strerror) and the kernel's ENOTSUPP (524), which libc does not name.
+ */
+std::string ErrorText(int err) {
+  if (err >= 4000 && err < 4100) {
+    char buf[128];
+    if (libbpf_strerror(-err, buf, sizeof buf) == 0) return std::string(buf) + " (libbpf error " + std::to_string(err) + ")";
+    return "libbpf error " + std::to_string(err);
+  }
+  if (err == 524) return "Operation not supported by this kernel (ENOTSUPP)";
+  return strerror(err);
+}
+
+}  // namespace
+
 Napi::Error MakeError(Napi::Env env, const ErrorInfo& info) {
   std::string message = info.op;
   if (info.err != 0) {
     message += ": ";
-    message += strerror(info.err);
+    message += ErrorText(info.err);
   }
   if (!info.detail.empty()) {
     message += ": ";

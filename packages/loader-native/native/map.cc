@@ -311,9 +311,35 @@ Napi::Value MapHandle::Keys(const Napi::CallbackInfo& info) {
   return o;
 }
 
+namespace {
+
+/** Runs a read whose buffers follow the map's size: an allocation that fails is a JS RangeError, never std::bad_alloc out of the addon (SIGABRT). */
+template <typename F>
+Napi::Value GuardAllocation(Napi::Env env, const std::string& op, F&& read) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(env, op + ": cannot allocate buffers for the map's entries (out of memory)");
+  } catch (const std::length_error&) {
+    throw Napi::RangeError::New(env, op + ": the map's entries exceed what one buffer can hold");
+  }
+}
+
+}  // namespace
+
+Napi::Value MapHandle::ReadAll(const Napi::CallbackInfo& info) {
+  return GuardAllocation(info.Env(), "read map " + name_, [&] { return ReadAllUnguarded(info); });
+}
+
+Napi::Value MapHandle::ReadU64Array(const Napi::CallbackInfo& info) {
+  return GuardAllocation(info.Env(), "read map " + name_, [&] { return ReadU64ArrayUnguarded(info); });
+}
+
 // readAll(rawPerCpu: boolean, method: 'auto'|'batch'|'iterate', batchSize: number, andDelete: boolean)
 //   -> { count, keys: Buffer, values: Buffer, method: 'batch'|'iterate' }
-Napi::Value MapHandle::ReadAll(const Napi::CallbackInfo& info) {
+// A batch never holds more than the map's max_entries: a larger batchSize is cut to it, so every
+// buffer is bounded by the map's real size whatever the caller (or the raw handle) asks.
+Napi::Value MapHandle::ReadAllUnguarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Live& live = RequireLoaded(env, "read");
   const bool raw = info[0].ToBoolean().Value();
@@ -323,6 +349,7 @@ Napi::Value MapHandle::ReadAll(const Napi::CallbackInfo& info) {
   const std::string op = std::string(andDelete ? "read and delete" : "read") + " map " + name_;
 
   if (batchSize == 0) batchSize = 4096;
+  if (live.maxEntries > 0 && batchSize > live.maxEntries) batchSize = live.maxEntries;
   const bool sum = live.perCpu && !raw;
   if (sum && live.valueSize % 8 != 0) {
     Fail(env, EINVAL, op, "per-CPU sums need a value size multiple of 8, got " + std::to_string(live.valueSize));
@@ -364,9 +391,9 @@ Napi::Value MapHandle::ReadAll(const Napi::CallbackInfo& info) {
                                                values.data(), &n, &opts);
       int err = r < 0 ? errno : 0;
       if (err != 0 && err != ENOENT) {
-        if (err == ENOSPC && n == 0 && batchSize < (1u << 24)) {
+        if (err == ENOSPC && n == 0 && batchSize < live.maxEntries) {
           // One hash bucket holds more entries than a batch: grow and retry.
-          batchSize *= 2;
+          batchSize = batchSize > live.maxEntries / 2 ? live.maxEntries : batchSize * 2;
           keys.resize(static_cast<size_t>(batchSize) * live.keySize);
           values.resize(static_cast<size_t>(batchSize) * live.kernelValueSize);
           continue;
@@ -413,7 +440,7 @@ Napi::Value MapHandle::ReadAll(const Napi::CallbackInfo& info) {
   return o;
 }
 
-Napi::Value MapHandle::ReadU64Array(const Napi::CallbackInfo& info) {
+Napi::Value MapHandle::ReadU64ArrayUnguarded(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Live& live = RequireLoaded(env, "read u64 array of");
   const std::string op = "read u64 array of map " + name_;

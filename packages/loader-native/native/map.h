@@ -27,7 +27,9 @@ class MapHandle : public Napi::ObjectWrap<MapHandle> {
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value Keys(const Napi::CallbackInfo& info);
   Napi::Value ReadAll(const Napi::CallbackInfo& info);
+  Napi::Value ReadAllUnguarded(const Napi::CallbackInfo& info);
   Napi::Value ReadU64Array(const Napi::CallbackInfo& info);
+  Napi::Value ReadU64ArrayUnguarded(const Napi::CallbackInfo& info);
 
   /** The live map's geometry, read once after load. */
   struct Live {

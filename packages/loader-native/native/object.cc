@@ -78,6 +78,18 @@ class LoadWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
+  // A worker terminated while its load was in flight: its environment can no
+  // longer run JS, so settling the promise throws (and node-addon-api's
+  // rethrow would escape as std::terminate). Nobody is left to wait for it.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+      return;
+    } catch (...) {
+    }
+    Destroy();
+  }
+
  protected:
   void Execute() override {
     LogCapture capture;

@@ -307,6 +307,12 @@ Napi::Value ProbeBatchOps(const Napi::CallbackInfo& info) {
 Napi::Value ProbeMapType(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t type = info[0].As<Napi::Number>().Uint32Value();
+  // libbpf names every type it can probe; anything else is a caller's mistake, not "not supported".
+  if (libbpf_bpf_map_type_str(static_cast<enum bpf_map_type>(type)) == nullptr) {
+    throw Napi::RangeError::New(env, "probe map type " + std::to_string(type) + ": not a map type this libbpf (" +
+                                         std::to_string(libbpf_major_version()) + "." +
+                                         std::to_string(libbpf_minor_version()) + ") knows");
+  }
   int r = libbpf_probe_bpf_map_type(static_cast<enum bpf_map_type>(type), nullptr);
   if (r < 0) throw MakeError(env, ErrorInfo{-r, "probe map type " + std::to_string(type)});
   if (r == 0) return Result(env, false, "the kernel rejected a map of type " + std::to_string(type));

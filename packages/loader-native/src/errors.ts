@@ -98,9 +98,47 @@ const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
   Object.entries(constants.errno).map(([name, value]) => [value, name] as const),
 );
 
-/** errno number to name (`ENOTSUPP` for the kernel's 524). */
+/** libbpf's own error codes (libbpf.h, LIBBPF_ERRNO__*), which no libc names. */
+const LIBBPF_ERRNO_NAMES: ReadonlyMap<number, string> = new Map([
+  [4000, 'LIBBPF_ERRNO__LIBELF'],
+  [4001, 'LIBBPF_ERRNO__FORMAT'],
+  [4002, 'LIBBPF_ERRNO__KVERSION'],
+  [4003, 'LIBBPF_ERRNO__ENDIAN'],
+  [4004, 'LIBBPF_ERRNO__INTERNAL'],
+  [4005, 'LIBBPF_ERRNO__RELOC'],
+  [4006, 'LIBBPF_ERRNO__LOAD'],
+  [4007, 'LIBBPF_ERRNO__VERIFY'],
+  [4008, 'LIBBPF_ERRNO__PROG2BIG'],
+  [4009, 'LIBBPF_ERRNO__KVER'],
+  [4010, 'LIBBPF_ERRNO__PROGTYPE'],
+  [4011, 'LIBBPF_ERRNO__WRNGPID'],
+  [4012, 'LIBBPF_ERRNO__INVSEQ'],
+  [4013, 'LIBBPF_ERRNO__NLPARSE'],
+]);
+
+/** What libbpf's codes mean, said where the message would otherwise be a bare number or name. */
+const LIBBPF_ERRNO_TEXT: ReadonlyMap<number, string> = new Map([
+  [4000, 'libelf could not read it (not a regular ELF file: a directory, a device, a truncated file?)'],
+  [4001, 'not a valid BPF object (not ELF, or ELF of the wrong format)'],
+  [4002, 'the object has an invalid kernel version section'],
+  [4003, 'the object was built for the other byte order'],
+  [4004, 'libbpf internal error'],
+  [4005, 'relocation failed'],
+  [4006, 'the kernel refused to load it'],
+  [4007, 'the verifier rejected it'],
+  [4008, 'a program is too large'],
+  [4009, 'the kernel version recorded in the object is wrong'],
+  [4010, 'the kernel does not support this program type'],
+  [4011, 'wrong pid in a netlink message'],
+  [4012, 'invalid netlink sequence'],
+  [4013, 'netlink message parsing failed'],
+]);
+
+/** errno number to name (`ENOTSUPP` for the kernel's 524, `LIBBPF_ERRNO__FORMAT` for libbpf's 4001...). */
 export function errnoName(errno: number): string {
   if (errno === ENOTSUPP) return 'ENOTSUPP';
+  const libbpf = LIBBPF_ERRNO_NAMES.get(errno);
+  if (libbpf !== undefined) return libbpf;
   if (errno === 0) return 'EUNKNOWN';
   return ERRNO_NAMES.get(errno) ?? `E${errno}`;
 }
@@ -179,7 +217,8 @@ export function errorFromNative(e: unknown, context: ErrorContext = {}): unknown
     map: e.nativeMap,
     libbpfLog: logText(e.nativeLog),
   };
-  const detail = e.nativeDetail ? `: ${e.nativeDetail}` : '';
+  const libbpfText = LIBBPF_ERRNO_TEXT.get(errno);
+  const detail = e.nativeDetail ? `: ${e.nativeDetail}` : libbpfText !== undefined ? `: ${libbpfText}` : '';
 
   if (e.nativeFeature) {
     return new NotSupportedError(`${op}: ${code}${detail}`, { ...base, feature: e.nativeFeature as FeatureName });

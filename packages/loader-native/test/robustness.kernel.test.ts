@@ -1,0 +1,82 @@
+/**
+ * Misuse of the addon ends in JS errors, never in a signal that takes the
+ * process down: an oversized batch read is bounded by the map's real size,
+ * errors that were bare numbers (libbpf's 4000/4001, an unknown map type) get
+ * names and words, and workers terminated while they import the addon or
+ * while a load is in flight leave the process running.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { BpfError, createLoader, openObject, type BpfObject } from '../src/index.js';
+import { nativeBinding } from '../src/native.js';
+import { collectingLogger, isRoot, objectPath } from './helpers.js';
+
+const quiet = collectingLogger();
+
+describe('errors that were numbers only', () => {
+  it('libbpf 4001 (not ELF) and 4000 (a directory) are named and explained', () => {
+    const cases: Array<[string, string, RegExp]> = [
+      ['/dev/null', 'LIBBPF_ERRNO__FORMAT', /open object \/dev\/null: LIBBPF_ERRNO__FORMAT: not a valid BPF object/],
+      ['/etc', 'LIBBPF_ERRNO__LIBELF', /open object \/etc: LIBBPF_ERRNO__LIBELF: libelf could not read it/],
+    ];
+    for (const [path, code, message] of cases) {
+      let caught: unknown;
+      try {
+        openObject(path, { logger: quiet });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(BpfError);
+      expect((caught as BpfError).code).toBe(code);
+      expect((caught as Error).message).toMatch(message);
+      expect((caught as Error).message).not.toMatch(/Unknown error/);
+    }
+  });
+
+  it('probeMapType of a type libbpf does not know is a RangeError, not "Operation not supported"', () => {
+    expect(() => nativeBinding().probeMapType(99999)).toThrow(RangeError);
+    expect(() => nativeBinding().probeMapType(99999)).toThrow(/probe map type 99999: not a map type this libbpf \(\d+\.\d+\) knows/);
+    expect(nativeBinding().probeMapType(1).ok).toBe(true); // BPF_MAP_TYPE_HASH
+  });
+});
+
+describe.runIf(isRoot)('oversized batch reads', () => {
+  let obj: BpfObject;
+  beforeAll(async () => {
+    const spec = createLoader({ logger: quiet }).openObject(objectPath('maps'));
+    const resizable = spec.map('resizable');
+    resizable.setKind('percpu_hash');
+    resizable.maxEntries = 1000;
+    obj = await spec.load();
+  });
+  afterAll(() => obj?.close());
+
+  it('readAll({ batchSize: 2^24 }) allocates for the map (1000 entries), not for 2^24 of them', () => {
+    const map = obj.map('resizable');
+    for (let k = 0; k < 1000; k++) {
+      const key = Buffer.alloc(4);
+      key.writeUInt32LE(k);
+      map.update(key, Buffer.alloc(8 * map.nCpus), 'any');
+    }
+    const before = process.resourceUsage().maxRSS;
+    const dump = map.readAll({ batchSize: 1 << 24, method: 'batch' });
+    const grownKiB = process.resourceUsage().maxRSS - before;
+    expect(dump.count).toBe(1000);
+    // 2^24 keys and per-CPU values would have been >= 16.8M * (4 + 8 * nCpus) bytes (>= 200 MiB).
+    expect(grownKiB, 'peak RSS growth, KiB').toBeLessThan(64 * 1024);
+  });
+});
+
+describe.runIf(isRoot)('workers terminated mid-import or mid-load', () => {
+  it('the process survives 30 terminations at 0..200 ms (import, module init, loads in flight) and nothing stays loaded', () => {
+    const ids = () => new Set((JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' })) as Array<{ id: number }>).map((p) => p.id));
+    const before = ids();
+    const fixture = fileURLToPath(new URL('./fixtures/terminated-worker.mjs', import.meta.url));
+    const r = spawnSync(process.execPath, [fixture, objectPath('counters'), '30'], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, signal: r.signal, stderr: r.stderr.slice(-500) }).toEqual({ status: 0, signal: null, stderr: expect.not.stringContaining('terminate called') });
+    expect(r.stdout.trim()).toBe('30');
+    expect([...ids()].filter((id) => !before.has(id))).toEqual([]);
+  });
+});
