@@ -38,6 +38,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeObjectDigest } from './digest.mjs';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
@@ -341,6 +342,7 @@ export function buildBpfObject(options) {
 
   const tsOutDir = options.tsOutDir === null ? null : resolve(options.tsOutDir ?? join('src', 'generated'));
   const withTypes = (built) => {
+    writeObjectDigest(objectPath); // digest.mjs: the loader refuses an object that no longer matches it
     const types = tsOutDir ? writeTypes({ name, source, objectPath, compileFlags, outDir, tsOutDir, includeDirs: [srcDir, ...(options.includeDirs ?? []).map((d) => resolve(d)), HEADERS_DIR], force: built || options.force, log }) : null;
     return { object: objectPath, built, types: types?.file ?? null, typesBuilt: types?.built ?? false };
   };

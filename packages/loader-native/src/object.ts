@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { runLogged, runQuiet, type ObjectContext } from './context.js';
@@ -23,6 +25,7 @@ export function openWith(pathOrImage: string | Buffer, options: OpenOptions, env
   if (typeof pathOrImage !== 'string' && !Buffer.isBuffer(pathOrImage)) {
     throw invalidArgument(`open object ${name}`, 'expected a path or a Buffer with an ELF image');
   }
+  if (typeof pathOrImage === 'string') checkRecordedDigest(pathOrImage, name);
   const btfFile = options.btfPath === undefined ? undefined : resolveBtfFile(options.btfPath);
   const binding = nativeBinding();
   let handle: NativeObjectHandle;
@@ -34,6 +37,45 @@ export function openWith(pathOrImage: string | Buffer, options: OpenOptions, env
     throw errorFromNative(e);
   }
   return new BpfObjectSpec(handle, name, logger, env);
+}
+
+/**
+ * An object built by @ebpf-collectors/bpf-tools has its SHA-256 recorded next
+ * to it (`<file>.sha256`, sha256sum's format). When that file exists the object
+ * must match it before libbpf parses a byte: libbpf's ELF parser can crash on a
+ * corrupt object, a refused open cannot.
+ * @throws BpfError `ECORRUPT` naming both files
+ */
+function checkRecordedDigest(path: string, name: string): void {
+  let recorded: string;
+  try {
+    recorded = readFileSync(`${path}.sha256`, 'utf8');
+  } catch {
+    return; // nothing recorded (an object not built by bpf-tools)
+  }
+  const expected = /^([0-9a-f]{64})\b/.exec(recorded)?.[1];
+  const op = `open object ${path}`;
+  if (expected === undefined) {
+    throw new BpfError(`${op}: ECORRUPT: ${path}.sha256 does not hold a SHA-256 digest; rebuild or reinstall the package`, {
+      code: 'ECORRUPT',
+      errno: 0,
+      op,
+      object: name,
+    });
+  }
+  let actual: string;
+  try {
+    actual = createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return; // unreadable: libbpf's open says why
+  }
+  if (actual !== expected) {
+    throw new BpfError(
+      `${op}: ECORRUPT: the file's SHA-256 (${actual.slice(0, 12)}...) is not the one recorded when it was built ` +
+        `(${path}.sha256: ${expected.slice(0, 12)}...): the object is damaged or was changed; reinstall or rebuild the package`,
+      { code: 'ECORRUPT', errno: 0, op, object: name },
+    );
+  }
 }
 
 /** Shared by the spec and the loaded object: the same native handle changes phase at load. */

@@ -6,6 +6,10 @@
  * while a load is in flight leave the process running.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -78,5 +82,72 @@ describe.runIf(isRoot)('workers terminated mid-import or mid-load', () => {
     expect({ status: r.status, signal: r.signal, stderr: r.stderr.slice(-500) }).toEqual({ status: 0, signal: null, stderr: expect.not.stringContaining('terminate called') });
     expect(r.stdout.trim()).toBe('30');
     expect([...ids()].filter((id) => !before.has(id))).toEqual([]);
+  });
+});
+
+describe('corrupt objects are refused before libbpf parses them', () => {
+  /** A deterministic corpus: the same 200 mutations on every run (xorshift from a fixed seed). */
+  function mutations(image: Buffer, count: number): Buffer[] {
+    let state = 0x9e3779b9;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 0x1_0000_0000;
+    };
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const copy = Buffer.from(image);
+      switch (i % 4) {
+        case 0: // a few flipped bytes anywhere (section headers, BTF, map definitions...)
+          for (let n = 1 + Math.floor(next() * 8); n > 0; n--) copy[Math.floor(next() * copy.length)] ^= 1 + Math.floor(next() * 255);
+          out.push(copy);
+          break;
+        case 1: // truncated
+          out.push(copy.subarray(0, Math.floor(next() * copy.length)));
+          break;
+        case 2: // a zeroed run
+          {
+            const [a, b] = [Math.floor(next() * copy.length), Math.floor(next() * copy.length)];
+            copy.fill(0, Math.min(a, b), Math.max(a, b) + 1);
+          }
+          out.push(copy);
+          break;
+        default: // one 32-bit field of the ELF header or section table replaced by a random value
+          copy.writeUInt32LE(Math.floor(next() * 0xffffffff), 4 * Math.floor(next() * Math.min(copy.length / 4 - 1, 64)));
+          out.push(copy);
+      }
+    }
+    return out.filter((m) => !m.equals(image));
+  }
+
+  it('with the digest the build records, 200 mutated copies of an object are refused (ECORRUPT, naming the file); the intact one opens', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lnt-corrupt-'));
+    try {
+      const image = readFileSync(objectPath('counters'));
+      const digest = `${createHash('sha256').update(image).digest('hex')}  counters.bpf.o\n`;
+      const target = join(dir, 'counters.bpf.o');
+      writeFileSync(`${target}.sha256`, digest);
+      writeFileSync(target, image);
+      openObject(target, { logger: quiet }).close();
+      const corpus = mutations(image, 200);
+      expect(corpus.length).toBeGreaterThan(180); // a mutation that changed nothing is left out
+      for (const mutated of corpus) {
+        writeFileSync(target, mutated);
+        let caught: unknown;
+        try {
+          openObject(target, { logger: quiet }).close();
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toBeInstanceOf(BpfError);
+        expect((caught as BpfError).code).toBe('ECORRUPT');
+        expect((caught as Error).message).toContain(`${target}.sha256`);
+      }
+      writeFileSync(`${target}.sha256`, 'not a digest\n');
+      expect(() => openObject(target, { logger: quiet })).toThrow(/does not hold a SHA-256 digest/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
