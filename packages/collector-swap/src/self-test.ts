@@ -1,8 +1,11 @@
 /**
  * The swap collector's own workload: a swap area on a loop device made for
- * the test, and a python3 process in a cgroup whose `memory.max` is smaller
+ * the test, and a python3 process in a cgroup whose `memory.high` is smaller
  * than what it touches, so the kernel writes its pages to swap, then reads
- * them back when the process touches them again. Everything is undone
+ * them back when the process touches them again. `memory.high` rather than
+ * `memory.max`: over `high` the kernel reclaims and slows the process down;
+ * at `max` the process was OOM-killed in the emulated VM lane, where swap
+ * writes through a loop device are slow. Everything is undone
  * afterwards (process, cgroup, swap area, loop device, image, and the
  * cgroup2 mount when the test made it).
  */
@@ -19,8 +22,8 @@ const run = promisify(execFile);
 const TIMEOUT_MS = 120_000;
 const MiB = 2 ** 20;
 
-/** The workload's sizes: a swap area, the cgroup's memory limit and what the process touches. */
-export const SWAP_WORKLOAD = { swapBytes: 64 * MiB, limitBytes: 8 * MiB, touchBytes: 24 * MiB } as const;
+/** The workload's sizes: a swap area, the cgroup's `memory.high` and what the process touches. */
+export const SWAP_WORKLOAD = { swapBytes: 64 * MiB, limitBytes: 12 * MiB, touchBytes: 24 * MiB } as const;
 
 /** Pages that must go out and come back at least: half of what does not fit under the limit. */
 export function expectedPages(work: typeof SWAP_WORKLOAD = SWAP_WORKLOAD): number {
@@ -30,7 +33,7 @@ export function expectedPages(work: typeof SWAP_WORKLOAD = SWAP_WORKLOAD): numbe
 export function swapExpectations(work: typeof SWAP_WORKLOAD = SWAP_WORKLOAD): SelfTestExpectation[] {
   const pages = BigInt(expectedPages(work));
   const chart = `${HOST_CHART.type}.${HOST_CHART.id}`;
-  const over = `${(work.touchBytes - work.limitBytes) / MiB} MiB over a ${work.limitBytes / MiB} MiB memory.max`;
+  const over = `${(work.touchBytes - work.limitBytes) / MiB} MiB over a ${work.limitBytes / MiB} MiB memory.high`;
   return [
     { chart, dimension: 'write', atLeast: pages, why: `pages touched ${over} are written to swap` },
     { chart, dimension: 'read', atLeast: pages, why: `the same pages touched again are read back from swap` },
@@ -81,7 +84,7 @@ async function runSwapWorkload(context: SelfTestContext): Promise<Map<string, bi
   try {
     if (!isCgroup2(CGROUP_ROOT)) {
       if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${CGROUP_ROOT} `)) {
-        throw new SelfTestSkipped(`swap self-test: ${CGROUP_ROOT} is not a cgroup2 hierarchy (needs memory.max and memory.swap.max)`);
+        throw new SelfTestSkipped(`swap self-test: ${CGROUP_ROOT} is not a cgroup2 hierarchy (needs memory.high)`);
       }
       await run('mount', ['-t', 'cgroup2', 'none', CGROUP_ROOT], { timeout: TIMEOUT_MS });
       undo.push(() => run('umount', [CGROUP_ROOT]));
@@ -106,7 +109,7 @@ async function runSwapWorkload(context: SelfTestContext): Promise<Map<string, bi
     const cgroup = join(CGROUP_ROOT, `ebpfc-swap-${process.pid}`);
     await mkdir(cgroup);
     undo.push(() => rmdir(cgroup));
-    await writeFile(join(cgroup, 'memory.max'), String(work.limitBytes));
+    await writeFile(join(cgroup, 'memory.high'), String(work.limitBytes));
     if (existsSync(join(cgroup, 'memory.swap.max'))) await writeFile(join(cgroup, 'memory.swap.max'), 'max');
     const movement = await context.measure(
       () =>
@@ -122,7 +125,15 @@ async function runSwapWorkload(context: SelfTestContext): Promise<Map<string, bi
           child.once('close', (code, signal) => {
             clearTimeout(timer);
             if (code === 0) resolve();
-            else reject(new WorkloadError(`swap self-test: the memory toucher ended with ${signal ?? code}: ${err.trim()}`));
+            else {
+              let events = '';
+              try {
+                events = readFileSync(join(cgroup, 'memory.events'), 'utf8').trim().replace(/\n/g, ', ');
+              } catch {
+                // the cgroup is gone: nothing more to say
+              }
+              reject(new WorkloadError(`swap self-test: the memory toucher ended with ${signal ?? code} (cgroup memory.events: ${events}): ${err.trim()}`));
+            }
           });
         }),
     );
@@ -133,7 +144,7 @@ async function runSwapWorkload(context: SelfTestContext): Promise<Map<string, bi
 }
 
 export const swapSelfTest: SelfTest = {
-  description: 'a swap area on a loop device and a process touching 24 MiB under an 8 MiB memory.max, twice',
+  description: 'a swap area on a loop device and a process touching 24 MiB over a 12 MiB memory.high, twice',
   async run(context) {
     const movement = await runSwapWorkload(context);
     return { movement, expectations: swapExpectations() };

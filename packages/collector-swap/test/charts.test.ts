@@ -37,7 +37,7 @@ describe('swap charts', () => {
   });
 
   it('self-test bounds: half of the pages over the limit, both ways', () => {
-    expect(expectedPages()).toBe(2048);
-    expect(swapExpectations().map((e) => `${e.chart}.${e.dimension}>=${e.atLeast}`)).toEqual(['system.swapcalls.write>=2048', 'system.swapcalls.read>=2048']);
+    expect(expectedPages()).toBe(1536);
+    expect(swapExpectations().map((e) => `${e.chart}.${e.dimension}>=${e.atLeast}`)).toEqual(['system.swapcalls.write>=1536', 'system.swapcalls.read>=1536']);
   });
 });
