@@ -52,6 +52,9 @@ export function planPrograms(
   return { programs, hooked: [found.name, `${FN.slow} (return)`] };
 }
 
+// KIT-CANDIDATE: a registration field for why a mode is absent (here: no tracepoint sits in
+// lookup_fast or d_lookup), so `--check` prints it on the mode's line instead of core's generic
+// "dc has no tracepoint implementation"; today only `description` carries it.
 const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe'];
 
 const DCSTAT: Omit<CounterCollectorSpec, 'selfTest'> = {

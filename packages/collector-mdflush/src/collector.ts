@@ -47,6 +47,8 @@ export function planPrograms(
   symbol: KernelSymbol | undefined = findKernelSymbol(FUNCTION),
   moduleBtf: (module: string) => boolean = (module) => existsSync(`/sys/kernel/btf/${module}`),
 ): LoadPlan & { hooked: string } {
+  // KIT-CANDIDATE: KernelFunctionMissingError with a hint (here: md_mod is not loaded), instead of
+  // rewriting its message.
   if (symbol === undefined) {
     throw Object.assign(new KernelFunctionMissingError(MODULE, mode, [FUNCTION]), {
       message: `${MODULE} ${mode}: the kernel has no ${FUNCTION} (md is not loaded: no md arrays to watch; modprobe md_mod)`,
