@@ -4,10 +4,11 @@
 #   busybox-static   the initramfs shell (the dynamic `busybox` package cannot run there)
 #   cpio, xz-utils   building the initramfs, decompressing the kernel's modules
 #   bpftrace         ground-truth counters for test/vm/smoke.mjs
+#   mdadm            the md RAID1 the mdflush collector's self-test makes in the guest
 # apt-get and dpkg (used to fetch and unpack the kernel) are part of every Debian system.
 set -eu
 
-want="qemu-system-x86 busybox-static cpio xz-utils bpftrace"
+want="qemu-system-x86 busybox-static cpio xz-utils bpftrace mdadm"
 missing=""
 for pkg in $want; do
   status=$(dpkg-query -W -f '${db:Status-Status}' "$pkg" 2>/dev/null || true)

@@ -37,6 +37,8 @@ export const INITRAMFS_MODULES = Object.freeze([
   // A writable ext4 on a loop device, for the filesystem collector's latency self-test: the
   // shared host root is read-only 9p and /tmp is tmpfs, neither of them a watched filesystem.
   'loop', 'crc16', 'mbcache', 'jbd2', 'crc32c_generic', 'ext4',
+  // md (file md-mod.ko) and RAID1, for the mdflush collector's self-test array of two loop devices.
+  'md-mod', 'raid1',
 ]);
 
 const KERNEL_META_PACKAGE = 'linux-image-amd64';
