@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  PER_CPU_PID_TABLE_BUDGET,
+  pidTableKind,
+  possibleCpuCount,
   CounterDeltas,
   GroupChartBuilder,
   counterDelta,
@@ -106,5 +112,39 @@ describe('GroupChartBuilder baselines', () => {
     const b = new GroupChartBuilder({ module: 'm', updateEvery: 1, metrics: [abs] });
     expect(b.definitions('apps', ['a', 'b']).map((c) => c.dimensions.map((d) => d.id))).toEqual([['a', 'b']]);
     expect(b.apps(['a'], new Map([['a', [9n]]]))[0]?.values.get('a')).toBe(0n);
+  });
+});
+
+describe('maps per core', () => {
+  it('is followed while the per-CPU values fit the budget, overruled with the sizes said beyond it', () => {
+    expect(pidTableKind(false, 10922, 80, 2)).toEqual({ perCpu: false });
+    expect(pidTableKind(true, 10922, 80, 2)).toEqual({ perCpu: true });
+    // 10922 x 80 B x 8 CPUs = 6.7 MiB: still per-CPU; x 64 CPUs = 53 MiB: a plain hash.
+    expect(pidTableKind(true, 10922, 80, 8).perCpu).toBe(true);
+    const big = pidTableKind(true, 10922, 80, 64);
+    expect(big.perCpu).toBe(false);
+    expect(big.reason).toBe(
+      'maps per core: a per-CPU table of 10922 PIDs would hold 53.3 MiB of values on 64 possible CPUs (more than 8.0 MiB); ' +
+        'a plain hash (0.8 MiB, atomic adds) is used instead',
+    );
+    // Values are rounded up to 8 bytes per CPU, as the kernel stores them.
+    expect(pidTableKind(true, PER_CPU_PID_TABLE_BUDGET / 8, 1, 1).perCpu).toBe(true);
+    expect(pidTableKind(true, PER_CPU_PID_TABLE_BUDGET / 8, 1, 2).perCpu).toBe(false);
+  });
+
+  it('counts the possible CPUs from the kernel list, and falls back to the CPUs Node sees', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfc-cpus-'));
+    try {
+      const file = join(dir, 'possible');
+      for (const [text, n] of [['0-63\n', 64], ['0\n', 1], ['0,2-5\n', 5]] as const) {
+        writeFileSync(file, text);
+        expect(possibleCpuCount(file)).toBe(n);
+      }
+      writeFileSync(file, 'garbage\n');
+      expect(possibleCpuCount(file)).toBeGreaterThan(0);
+      expect(possibleCpuCount(join(dir, 'missing'))).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

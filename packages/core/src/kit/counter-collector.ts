@@ -28,7 +28,7 @@ import {
   type TickChartBuilder,
 } from './counter-tables.js';
 import { loadAndAttach, shippedObjectPath, type LoadPlan } from './load.js';
-import { COLLECT_PID_LEVEL, pidTableEntries } from './pid-map.js';
+import { COLLECT_PID_LEVEL, pidTableEntries, pidTableKind, possibleCpuCount } from './pid-map.js';
 
 /** What a collector says about itself; everything else of its registration has a default. */
 export interface CollectorRegistration {
@@ -145,14 +145,20 @@ export interface CounterLoaded<S extends CounterSettings = CounterSettings> {
   readonly settings: S;
 }
 
-/** Size the per-PID table and set the `ebpfc_pid.h` switches. */
-function configurePidTable(spec: ObjectSpec, map: string, config: CollectorConfig, perPid: boolean): void {
+/**
+ * Size the per-PID table, make it per-CPU under `maps per core` when that
+ * fits `PER_CPU_PID_TABLE_BUDGET`, and set the `ebpfc_pid.h` switches.
+ * Returns why `maps per core` was not followed, if it was not.
+ */
+function configurePidTable(spec: ObjectSpec, map: string, config: CollectorConfig, perPid: boolean): string | undefined {
   const pids = spec.map(map);
   pids.maxEntries = pidTableEntries(config, perPid);
-  if (perPid && config.mapsPerCore) pids.setKind('percpu_hash');
+  const kind = perPid ? pidTableKind(config.mapsPerCore, pids.maxEntries, pids.valueSize, possibleCpuCount()) : { perCpu: false };
+  if (kind.perCpu) pids.setKind('percpu_hash');
   spec.setGlobal('ebpfc_collect_pid', COLLECT_PID_LEVEL[config.collectPid]);
   spec.setGlobal('ebpfc_apps_enabled', perPid);
-  spec.setGlobal('ebpfc_pid_per_cpu', perPid && config.mapsPerCore);
+  spec.setGlobal('ebpfc_pid_per_cpu', kind.perCpu);
+  return 'reason' in kind ? kind.reason : undefined;
 }
 
 /** The kit's settings of a mode, before the collector's own. */
@@ -184,17 +190,19 @@ export async function loadCounterMode<S extends CounterSettings>(
   const settings = spec.settings ? spec.settings(base, config) : (base as S);
   const plan = spec.plan(settings, { config, features: context.loader.features, logger });
   const pidMap = spec.maps.pids;
+  let tableNote: string | undefined;
   const load: LoadPlan = {
     programs: plan.programs,
     ...(plan.targets ? { targets: plan.targets } : {}),
     configure(objectSpec) {
-      if (pidMap !== undefined) configurePidTable(objectSpec, pidMap, config, settings.perPid);
+      if (pidMap !== undefined) tableNote = configurePidTable(objectSpec, pidMap, config, settings.perPid);
       plan.configure?.(objectSpec);
     },
   };
   const object = await loadAndAttach(context, objectPath, spec.name, load);
   // Said only for the mode that attached: a failed attempt turned nothing off.
   if (reason !== undefined) logger.info(`${spec.name}: ${reason}`);
+  if (tableNote !== undefined) logger.info(`${spec.name}: ${tableNote}`);
   const hooked = plan.hooked ?? [...(plan.targets?.values() ?? [])];
   logger.debug(
     `${spec.name}: ${mode} mode, programs ${[...plan.programs.keys()].join(', ')}` + (hooked.length > 0 ? ` on ${hooked.join(', ')}` : ''),
