@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -82,6 +83,24 @@ void OnDropSignal(int) {
 bool ReadCaps(__user_cap_data_struct (&data)[2]) {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   return syscall(SYS_capget, &header, data) == 0;
+}
+
+/** Whether thread `tid` of this process blocks `sig` (SigBlk in /proc/self/task/<tid>/status). */
+bool BlocksSignal(pid_t tid, int sig) {
+  std::string path = "/proc/self/task/" + std::to_string(tid) + "/status";
+  FILE* f = fopen(path.c_str(), "r");
+  if (f == nullptr) return false;
+  char line[256];
+  unsigned long long mask = 0;
+  bool found = false;
+  while (fgets(line, sizeof line, f) != nullptr) {
+    if (sscanf(line, "SigBlk: %llx", &mask) == 1) {
+      found = true;
+      break;
+    }
+  }
+  fclose(f);
+  return found && ((mask >> (sig - 1)) & 1) != 0;
 }
 
 uint64_t Join(uint32_t low, uint32_t high) { return (static_cast<uint64_t>(high) << 32) | low; }
@@ -164,8 +183,10 @@ Napi::Value DropCapabilities(const Napi::CallbackInfo& info) {
     closedir(dir);
   }
   // The other threads first, while this one still holds CAP_SETPCAP (signals within a process need no capability).
+  // A thread that blocks the signal would never answer: it is not waited for.
   int sent = 0;
   for (pid_t tid : others) {
+    if (BlocksSignal(tid, DropSignal())) continue;
     if (syscall(SYS_tgkill, pid, tid, DropSignal()) == 0) sent++;
   }
   // Wait up to 500 ms for the handlers; blocked ones never answer.
