@@ -16,3 +16,4 @@ export * from './counter-collector.js';
 export * from './object-instance.js';
 export * from './syscalls.js';
 export * from './interval-values.js';
+export * from './workload.js';
