@@ -4,38 +4,8 @@
  */
 import { FILESYSTEMS, FS_OPS, HIST_BINS, LANES_PER_FS, type FilesystemName, type FsOp } from './internal-types.js';
 
-/**
- * The bin a latency (nanoseconds) falls in, as the kernel computes it:
- * 0 below 1 µs, then floor(log2(µs)) + 1, at most 23. Bin i > 0 holds
- * [2^(i-1), 2^i) µs.
- */
-export function histogramBin(ns: bigint | number): number {
-  const us = BigInt(ns) / 1000n;
-  if (us <= 0n) return 0;
-  const bin = us.toString(2).length; // floor(log2(us)) + 1
-  return Math.min(bin, HIST_BINS - 1);
-}
-
-/** Lower bound of bin `bin` in microseconds (0 for bin 0). */
-export function binLowerBoundUs(bin: number): number {
-  return bin === 0 ? 0 : 2 ** (bin - 1);
-}
-
-/** How Netdata writes a bound: whole µs below 1 ms, whole ms below 1 s, whole seconds above. */
-export function formatBoundUs(us: number): string {
-  if (us < 1000) return `${us}us`;
-  if (us < 1_000_000) return `${Math.floor(us / 1000)}ms`;
-  return `${Math.floor(us / 1_000_000)}s`;
-}
-
-/** Dimension names built from the bin bounds: `0us->1us` ... `2s->4s`, `4s->+Inf`. */
-export function histogramDimensionNames(bins = HIST_BINS): string[] {
-  return Array.from({ length: bins }, (_, bin) => {
-    const low = formatBoundUs(binLowerBoundUs(bin));
-    const high = bin === bins - 1 ? '+Inf' : formatBoundUs(binLowerBoundUs(bin + 1));
-    return `${low}->${high}`;
-  });
-}
+// The bins themselves (bounds, names) are the kit's, shared with the disk collector.
+export { binLowerBoundUs, formatBoundUs, histogramBin, histogramDimensionNames } from '@ebpf-collectors/core';
 
 /** Index in `tbl_fs_hist` of (filesystem, operation, bin): slot * 96 + op * 24 + bin. */
 export function histogramLane(fs: FilesystemName, op: FsOp, bin: number): number {

@@ -17,3 +17,4 @@ export * from './object-instance.js';
 export * from './syscalls.js';
 export * from './interval-values.js';
 export * from './workload.js';
+export * from './latency-histogram.js';
