@@ -26,6 +26,8 @@ export interface GroupingSource extends ProcessGrouping {
   scan(): void;
   /** A process exited (learned from a BPF event): expire it sooner. */
   noteExit?(pid: number): void;
+  /** Processes tracked and left out at the last scan (a full table): charted in `netdata.ebpf_pid_table`. */
+  stats?(): { readonly tracked: number; readonly dropped: number };
 }
 
 /** Time source, injectable so the scheduler can be tested without waiting. */
@@ -238,6 +240,7 @@ export function createAgent(options: AgentOptions): Agent {
         frame: internal.frame({
           enabled,
           running: running.map((r) => ({ config: r.config, instance: r.instance, healthy: r.failures === 0 })),
+          ...(options.grouping.stats ? { pidTable: options.grouping.stats() } : {}),
         }),
       });
     }

@@ -26,6 +26,8 @@ export interface InternalChartsInput {
     readonly instance: Pick<CollectorInstance, 'bpfObjects'>;
     readonly healthy: boolean;
   }>;
+  /** The PID table at its last scan: `dropped` processes were left out because it was full. */
+  readonly pidTable?: { readonly tracked: number; readonly dropped: number };
 }
 
 function chart(
@@ -58,6 +60,7 @@ export class InternalCharts {
     loadMethods: ChartDefinition;
     kernelMemory: ChartDefinition;
     hashTables: ChartDefinition;
+    pidTable: ChartDefinition;
   };
   readonly #memlock = new WeakMap<BpfMap, number>();
 
@@ -68,6 +71,8 @@ export class InternalCharts {
       loadMethods: chart('ebpf_load_methods', 'Load info.', 'methods', 140001, updateEvery, ['legacy', 'co-re']),
       kernelMemory: chart('ebpf_kernel_memory', 'Memory allocated for BPF maps.', 'bytes', 140002, updateEvery, ['memory_locked']),
       hashTables: chart('ebpf_hash_tables_count', 'Number of hash tables loaded.', 'hash tables', 140003, updateEvery, ['hash_table']),
+      // Ours (Netdata has no such chart): a full table ("pid table size") puts processes in "other".
+      pidTable: chart('ebpf_pid_table', 'Processes in the PID table, and left out because it is full.', 'processes', 140004, updateEvery, ['tracked', 'not_tracked']),
     };
   }
 
@@ -115,6 +120,7 @@ export class InternalCharts {
         values(c.loadMethods, [legacy, input.running.length - legacy]),
         values(c.kernelMemory, [memory]),
         values(c.hashTables, [hashTables]),
+        ...(input.pidTable ? [values(c.pidTable, [input.pidTable.tracked, input.pidTable.dropped])] : []),
       ],
     };
   }

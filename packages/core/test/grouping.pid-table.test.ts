@@ -379,4 +379,19 @@ describe('PidTable across scans', () => {
     });
     expect(table.stats().lastScanMs).toBeGreaterThan(0);
   });
+
+  it('says once that the table is full, with the number left out and the option that fixes it', () => {
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} };
+    const table = new PidTable({ apps: fixtureApps(), procRoot: PROC, maxPids: 5, logger });
+    table.scan();
+    table.scan();
+    table.scan();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`pid table full: ${FIXTURE_PIDS.length - 5} of ${FIXTURE_PIDS.length} processes are not tracked (pid table size = 5)`);
+    expect(warnings[0]).toContain('raise "pid table size" in ebpf.d.conf [global]');
+    const roomy: string[] = [];
+    new PidTable({ apps: fixtureApps(), procRoot: PROC, logger: { ...logger, warn: (m) => roomy.push(m) } }).scan();
+    expect(roomy).toEqual([]);
+  });
 });

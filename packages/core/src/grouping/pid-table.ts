@@ -227,6 +227,8 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   #scans = 0;
   #dropped = 0;
   #droppedTotal = 0;
+  /** The full table was logged (once per table). */
+  #fullSaid = false;
   #lastScanMs = 0;
   #totalScanMs = 0;
   #cmdlineReads = 0;
@@ -385,6 +387,15 @@ export class PidTable implements ProcessGrouping, PidIdentity {
 
     this.#dropped = dropped;
     this.#droppedTotal += dropped;
+    if (dropped > 0 && !this.#fullSaid) {
+      // Once: a full table stays full while the host runs that many processes.
+      this.#fullSaid = true;
+      this.#logger?.warn(
+        `pid table full: ${dropped} of ${this.#byPid.size + dropped} processes are not tracked (pid table size = ${this.#maxPids}); ` +
+          'their events are charted as "other" in the apps charts: raise "pid table size" in ebpf.d.conf [global] ' +
+          '(or in the module\'s file) above the number of processes this host runs',
+      );
+    }
     const durationMs = performance.now() - t0;
     this.#lastScanMs = durationMs;
     this.#totalScanMs += durationMs;
