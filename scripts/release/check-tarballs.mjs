@@ -30,6 +30,7 @@ if (!dir) {
 /** Runtime data a package ships besides its module graph, and who reads it. */
 const DATA = [
   [/^bpf\/[^/]+\.bpf\.o$/, 'BPF objects a collector loads (core kit shippedObjectPath)'],
+  [/^bpf\/[^/]+\.bpf\.o\.sha256$/, "their digests, which loader-native's openObject checks"],
   [/^config\//, "core's shipped default ebpf.d.conf and ebpf.d/*.conf"],
   [/^schema\//, "output-json's published JSON schema"],
   [/^(native\/|CMakeLists\.txt$)/, "loader-native's sources for a build from source (scripts/install.mjs)"],
