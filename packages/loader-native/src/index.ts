@@ -11,6 +11,4 @@ export {
   capabilityNames,
   capabilityMask,
   CAPABILITY_NAMES,
-  type CapabilitySets,
-  type CapabilityDrop,
 } from './privileges.js';

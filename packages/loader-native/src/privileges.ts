@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { errorFromNative } from './errors.js';
 import { nativeBinding } from './native.js';
+import type { CapabilityDrop, CapabilitySets } from './types.js';
 
 /** Linux capability names by number (capability.h), lower case without `cap_` as in capsh/setpriv. */
 export const CAPABILITY_NAMES: ReadonlyArray<string> = [
@@ -15,28 +16,6 @@ export const CAPABILITY_NAMES: ReadonlyArray<string> = [
   'mac_override', 'mac_admin', 'syslog', 'wake_alarm', 'block_suspend', 'audit_read', 'perfmon', 'bpf',
   'checkpoint_restore',
 ];
-
-/** Capability masks of the calling thread (bit N = capability N). */
-export interface CapabilitySets {
-  effective: bigint;
-  permitted: bigint;
-  inheritable: bigint;
-  bounding: bigint;
-  /** prctl(PR_SET_NO_NEW_PRIVS) is set: exec can never grant more. */
-  noNewPrivs: boolean;
-}
-
-/** What {@link dropCapabilities} did. */
-export interface CapabilityDrop {
-  /** The capabilities every reached thread still holds (the asked-for ones it had). */
-  kept: bigint;
-  /** Threads of the process when it ran. */
-  threads: number;
-  /** Threads that applied the drop (this one included). */
-  applied: number;
-  /** Threads whose capset failed. */
-  failed: number;
-}
 
 interface PrivilegeBinding {
   capabilities(): CapabilitySets;

@@ -260,3 +260,25 @@ export interface Loader {
   openObject(pathOrImage: string | Buffer, options?: OpenOptions): ObjectSpec;
   readonly features: Features;
 }
+
+/** Capability masks of the calling thread (bit N = capability N). */
+export interface CapabilitySets {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  bounding: bigint;
+  /** prctl(PR_SET_NO_NEW_PRIVS) is set: exec can never grant more. */
+  noNewPrivs: boolean;
+}
+
+/** What `dropCapabilities` did. */
+export interface CapabilityDrop {
+  /** The capabilities every reached thread still holds (the asked-for ones it had). */
+  kept: bigint;
+  /** Threads of the process when it ran. */
+  threads: number;
+  /** Threads that applied the drop (this one included). */
+  applied: number;
+  /** Threads whose capset failed. */
+  failed: number;
+}
