@@ -258,7 +258,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 }
 
 /**
- * Everything is attached: keep only what reading maps needs (CAP_BPF), set
+ * Everything is attached: keep only what reading maps and files needs (KEPT_CAPABILITIES), set
  * no_new_privs. Nothing is loaded or attached after this point; a failure to
  * drop is logged and the plugin runs on.
  */

@@ -49,9 +49,12 @@ export const RUN_CAPABILITIES = ['CAP_BPF', 'CAP_PERFMON', 'CAP_DAC_READ_SEARCH'
 /**
  * What the plugin keeps once everything is attached: CAP_BPF, which map
  * reads need on kernels before 6.5 while `kernel.unprivileged_bpf_disabled`
- * is set (the default); /proc and the maps' fds need nothing else.
+ * is set (the default), and CAP_DAC_READ_SEARCH, with which a root-started
+ * plugin still reads what root could (Netdata's cgroup table in /dev/shm is
+ * its user's, mode 0660; /proc under hidepid). Read-only: no writes, mounts,
+ * ptrace, module loads or new programs.
  */
-export const KEPT_CAPABILITIES = ['CAP_BPF'] as const;
+export const KEPT_CAPABILITIES = ['CAP_BPF', 'CAP_DAC_READ_SEARCH'] as const;
 
 /** A warning when a non-root plugin lacks CAP_DAC_READ_SEARCH (tracepoint collectors will fail), else undefined. */
 export function missingRecommended(euid: number = process.geteuid?.() ?? -1, caps: bigint = effectiveCapabilities()): string | undefined {
