@@ -202,11 +202,26 @@ const UNSUPPORTED_WHY: Readonly<Partial<Record<FeatureName, string>>> = {
  * or {@link NotSupportedError}. Anything that is not a native error (a
  * TypeError from bad arguments) is returned unchanged.
  */
+/** Set by dropCapabilities: a later EPERM is then explained by the drop, not by the kernel. */
+let droppedCapabilities: string | undefined;
+
+/** Records that this process dropped its capabilities, keeping `kept` (names, for messages). */
+export function noteCapabilitiesDropped(kept: string): void {
+  droppedCapabilities = kept;
+}
+
 export function errorFromNative(e: unknown, context: ErrorContext = {}): unknown {
   if (!isNativeError(e)) return e;
   const errno = e.nativeErrno;
   const code = errnoName(errno);
   const op = e.nativeOp;
+  if (droppedCapabilities !== undefined && errno === constants.errno.EPERM) {
+    return new BpfError(
+      `${op}: EPERM: this process dropped its capabilities after attaching (dropCapabilities kept ${droppedCapabilities}); ` +
+        'loading or attaching needs CAP_BPF and CAP_PERFMON: do it before the drop, or restart',
+      { code, errno, op, object: e.nativeObject, program: e.nativeProgram, map: e.nativeMap, libbpfLog: logText(e.nativeLog) },
+    );
+  }
   const verifierLog = e.nativeVerifierLog ?? '';
   const base: BpfErrorOptions = {
     code,

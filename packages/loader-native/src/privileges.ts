@@ -3,7 +3,7 @@
  * loaded and attached: reading maps and /proc needs (almost) none of them.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { errorFromNative } from './errors.js';
+import { errorFromNative, noteCapabilitiesDropped } from './errors.js';
 import { nativeBinding } from './native.js';
 import type { CapabilityDrop, CapabilitySets } from './types.js';
 
@@ -64,7 +64,9 @@ export function capabilities(): CapabilitySets {
  */
 export function dropCapabilities(keep: ReadonlyArray<string>): CapabilityDrop {
   try {
-    return binding().dropCapabilities(capabilityMask(keep));
+    const drop = binding().dropCapabilities(capabilityMask(keep));
+    noteCapabilitiesDropped(capabilityNames(drop.kept).join(', ') || 'none');
+    return drop;
   } catch (e) {
     throw errorFromNative(e);
   }

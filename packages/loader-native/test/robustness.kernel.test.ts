@@ -151,3 +151,25 @@ describe('corrupt objects are refused before libbpf parses them', () => {
     }
   });
 });
+
+describe.runIf(isRoot)('capabilities', () => {
+  it('dropCapabilities keeps only what it is asked for, sets no_new_privs, and a load afterwards says why it fails', () => {
+    // In a child: the drop cannot be undone.
+    const script = `
+      import { capabilities, dropCapabilities, openObject } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+      const before = capabilities();
+      const drop = dropCapabilities(['CAP_BPF']);
+      const after = capabilities();
+      let error = '';
+      try { await openObject(${JSON.stringify(objectPath('counters'))}, { logger: quiet }).load(); } catch (e) { error = e.message; }
+      console.log(JSON.stringify({ before: before.effective.toString(16), after: after.effective.toString(16), permitted: after.permitted.toString(16),
+        noNewPrivs: after.noNewPrivs, kept: drop.kept.toString(16), error }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, string | boolean>;
+    expect(out).toMatchObject({ after: '8000000000', permitted: '8000000000', kept: '8000000000', noNewPrivs: true });
+    expect(out.error).toMatch(/EPERM: this process dropped its capabilities after attaching \(dropCapabilities kept CAP_BPF\)/);
+  });
+});
