@@ -100,7 +100,10 @@ describe('corrupt objects are refused before libbpf parses them', () => {
       const copy = Buffer.from(image);
       switch (i % 4) {
         case 0: // a few flipped bytes anywhere (section headers, BTF, map definitions...)
-          for (let n = 1 + Math.floor(next() * 8); n > 0; n--) copy[Math.floor(next() * copy.length)] ^= 1 + Math.floor(next() * 255);
+          for (let n = 1 + Math.floor(next() * 8); n > 0; n--) {
+            const at = Math.floor(next() * copy.length);
+            copy[at] = (copy[at] ?? 0) ^ (1 + Math.floor(next() * 255));
+          }
           out.push(copy);
           break;
         case 1: // truncated
