@@ -185,7 +185,7 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   // Aborted by signals, a closed stdout, --duration and a finished --once snapshot.
   const stop = new AbortController();
   if (options.stopSignal?.aborted) return EXIT.ok;
-  options.stopSignal?.addEventListener('abort', () => stop.abort(), { once: true });
+  options.stopSignal?.addEventListener('abort', () => stop.abort(String(options.stopSignal?.reason ?? 'signal')), { once: true });
   let outputs: Output[] = [];
   if (!args.check && !args.selfTest) {
     const chosen = await createOutputs(args, stdout, logger, () => stop.abort());
@@ -209,15 +209,15 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
 
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info(`received ${signal}, detaching and exiting`);
-    stop.abort();
+    stop.abort(signal);
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGPIPE', 'SIGHUP', 'SIGQUIT'];
   for (const s of signals) process.on(s, onSignal);
   // A closed stdout shows up as an EPIPE error event; without a listener Node would crash instead of detaching.
-  const onStdoutError = () => stop.abort();
+  const onStdoutError = () => stop.abort('stdout closed');
   stdout.on('error', onStdoutError);
   const durationTimer = args.durationSeconds
-    ? setTimeout(() => stop.abort(), args.durationSeconds * 1000)
+    ? setTimeout(() => stop.abort(`--duration ${args.durationSeconds} s elapsed`), args.durationSeconds * 1000)
     : undefined;
 
   try {
@@ -247,7 +247,8 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     }
     if (env.EBPF_PLUGIN_KEEP_CAPABILITIES?.toLowerCase() !== 'yes') dropPrivileges(logger);
     const reason = await agent.run(stop.signal);
-    logger.info(`stopping (${reason})`);
+    // Who asked: a signal's name, a closed stdout, --duration (the agent only knows "signal").
+    logger.info(`stopping (${typeof stop.signal.reason === 'string' ? stop.signal.reason : reason})`);
     return EXIT.ok;
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
