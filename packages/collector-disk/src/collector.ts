@@ -15,11 +15,10 @@ import type {
   CollectorInstance,
 } from '@ebpf-collectors/core';
 import {
-  CollectorClosedError,
-  attachWithFallback,
+  attachFirstMode,
+  ObjectInstance,
   defineCollector,
   loadAndAttach,
-  modeOrder,
   planTracepointHooks,
   shippedObjectPath,
   tracepointExists,
@@ -51,13 +50,10 @@ export function planPrograms(
 }
 
 /** A running disk collector. */
-export class DiskInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+export class DiskInstance extends ObjectInstance {
   readonly #charts: DiskCharts;
   readonly #partitionsPath: string | undefined;
   readonly #onRead: ((reading: DiskReading) => void) | undefined;
-  #object: BpfObject | undefined;
   readonly #bins: BpfMap;
 
   constructor(options: {
@@ -68,10 +64,8 @@ export class DiskInstance implements CollectorInstance {
     partitionsPath?: string | undefined;
     onRead?: ((reading: DiskReading) => void) | undefined;
   }) {
-    this.#object = options.object;
+    super(MODULE, options, options.object);
     this.#bins = options.object.map(MAP.bins);
-    this.attachMode = options.mode;
-    this.report = options.report;
     this.#charts = new DiskCharts(options.updateEvery);
     this.#partitionsPath = options.partitionsPath;
     this.#onRead = options.onRead;
@@ -83,7 +77,7 @@ export class DiskInstance implements CollectorInstance {
 
   /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
-    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    this.assertOpen();
     const dump = this.#bins.readAll();
     const disks = decodeBins(dump.count, dump.keys, dump.values);
     const names = readProcPartitions(this.#partitionsPath);
@@ -102,16 +96,6 @@ export class DiskInstance implements CollectorInstance {
       this.#bins.delete(key);
     }
   }
-
-  bpfObjects(): BpfObject[] {
-    return this.#object ? [this.#object] : [];
-  }
-
-  close(): void {
-    const object = this.#object;
-    this.#object = undefined;
-    object?.close();
-  }
 }
 
 /** A disk collector definition; {@link diskCollector} unless the object lives elsewhere. */
@@ -128,7 +112,7 @@ export function createDiskCollector(options: DiskCollectorOptions = {}): Collect
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
       const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
-      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), DISK_MODES, async (mode) => {
+      const { value, mode, report } = await attachFirstMode(MODULE, DISK_MODES, context, async (mode) => {
         const object = await loadAndAttach(context, objectPath, MODULE, { programs: planPrograms(mode) });
         context.logger.debug(`${MODULE}: ${mode} mode, raw tracepoints block_rq_issue and block_rq_complete`);
         return object;

@@ -16,11 +16,10 @@ import type {
   CollectorInstance,
 } from '@ebpf-collectors/core';
 import {
-  CollectorClosedError,
-  attachWithFallback,
+  attachFirstMode,
+  ObjectInstance,
   defineCollector,
   loadAndAttach,
-  modeOrder,
   planTracepointHooks,
   shippedObjectPath,
   tracepointExists,
@@ -52,15 +51,12 @@ export function planPrograms(
 }
 
 /** A running oomkill collector. */
-export class OomkillInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+export class OomkillInstance extends ObjectInstance {
   readonly #context: CollectorContext;
   readonly #charts: OomkillCharts;
   readonly #resolver: CgroupResolver;
   readonly #apps: AppsGroups | undefined;
   readonly #onRead: ((reading: OomkillReading) => void) | undefined;
-  #object: BpfObject | undefined;
   #stats: BpfMap;
   #victims: BpfMap;
   #lost = 0n;
@@ -73,12 +69,10 @@ export class OomkillInstance implements CollectorInstance {
     mountinfoPath?: string | undefined;
     onRead?: ((reading: OomkillReading) => void) | undefined;
   }) {
+    super(MODULE, options, options.object);
     const { object, context } = options;
-    this.#object = object;
     this.#stats = object.map(MAP.stats);
     this.#victims = object.map(MAP.victims);
-    this.attachMode = options.mode;
-    this.report = options.report;
     this.#context = context;
     this.#onRead = options.onRead;
     this.#apps = appsGroupsOfGrouping(context.grouping);
@@ -100,7 +94,7 @@ export class OomkillInstance implements CollectorInstance {
 
   /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
-    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    this.assertOpen();
     const counters = Array.from(this.#stats.readU64Array());
     const dump = this.#victims.readAll({ andDelete: true });
     const victims = decodeVictims(dump.count, dump.keys, dump.values, this.#victims.valueSize);
@@ -127,15 +121,6 @@ export class OomkillInstance implements CollectorInstance {
     });
   }
 
-  bpfObjects(): BpfObject[] {
-    return this.#object ? [this.#object] : [];
-  }
-
-  close(): void {
-    const object = this.#object;
-    this.#object = undefined;
-    object?.close();
-  }
 }
 
 /** An oomkill collector definition; {@link oomkillCollector} unless the object lives elsewhere. */
@@ -152,7 +137,7 @@ export function createOomkillCollector(options: OomkillCollectorOptions = {}): C
      */
     async start(context: CollectorContext): Promise<CollectorInstance> {
       const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
-      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), OOMKILL_MODES, async (mode) => {
+      const { value, mode, report } = await attachFirstMode(MODULE, OOMKILL_MODES, context, async (mode) => {
         const programs = planPrograms(mode);
         const object = await loadAndAttach(context, objectPath, MODULE, { programs });
         context.logger.debug(`${MODULE}: ${mode} mode, program ${PROGRAM} on ${TRACEPOINT.category}/${TRACEPOINT.event}`);
