@@ -3,8 +3,9 @@ import { existsSync, statSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 
-import { notFound } from './errors.js';
+import { invalidArgument, notFound } from './errors.js';
 import type { NativeBinding } from './internal-types.js';
+import { nativeBinding } from './native.js';
 
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
@@ -34,6 +35,29 @@ export function resolveBtfFile(btfPath: string): string {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   throw notFound(`find BTF in ${btfPath}`, `no ${rel}.btf, ${rel} or vmlinux file in the directory`);
+}
+
+/** Files already parsed as BTF, by path, with the size and mtime they had. */
+const parsedBtf = new Map<string, string>();
+
+/**
+ * A configured BTF file must be one libbpf can parse, said up front and
+ * naming the file: otherwise every later load fails with a number
+ * (LIBBPF_ERRNO__FORMAT, EIO) that blames the BPF object.
+ * @throws BpfError `EINVAL` naming the file
+ */
+export function checkBtfFile(file: string): string {
+  const st = statSync(file);
+  const op = `use BTF file ${file}`;
+  const why = 'check the BTF path option (btfPath; "btf path" in ebpf.d.conf)';
+  if (!st.isFile()) throw invalidArgument(op, `not a regular file; ${why}`);
+  const stamp = `${st.size}:${st.mtimeMs}`;
+  if (parsedBtf.get(file) === stamp) return file;
+  if (nativeBinding().btfFunctions(file, []) === null) {
+    throw invalidArgument(op, `libbpf cannot parse it as BTF (raw BTF like ${VMLINUX_BTF}, or an ELF file with a .BTF section); ${why}`);
+  }
+  parsedBtf.set(file, stamp);
+  return file;
 }
 
 /** Arch prefixes of syscall entry symbols since 4.17, by Node's arch name. */

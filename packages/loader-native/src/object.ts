@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { runLogged, runQuiet, type ObjectContext } from './context.js';
 import { BpfError, NotSupportedError, badState, errorFromNative, invalidArgument, notFound } from './errors.js';
 import type { NativeErrorFields, NativeGlobal, NativeObjectHandle } from './internal-types.js';
-import { resolveBtfFile } from './kernel.js';
+import { checkBtfFile, resolveBtfFile } from './kernel.js';
 import { deliverLog, stderrWarnings } from './log.js';
 import { BpfLink } from './link.js';
 import { BpfLoadedMap, BpfMapSpec } from './map.js';
@@ -26,7 +26,7 @@ export function openWith(pathOrImage: string | Buffer, options: OpenOptions, env
     throw invalidArgument(`open object ${name}`, 'expected a path or a Buffer with an ELF image');
   }
   if (typeof pathOrImage === 'string') checkRecordedDigest(pathOrImage, name);
-  const btfFile = options.btfPath === undefined ? undefined : resolveBtfFile(options.btfPath);
+  const btfFile = options.btfPath === undefined ? undefined : checkBtfFile(resolveBtfFile(options.btfPath));
   const binding = nativeBinding();
   let handle: NativeObjectHandle;
   try {

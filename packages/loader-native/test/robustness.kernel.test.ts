@@ -39,6 +39,13 @@ describe('errors that were numbers only', () => {
     }
   });
 
+  it('a BTF path that is not BTF is refused up front, naming the file and the option, not blamed on the object', () => {
+    expect(() => openObject(objectPath('counters'), { logger: quiet, btfPath: '/etc/hostname' })).toThrow(
+      /use BTF file \/etc\/hostname: EINVAL: libbpf cannot parse it as BTF .*"btf path" in ebpf\.d\.conf/,
+    );
+    expect(() => openObject(objectPath('counters'), { logger: quiet, btfPath: '/dev/null' })).toThrow(/use BTF file \/dev\/null: EINVAL: not a regular file/);
+  });
+
   it('probeMapType of a type libbpf does not know is a RangeError, not "Operation not supported"', () => {
     expect(() => nativeBinding().probeMapType(99999)).toThrow(RangeError);
     expect(() => nativeBinding().probeMapType(99999)).toThrow(/probe map type 99999: not a map type this libbpf \(\d+\.\d+\) knows/);
