@@ -8,7 +8,7 @@
 import type { ChartDefinition, ChartSettings, CounterChartsSpec, GroupMetric, HostChart, TickChartBuilder, TickInput } from '@ebpf-collectors/core';
 import { CounterChartBuilder, lane } from '@ebpf-collectors/core';
 import { COUNTER, COUNTER_LANES } from './internal-types.js';
-import { IntervalValues } from './interval-values.js';
+import { IntervalValues } from '@ebpf-collectors/core';
 import { CHARTS, FAMILY, MODULE, TYPE_MEM, type CachestatValue } from './metrics.js';
 
 /** What the chart table depends on. */

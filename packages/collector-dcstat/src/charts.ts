@@ -8,7 +8,7 @@
 import type { ChartDefinition, ChartSettings, CounterChartsSpec, GroupMetric, HostChart, TickChartBuilder, TickInput } from '@ebpf-collectors/core';
 import { CounterChartBuilder, lane } from '@ebpf-collectors/core';
 import { COUNTER, COUNTER_LANES } from './internal-types.js';
-import { IntervalValues } from './interval-values.js';
+import { IntervalValues } from '@ebpf-collectors/core';
 import { FAMILY, GROUP_CHARTS, HOST, MODULE, TYPE_FILESYSTEM, type DcGroupValue } from './metrics.js';
 
 /** Netdata's hit ratio: (references - misses) / references in percent, 0 without references. */

@@ -10,7 +10,7 @@ import { KernelFunctionMissingError, defineCounterCollector, planFunctionHooks, 
 import type { Features } from '@ebpf-collectors/core';
 import { DcstatChartBuilder } from './charts.js';
 import { FN, MAP, PID_LANES, PROGRAM } from './internal-types.js';
-import { findKernelSymbol, type KernelSymbol } from './kallsyms.js';
+import { findKernelSymbol, type KernelSymbol } from '@ebpf-collectors/core';
 import { THREAD } from './metrics.js';
 import { dcstatSelfTest } from './self-test.js';
 import type { DcstatCollectorOptions } from './types.js';

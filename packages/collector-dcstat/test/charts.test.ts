@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chartKey } from '@ebpf-collectors/core';
-import { DcstatChartBuilder, dcHitRatio, findKernelSymbol, planPrograms } from '../src/index.js';
+import { chartKey, findKernelSymbol } from '@ebpf-collectors/core';
+import { DcstatChartBuilder, dcHitRatio, planPrograms } from '../src/index.js';
 
 const settings = { updateEvery: 1, apps: true, cgroups: true, returnMode: false };
 const value = (frame: { charts: Array<{ chart: { type: string; id: string }; values: Map<string, bigint> }> }, key: string, dim: string) =>

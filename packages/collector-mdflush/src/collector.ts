@@ -29,7 +29,7 @@ import {
 import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import { MdflushChartBuilder } from './charts.js';
 import { FUNCTION, KEY_SIZE, MAP, MINOR_BITS, PROGRAM, VALUE_SIZE } from './internal-types.js';
-import { findKernelSymbol, type KernelSymbol } from './kallsyms.js';
+import { findKernelSymbol, type KernelSymbol } from '@ebpf-collectors/core';
 import { MODULE } from './metrics.js';
 import { mdflushSelfTest } from './self-test.js';
 import type { MdflushCollectorOptions } from './types.js';
