@@ -52,9 +52,6 @@ export function planPrograms(
   return { programs, hooked: [found.name, `${FN.slow} (return)`] };
 }
 
-// KIT-CANDIDATE: a registration field for why a mode is absent (here: no tracepoint sits in
-// lookup_fast or d_lookup), so `--check` prints it on the mode's line instead of core's generic
-// "dc has no tracepoint implementation"; today only `description` carries it.
 const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe'];
 
 const DCSTAT: Omit<CounterCollectorSpec, 'selfTest'> = {
@@ -64,6 +61,7 @@ const DCSTAT: Omit<CounterCollectorSpec, 'selfTest'> = {
   cliFlag: 'dcstat',
   description: 'directory cache: hit ratio, references, slow lookups and misses (kprobes or trampolines only: no tracepoint sits in lookup_fast or d_lookup)',
   modes: MODES,
+  absentModes: { tracepoint: 'no tracepoint sits in lookup_fast or d_lookup' },
   objectUrl: import.meta.url,
   object: 'dcstat',
   maps: { totals: MAP.totals, pids: MAP.pids },

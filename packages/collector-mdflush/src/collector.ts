@@ -9,7 +9,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import type {
   AttachMode,
-  AttachReport,
+  Started,
   ChartDefinition,
   CollectorContext,
   CollectorDefinition,
@@ -17,12 +17,11 @@ import type {
   CollectorInstance,
 } from '@ebpf-collectors/core';
 import {
-  CollectorClosedError,
   KernelFunctionMissingError,
-  attachWithFallback,
+  attachFirstMode,
+  ObjectInstance,
   defineCollector,
   loadAndAttach,
-  modeOrder,
   shippedObjectPath,
   type LoadPlan,
 } from '@ebpf-collectors/core';
@@ -35,6 +34,8 @@ import { mdflushSelfTest } from './self-test.js';
 import type { MdflushCollectorOptions } from './types.js';
 
 const MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe'];
+/** No block tracepoint is known to give the same count on md arrays (block_rq_issue never fires for them). */
+const ABSENT = { tracepoint: 'no tracepoint sits in md_flush_request (block_rq_issue never fires for md arrays)' } as const;
 
 /**
  * The programs of trampoline or probe mode on `md_flush_request`.
@@ -47,12 +48,8 @@ export function planPrograms(
   symbol: KernelSymbol | undefined = findKernelSymbol(FUNCTION),
   moduleBtf: (module: string) => boolean = (module) => existsSync(`/sys/kernel/btf/${module}`),
 ): LoadPlan & { hooked: string } {
-  // KIT-CANDIDATE: KernelFunctionMissingError with a hint (here: md_mod is not loaded), instead of
-  // rewriting its message.
   if (symbol === undefined) {
-    throw Object.assign(new KernelFunctionMissingError(MODULE, mode, [FUNCTION]), {
-      message: `${MODULE} ${mode}: the kernel has no ${FUNCTION} (md is not loaded: no md arrays to watch; modprobe md_mod)`,
-    });
+    throw new KernelFunctionMissingError(MODULE, mode, [FUNCTION], 'md is not loaded: no md arrays to watch; modprobe md_mod');
   }
   if (mode === 'probe') {
     return { programs: new Map([[PROGRAM.probe, (p) => p.attachKprobe(symbol.name)]]), hooked: symbol.name };
@@ -81,19 +78,14 @@ export function arrayName(dev: number, sysfs = '/sys/dev/block'): string {
 }
 
 /** The running collector: one hash map read per tick. */
-class MdflushInstance implements CollectorInstance {
-  readonly attachMode: AttachMode;
-  readonly report: AttachReport;
+class MdflushInstance extends ObjectInstance {
   readonly #builder: MdflushChartBuilder;
   readonly #names = new Map<number, string>();
-  #object: BpfObject | undefined;
-  #map: BpfMap;
+  readonly #map: BpfMap;
 
-  constructor(object: BpfObject, mode: AttachMode, report: AttachReport, updateEvery: number) {
-    this.#object = object;
-    this.#map = object.map(MAP);
-    this.attachMode = mode;
-    this.report = report;
+  constructor(started: Started<BpfObject>, updateEvery: number) {
+    super(MODULE, started, started.value);
+    this.#map = started.value.map(MAP);
     this.#builder = new MdflushChartBuilder(updateEvery);
   }
 
@@ -101,8 +93,9 @@ class MdflushInstance implements CollectorInstance {
     return this.#builder.charts();
   }
 
+  /** @throws CollectorClosedError (`ECLOSED`) after `close()` */
   collect(): CollectorFrame {
-    if (this.#object === undefined) throw new CollectorClosedError(MODULE);
+    this.assertOpen();
     const dump = this.#map.readAll();
     const counts = new Map<string, bigint>();
     for (let i = 0; i < dump.count; i++) {
@@ -116,16 +109,6 @@ class MdflushInstance implements CollectorInstance {
     }
     return this.#builder.frame(counts);
   }
-
-  bpfObjects(): BpfObject[] {
-    return this.#object ? [this.#object] : [];
-  }
-
-  close(): void {
-    const object = this.#object;
-    this.#object = undefined;
-    object?.close();
-  }
 }
 
 /** An mdflush collector definition (option: another object file). */
@@ -134,17 +117,24 @@ export function createMdflushCollector(options: MdflushCollectorOptions = {}): C
     name: MODULE,
     defaultCollectPid: 'not set',
     modes: MODES,
+    absentModes: ABSENT,
     description: 'flushes per md array (kprobes or trampolines on md_flush_request; needs md loaded)',
     selfTest: mdflushSelfTest,
     async start(context: CollectorContext): Promise<CollectorInstance> {
       const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
-      const { value, mode, report } = await attachWithFallback(MODULE, modeOrder(context.config), MODES, async (mode) => {
-        const plan = planPrograms(mode as 'trampoline' | 'probe');
-        const object = await loadAndAttach(context, objectPath, MODULE, plan);
-        context.logger.debug(`${MODULE}: ${mode} mode on ${plan.hooked}`);
-        return object;
-      });
-      return new MdflushInstance(value, mode, report, context.config.updateEvery);
+      const started = await attachFirstMode(
+        MODULE,
+        MODES,
+        context,
+        async (mode) => {
+          const plan = planPrograms(mode as 'trampoline' | 'probe');
+          const object = await loadAndAttach(context, objectPath, MODULE, plan);
+          context.logger.debug(`${MODULE}: ${mode} mode on ${plan.hooked}`);
+          return object;
+        },
+        ABSENT,
+      );
+      return new MdflushInstance(started, context.config.updateEvery);
     },
   });
 }

@@ -22,6 +22,7 @@ const SWAP: Omit<CounterCollectorSpec, 'selfTest'> = {
   name: MODULE,
   description: 'calls to read and write swap pages (kprobes or trampolines only: no tracepoint fires per swap read or write)',
   modes: ['trampoline', 'probe'],
+  absentModes: { tracepoint: 'no tracepoint fires per swap read or write' },
   objectUrl: import.meta.url,
   maps: { totals: MAP.totals, pids: MAP.pids },
   pidLanes: PID_LANES,

@@ -53,11 +53,13 @@ export async function attachWithFallback<T>(
   modes: ReadonlyArray<AttachMode>,
   implemented: ReadonlyArray<AttachMode>,
   tryMode: (mode: AttachMode) => Promise<T>,
+  absentModes: Readonly<Partial<Record<AttachMode, string>>> = {},
 ): Promise<{ value: T; mode: AttachMode; report: AttachReport }> {
   const attempts: AttachAttempt[] = [];
   for (const mode of modes) {
     if (!implemented.includes(mode)) {
-      attempts.push({ mode, ok: false, code: 'NOT_IMPLEMENTED', reason: `${collector} has no ${mode} implementation` });
+      const why = absentModes[mode];
+      attempts.push({ mode, ok: false, code: 'NOT_IMPLEMENTED', reason: `${collector} has no ${mode} implementation${why ? `: ${why}` : ''}` });
       continue;
     }
     try {

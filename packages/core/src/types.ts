@@ -303,6 +303,8 @@ export interface CollectorDefinition {
   readonly defaultCollectPid: CollectPid;
   /** Attach modes the collector implements, in no particular order. */
   readonly modes: ReadonlyArray<AttachMode>;
+  /** Why a mode is not implemented (`--check` prints it on that mode's line): no tracepoint sits in the hooked functions... */
+  readonly absentModes?: Readonly<Partial<Record<AttachMode, string>>>;
   /** One-line description for `--help` and `--check`. */
   readonly description: string;
   /** `[global]` keys of its config file beyond Netdata's common ones (so they are not warned about as unknown). */

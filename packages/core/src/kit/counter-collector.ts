@@ -46,6 +46,8 @@ export interface CollectorRegistration {
   readonly defaultCollectPid?: CollectPid;
   /** Attach modes implemented. */
   readonly modes: ReadonlyArray<AttachMode>;
+  /** Why each mode that is not implemented is not (printed by `--check`). */
+  readonly absentModes?: Readonly<Partial<Record<AttachMode, string>>>;
   /** One line for `--help` and `--check`. */
   readonly description: string;
   /** `[global]` keys of its file beyond Netdata's common ones. */
@@ -232,6 +234,7 @@ export async function startCounterCollector<S extends CounterSettings>(
   const { loaded, instance } = await attachCounterTables({
     module: spec.name,
     modes: spec.modes,
+    ...(spec.absentModes ? { absentModes: spec.absentModes } : {}),
     context,
     pidLanes: spec.pidLanes,
     load: async (mode) => {
@@ -278,10 +281,11 @@ export function defineCounterCollector<S extends CounterSettings>(
 
 /** The registration part of a spec (what {@link defineCollector} takes). */
 export function registrationOf(spec: CollectorRegistration): CollectorRegistration {
-  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, description, extraGlobalKeys, selfTest } = spec;
+  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, absentModes, description, extraGlobalKeys, selfTest } = spec;
   return {
     name,
     modes,
+    ...(absentModes ? { absentModes } : {}),
     description,
     ...(configKeys ? { configKeys } : {}),
     ...(configFile ? { configFile } : {}),

@@ -140,6 +140,8 @@ export interface AttachCounterTablesOptions<L extends LoadedCounterTables> {
   module: string;
   /** Attach modes the collector implements. */
   modes: ReadonlyArray<AttachMode>;
+  /** Why the others are not implemented. */
+  absentModes?: Readonly<Partial<Record<AttachMode, string>>>;
   context: CollectorContext;
   /** u64 lanes of a per-PID value. */
   pidLanes: number;
@@ -161,7 +163,7 @@ export async function attachCounterTables<L extends LoadedCounterTables>(
   options: AttachCounterTablesOptions<L>,
 ): Promise<{ loaded: L; instance: CounterTablesInstanceOptions }> {
   const { module, context } = options;
-  const { value, mode, report } = await attachWithFallback(module, modeOrder(context.config), options.modes, options.load);
+  const { value, mode, report } = await attachWithFallback(module, modeOrder(context.config), options.modes, options.load, options.absentModes);
   return {
     loaded: value,
     instance: {

@@ -12,8 +12,10 @@ export class KernelFunctionMissingError extends Error {
     readonly mode: AttachMode,
     /** The functions looked for, in order of preference. */
     readonly functions: ReadonlyArray<string>,
+    /** What the operator can do (`md is not loaded: modprobe md_mod`). */
+    readonly hint?: string,
   ) {
-    super(`${collector} ${mode}: the kernel has none of ${functions.join(', ')}`);
+    super(`${collector} ${mode}: the kernel has none of ${functions.join(', ')}${hint ? ` (${hint})` : ''}`);
     this.name = 'KernelFunctionMissingError';
   }
 }

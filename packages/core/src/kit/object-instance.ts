@@ -28,8 +28,9 @@ export function attachFirstMode<T>(
   modes: ReadonlyArray<AttachMode>,
   context: Pick<CollectorContext, 'config'>,
   load: (mode: AttachMode) => Promise<T>,
+  absentModes?: Readonly<Partial<Record<AttachMode, string>>>,
 ): Promise<Started<T>> {
-  return attachWithFallback(module, modeOrder(context.config), modes, load);
+  return attachWithFallback(module, modeOrder(context.config), modes, load, absentModes);
 }
 
 /** A running collector over one loaded object. */
