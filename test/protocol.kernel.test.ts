@@ -42,18 +42,24 @@ describe('plugins.d protocol conformance', () => {
     });
     const servers = await echoServers(3);
     const ports = servers.map((s) => (s.address() as { port: number }).port);
-    const run = startPlugin(['1', '--config-dir', configDir, '--duration', '5']);
+    const run = startPlugin(['1', '--config-dir', configDir]);
+    // Loading every collector takes seconds on a busy machine: the traffic starts with the first data.
+    const loadedBy = Date.now() + 90_000;
+    while (!run.stdout().includes('\nBEGIN ') && Date.now() < loadedBy) await new Promise((r) => setTimeout(r, 100));
     // New destinations in different ticks: the charts are declared again with more dimensions.
     for (let i = 0; i < 8; i++) {
       await new Promise((r) => setTimeout(r, 400));
       await exchange(ports[i % ports.length]!, 4096);
     }
+    // A few more ticks so the last destinations are charted, then a normal stop.
+    await new Promise((r) => setTimeout(r, 3000));
+    run.child.kill('SIGTERM');
     const { code } = await run.exited;
     for (const server of servers) server.close();
     expect(code, run.stderr()).toBe(0);
     const parsed = parseNetdataStream(run.stdout());
     expect(parsed.errors, JSON.stringify(parsed.errors.slice(0, 5), null, 2)).toEqual([]);
-    // About one block per chart per second for 5 s: at least 3 ticks of the process charts.
+    // About one block per chart per second for 6 s: at least 3 ticks of the process charts.
     expect(parsed.blocks).toBeGreaterThanOrEqual(3 * 3);
     // One host chart of each collector at least.
     for (const id of [

@@ -3,7 +3,7 @@
  * being tried, global lanes plus a per-PID table, Netdata's shm charts.
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, PlanContext, TracepointHook } from '@ebpf-collectors/core';
-import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import { NoSyscallEnabledError, defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { shmCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
@@ -12,14 +12,7 @@ import { MODULE } from './metrics.js';
 import { shmSelfTest } from './self-test.js';
 import type { ShmCollectorOptions, ShmSettings, ShmSyscall } from './types.js';
 
-/** Every syscall of `shm.conf [syscalls]` is off: nothing to hook. */
-export class NoSyscallEnabledError extends Error {
-  readonly code = 'ENOSYSCALL';
-  constructor(module: string, file: string) {
-    super(`${module}: every system call in ${file} [syscalls] is "no"; turn one on or disable the thread in ebpf.d.conf`);
-    this.name = 'NoSyscallEnabledError';
-  }
-}
+export { NoSyscallEnabledError } from '@ebpf-collectors/core';
 
 /** What a plan hooked: the programs and, for the debug log, the functions or events. */
 export interface ShmPlan {

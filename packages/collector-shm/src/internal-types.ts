@@ -57,13 +57,5 @@ export function programOf(mode: 'trampoline' | 'probe' | 'tracepoint', syscall: 
   return `${mode}_shm_${CALL[syscall]}`;
 }
 
-/**
- * The kernel functions of a syscall, in order of preference: the x86-64 and
- * arm64 wrappers (4.17+), `__do_sys_<name>` (the real function when a recent
- * x86-64 kernel makes the wrapper an alias without BTF), the plain name of
- * kernels before 4.17. The kit takes the first that BTF (or kallsyms) has.
- * KIT-CANDIDATE: the same list as collector-sync's and collector-mount's.
- */
-export function syscallFunctions(syscall: string): string[] {
-  return [`__x64_sys_${syscall}`, `__arm64_sys_${syscall}`, `__do_sys_${syscall}`, `sys_${syscall}`];
-}
+/** The functions a syscall may be, first the kernel has wins (the kit's list, shared by every syscall collector). */
+export { syscallFunctions } from '@ebpf-collectors/core';

@@ -10,7 +10,7 @@ import type {
   PlanContext,
   TracepointHook,
 } from '@ebpf-collectors/core';
-import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import { NoSyscallEnabledError, defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { syncCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
@@ -19,14 +19,7 @@ import { MODULE } from './metrics.js';
 import { syncSelfTest } from './self-test.js';
 import type { SyncCollectorOptions, SyncSettings, SyncSyscall } from './types.js';
 
-/** Every syscall of `sync.conf [syscalls]` is off: nothing to hook. */
-export class NoSyscallEnabledError extends Error {
-  readonly code = 'ENOSYSCALL';
-  constructor(module: string, file: string) {
-    super(`${module}: every system call in ${file} [syscalls] is "no"; turn one on or disable the thread in ebpf.d.conf`);
-    this.name = 'NoSyscallEnabledError';
-  }
-}
+export { NoSyscallEnabledError } from '@ebpf-collectors/core';
 
 /** What a plan hooked: the programs and, for the debug log, the functions or events. */
 export interface SyncPlan {

@@ -3,28 +3,18 @@
  * as Netdata reads booleans.
  */
 import type { CollectorConfig } from '@ebpf-collectors/core';
-import { netdataBoolean } from '@ebpf-collectors/core';
+import { enabledSyscalls as enabledOf, unknownSyscallKeys as unknownOf } from '@ebpf-collectors/core';
 import { SYSCALLS } from './internal-types.js';
 import type { SyncSyscall } from './types.js';
 
-/** Section of `sync.conf` with the per-syscall switches. */
-export const SYSCALLS_SECTION = 'syscalls';
+export { SYSCALLS_SECTION } from '@ebpf-collectors/core';
 
-/** The syscalls `[syscalls]` leaves on, in Netdata's order. */
+/** The syscalls `[syscalls]` leaves on, in Netdata's order (the kit reads the section). */
 export function enabledSyscalls(config: Pick<CollectorConfig, 'sections'>): SyncSyscall[] {
-  const section = config.sections.get(SYSCALLS_SECTION);
-  return SYSCALLS.filter((syscall) => {
-    const entry = section?.entries.get(syscall);
-    return entry === undefined || netdataBoolean(entry.value);
-  });
+  return enabledOf(config, SYSCALLS);
 }
 
-/** `file:line: ...` for every `[syscalls]` key that is not a syscall of this thread (Netdata ignores them silently). */
+/** `file:line: ...` for every `[syscalls]` key that is not a syscall of this thread. */
 export function unknownSyscallKeys(config: Pick<CollectorConfig, 'sections'>): string[] {
-  const section = config.sections.get(SYSCALLS_SECTION);
-  if (section === undefined) return [];
-  const known = new Set<string>(SYSCALLS);
-  return [...section.entries.values()]
-    .filter((e) => !known.has(e.key))
-    .map((e) => `${e.file}:${e.line}: [${SYSCALLS_SECTION}] "${e.key}" is not one of ${SYSCALLS.join(', ')}; it is ignored`);
+  return unknownOf(config, SYSCALLS);
 }

@@ -30,15 +30,5 @@ export function programOf(mode: 'trampoline' | 'probe' | 'tracepoint', syscall: 
   return `${mode}_sync_${syscall}`;
 }
 
-/**
- * The kernel functions of a syscall, in order of preference: the x86-64 and
- * arm64 wrappers (4.17+); `__do_sys_<name>`, which recent x86-64 kernels
- * make the real function of an argument-less syscall (`__x64_sys_sync` is
- * then an alias with no BTF entry, so fentry cannot target it: 6.18 does
- * this for sync); then the plain name of kernels before 4.17. The kit takes
- * the first that BTF (or kallsyms without BTF) has.
- * KIT-CANDIDATE: collector-mount and collector-shm carry the same list.
- */
-export function syscallFunctions(syscall: string): string[] {
-  return [`__x64_sys_${syscall}`, `__arm64_sys_${syscall}`, `__do_sys_${syscall}`, `sys_${syscall}`];
-}
+/** The functions a syscall may be, first the kernel has wins (the kit's list, shared by every syscall collector). */
+export { syscallFunctions } from '@ebpf-collectors/core';

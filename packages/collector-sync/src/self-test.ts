@@ -9,9 +9,8 @@
  * are kept few). python3 because Node has none of msync, sync, syncfs and
  * sync_file_range.
  */
-import { spawn } from 'node:child_process';
 import type { SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
+import { WorkloadError, runPython } from '@ebpf-collectors/core';
 import { enabledSyscalls } from './config.js';
 import { chartOf } from './metrics.js';
 import type { SyncSyscall } from './types.js';
@@ -66,40 +65,8 @@ m.close(); os.close(fd); os.unlink(path)
 print(json.dumps(done), flush=True)
 `;
 
-/** How long the workload may take before it is killed. */
-const WORKLOAD_TIMEOUT_MS = 60_000;
-
-/**
- * Run a python3 program with arguments and return its stdout.
- * KIT-CANDIDATE: collector-mount and collector-shm run their workloads the same way.
- *
- * @throws SelfTestSkipped when python3 is not installed
- * @throws WorkloadError when it fails or times out
- */
-export function runPython(program: string, args: ReadonlyArray<string>, cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // -S: no site module (nothing of site-packages is used); a faster start, which counts in the emulated VM lane.
-    const child = spawn('python3', ['-S', '-c', program, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), WORKLOAD_TIMEOUT_MS);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => void (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => void (stderr += d));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === 'ENOENT'
-          ? new SelfTestSkipped('python3 is not installed (the workload needs it: apt install python3)', { cause: error })
-          : new WorkloadError(`cannot run python3: ${error.message}`, { cause: error }),
-      );
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new WorkloadError(`python3 workload exited (${code ?? signal}); stderr: ${stderr.slice(-800)}`));
-    });
-  });
-}
+/** A python3 workload run with a time bound (the kit's runner). */
+export { runPython };
 
 /** Parse the workload's JSON report (its last stdout line). */
 export function parseSyncReport(stdout: string): Record<SyncSyscall, number> {
