@@ -1,24 +1,31 @@
 /**
- * The TypeScript mirror of bpf/disk.h and the program names of
- * bpf/disk.bpf.c. Not exported from the package.
+ * Numbers and names shared with bpf/disk.bpf.c and bpf/disk.h: the disk
+ * count, the bin key layout, map and program names come from
+ * src/generated/disk.ts, which the build generates from the header and the
+ * object. Not exported from the package.
  */
+import { DiskBinKeyLayout, EBPFC_DISK_MAX_DISKS, type MapName, type ProgramName } from './generated/disk.js';
 
 /** `EBPFC_DISK_MAX_DISKS`. */
-export const MAX_DISKS = 256;
+export const MAX_DISKS = EBPFC_DISK_MAX_DISKS;
 
 /** `struct ebpfc_disk_bin_key`: `dev` (u32) then `bin` (u32). */
-export const BIN_KEY = { dev: 0, bin: 4, size: 8 } as const;
+export const BIN_KEY = {
+  dev: DiskBinKeyLayout.fields.dev.offset,
+  bin: DiskBinKeyLayout.fields.bin.offset,
+  size: DiskBinKeyLayout.size,
+} as const;
 
-/** Map names in the object. */
+/** Map names in the object (checked against its BTF by the compiler). */
 export const MAP = {
   /** PERCPU_HASH {dev, bin} -> u64 count. */
   bins: 'tbl_disk_iocall',
   /** LRU_HASH request address -> issue time and disk. */
   inflight: 'tmp_disk_start',
-} as const;
+} as const satisfies Record<string, MapName>;
 
 /** The programs, raw tracepoints used in every attach mode, and their events. */
 export const PROGRAMS = [
   { program: 'tracepoint_block_rq_issue', category: 'block', event: 'block_rq_issue' },
   { program: 'tracepoint_block_rq_complete', category: 'block', event: 'block_rq_complete' },
-] as const;
+] as const satisfies ReadonlyArray<{ program: ProgramName; category: string; event: string }>;
