@@ -1,25 +1,22 @@
 /**
- * The TypeScript mirror of bpf/cachestat.h and the program names of
- * bpf/cachestat.bpf.c. Not exported from the package.
+ * Numbers and names shared with bpf/cachestat.bpf.c and bpf/cachestat.h:
+ * lanes and map names come from src/generated/cachestat.ts, which the build
+ * generates from the header and the object. Not exported from the package.
  */
+import { CachestatCounter, EBPFC_CACHESTAT_COUNTERS, EBPFC_CACHESTAT_PID_LANES, type MapName } from './generated/cachestat.js';
 
 /** Lanes of the `tbl_cachestat` entry and of a `tbl_cachestat_pid` value (`enum ebpfc_cachestat_counter`), Netdata's order. */
-export const COUNTER = {
-  add: 0,
-  access: 1,
-  dirtied: 2,
-  bufferDirty: 3,
-} as const;
+export const COUNTER = CachestatCounter;
 
 /** `EBPFC_CACHESTAT_COUNTERS` (= `EBPFC_CACHESTAT_PID_LANES`). */
-export const COUNTER_LANES = 4;
-export const PID_LANES = 4;
+export const COUNTER_LANES = EBPFC_CACHESTAT_COUNTERS;
+export const PID_LANES = EBPFC_CACHESTAT_PID_LANES;
 
-/** Map names in the object. */
+/** Map names in the object (checked against its BTF by the compiler). */
 export const MAP = {
   totals: 'tbl_cachestat',
   pids: 'tbl_cachestat_pid',
-} as const;
+} as const satisfies Record<string, MapName>;
 
 /** The four events and the programs counting them. */
 export type CachestatEvent = 'add' | 'access' | 'dirtied' | 'buffer_dirty';
