@@ -1,15 +1,18 @@
 /**
- * The TypeScript mirror of bpf/swap.h and the program names of
- * bpf/swap.bpf.c. Not exported from the package.
+ * Numbers and names shared with bpf/swap.bpf.c and bpf/swap.h: lanes, map
+ * and program names come from src/generated/swap.ts, which the build
+ * generates from the header and the object. Not exported from the package.
  */
+import { EBPFC_SWAP_PID_LANES, SwapCounter, type MapName, type ProgramName } from './generated/swap.js';
 
 /** Lanes of the `tbl_swap` entry and of a `tbl_swap_pid` value (`enum ebpfc_swap_counter`). */
-export const COUNTER = { read: 0, write: 1 } as const;
+export const COUNTER = SwapCounter;
 
 /** `EBPFC_SWAP_COUNTERS` (= `EBPFC_SWAP_PID_LANES`). */
-export const PID_LANES = 2;
+export const PID_LANES = EBPFC_SWAP_PID_LANES;
 
-export const MAP = { totals: 'tbl_swap', pids: 'tbl_swap_pid' } as const;
+/** Map names in the object (checked against its BTF by the compiler). */
+export const MAP = { totals: 'tbl_swap', pids: 'tbl_swap_pid' } as const satisfies Record<string, MapName>;
 
 /**
  * Functions hooked for reads and writes, newest name first: the first one
@@ -20,6 +23,6 @@ export const SWAP_FUNCTIONS = {
   write: ['swap_writeout', 'swap_writepage'],
 } as const;
 
-export function swapProgram(family: 'trampoline' | 'probe', op: 'read' | 'write'): string {
+export function swapProgram(family: 'trampoline' | 'probe', op: 'read' | 'write'): ProgramName {
   return `${family}_${op}`;
 }
