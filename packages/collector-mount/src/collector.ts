@@ -3,21 +3,17 @@
  * attach mode being tried, four `tbl_mount` lanes, Netdata's two
  * `mount_points.*` charts.
  */
-import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, TracepointHook } from '@ebpf-collectors/core';
-import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import type { AttachMode, CollectorDefinition, CounterCollectorSpec } from '@ebpf-collectors/core';
+import { defineCounterCollector, planSyscallHooks, type SyscallPlan } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { mountCharts } from './charts.js';
-import { MAP, OPS, programOf, syscallFunctions } from './internal-types.js';
+import { MAP, OPS, programOf } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { mountSelfTest } from './self-test.js';
 import type { MountCollectorOptions } from './types.js';
 
 /** What a plan hooked: the programs and, for the debug log, the functions or events. */
-export interface MountPlan {
-  readonly programs: Map<string, Attacher>;
-  readonly targets?: Map<string, string>;
-  readonly hooked: string[];
-}
+export type MountPlan = SyscallPlan;
 
 /**
  * Programs of one mode: the entry side (calls) of each syscall's function in
@@ -35,24 +31,14 @@ export function planPrograms(
   features: Pick<Features, 'hasKernelFunction'>,
   eventExists?: (category: string, event: string) => boolean,
 ): MountPlan {
-  if (mode === 'tracepoint') {
-    const hooks: TracepointHook[] = OPS.map(({ op, optional }) => ({
-      program: programOf(mode, op, true),
-      category: 'syscalls',
-      event: `sys_exit_${op}`,
-      optional,
-    }));
-    const programs = planTracepointHooks(MODULE, hooks, eventExists);
-    return { programs, hooked: hooks.filter((h) => programs.has(h.program)).map((h) => `${h.category}/${h.event}`) };
-  }
-  const hooks: FunctionHook[] = OPS.map(({ op, optional }) => ({
-    program: programOf(mode, op, returnMode),
-    fn: syscallFunctions(op),
+  // The exit event carries the result, so tracepoint mode counts errors in both load modes.
+  return planSyscallHooks(MODULE, mode, OPS.map(({ op }) => op), features, {
+    program: (m, op) => programOf(m, op as (typeof OPS)[number]['op'], m === 'tracepoint' || returnMode),
+    side: 'exit',
     retprobe: returnMode,
-    optional,
-  }));
-  const plan = planFunctionHooks(MODULE, mode, hooks, features);
-  return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
+    optional: new Set(OPS.filter((o) => o.optional).map((o) => o.op)),
+    ...(eventExists ? { eventExists } : {}),
+  });
 }
 
 /** Netdata's mount thread as the kit's counter collector. */

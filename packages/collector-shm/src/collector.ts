@@ -2,12 +2,12 @@
  * The shm collector: one program per enabled syscall in the attach mode
  * being tried, global lanes plus a per-PID table, Netdata's shm charts.
  */
-import type { AttachMode, CollectorDefinition, CounterCollectorSpec, FunctionHook, PlanContext, TracepointHook } from '@ebpf-collectors/core';
-import { NoSyscallEnabledError, defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import type { AttachMode, CollectorDefinition, CounterCollectorSpec, PlanContext } from '@ebpf-collectors/core';
+import { NoSyscallEnabledError, defineCounterCollector, planSyscallHooks, type SyscallPlan } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { shmCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
-import { MAP, PID_LANES, programOf, syscallFunctions } from './internal-types.js';
+import { MAP, PID_LANES, programOf } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { shmSelfTest } from './self-test.js';
 import type { ShmCollectorOptions, ShmSettings, ShmSyscall } from './types.js';
@@ -15,11 +15,7 @@ import type { ShmCollectorOptions, ShmSettings, ShmSyscall } from './types.js';
 export { NoSyscallEnabledError } from '@ebpf-collectors/core';
 
 /** What a plan hooked: the programs and, for the debug log, the functions or events. */
-export interface ShmPlan {
-  readonly programs: Map<string, Attacher>;
-  readonly targets?: Map<string, string>;
-  readonly hooked: string[];
-}
+export type ShmPlan = SyscallPlan;
 
 /**
  * Programs of one mode for the enabled syscalls: fentry or kprobe on the
@@ -35,13 +31,7 @@ export function planPrograms(
   features: Pick<Features, 'hasKernelFunction'>,
   eventExists?: (category: string, event: string) => boolean,
 ): ShmPlan {
-  if (mode === 'tracepoint') {
-    const hooks: TracepointHook[] = syscalls.map((s) => ({ program: programOf(mode, s), category: 'syscalls', event: `sys_enter_${s}` }));
-    return { programs: planTracepointHooks(MODULE, hooks, eventExists), hooked: hooks.map((h) => `${h.category}/${h.event}`) };
-  }
-  const hooks: FunctionHook[] = syscalls.map((s) => ({ program: programOf(mode, s), fn: syscallFunctions(s) }));
-  const plan = planFunctionHooks(MODULE, mode, hooks, features);
-  return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
+  return planSyscallHooks(MODULE, mode, syscalls, features, { program: programOf, ...(eventExists ? { eventExists } : {}) });
 }
 
 /** Configurations whose unknown `[syscalls]` keys were already reported. */

@@ -6,15 +6,13 @@ import type {
   AttachMode,
   CollectorDefinition,
   CounterCollectorSpec,
-  FunctionHook,
   PlanContext,
-  TracepointHook,
 } from '@ebpf-collectors/core';
-import { NoSyscallEnabledError, defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import { NoSyscallEnabledError, defineCounterCollector, planSyscallHooks, type SyscallPlan } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { syncCharts } from './charts.js';
 import { enabledSyscalls, unknownSyscallKeys } from './config.js';
-import { MAP, programOf, syscallFunctions } from './internal-types.js';
+import { MAP, programOf } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { syncSelfTest } from './self-test.js';
 import type { SyncCollectorOptions, SyncSettings, SyncSyscall } from './types.js';
@@ -22,11 +20,7 @@ import type { SyncCollectorOptions, SyncSettings, SyncSyscall } from './types.js
 export { NoSyscallEnabledError } from '@ebpf-collectors/core';
 
 /** What a plan hooked: the programs and, for the debug log, the functions or events. */
-export interface SyncPlan {
-  readonly programs: Map<string, Attacher>;
-  readonly targets?: Map<string, string>;
-  readonly hooked: string[];
-}
+export type SyncPlan = SyscallPlan;
 
 /**
  * Programs of one mode for the enabled syscalls: fentry or kprobe on the
@@ -42,13 +36,7 @@ export function planPrograms(
   features: Pick<Features, 'hasKernelFunction'>,
   eventExists?: (category: string, event: string) => boolean,
 ): SyncPlan {
-  if (mode === 'tracepoint') {
-    const hooks: TracepointHook[] = syscalls.map((s) => ({ program: programOf(mode, s), category: 'syscalls', event: `sys_enter_${s}` }));
-    return { programs: planTracepointHooks(MODULE, hooks, eventExists), hooked: hooks.map((h) => `${h.category}/${h.event}`) };
-  }
-  const hooks: FunctionHook[] = syscalls.map((s) => ({ program: programOf(mode, s), fn: syscallFunctions(s) }));
-  const plan = planFunctionHooks(MODULE, mode, hooks, features);
-  return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
+  return planSyscallHooks(MODULE, mode, syscalls, features, { program: programOf, ...(eventExists ? { eventExists } : {}) });
 }
 
 /** Configurations whose unknown `[syscalls]` keys were already reported. */

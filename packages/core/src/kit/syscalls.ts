@@ -36,6 +36,8 @@ export interface SyscallHookOptions {
   side?: 'enter' | 'exit';
   /** Probe mode hooks the return (kretprobe) instead of the entry. */
   retprobe?: boolean;
+  /** Syscalls left out, instead of failing the mode, where the kernel lacks them (`move_mount` before 5.2). */
+  optional?: ReadonlySet<string>;
   /** Whether `category/event` exists; default: tracefs of the running kernel. */
   eventExists?: (category: string, event: string) => boolean;
 }
@@ -56,17 +58,24 @@ export function planSyscallHooks(
 ): SyscallPlan {
   if (mode === 'tracepoint') {
     const side = options.side ?? 'enter';
-    const hooks: TracepointHook[] = syscalls.map((s) => ({ program: options.program(mode, s), category: 'syscalls', event: `sys_${side}_${s}` }));
+    const hooks: TracepointHook[] = syscalls.map((s) => ({
+      program: options.program(mode, s),
+      category: 'syscalls',
+      event: `sys_${side}_${s}`,
+      ...(options.optional?.has(s) ? { optional: true } : {}),
+    }));
+    const programs = planTracepointHooks(collector, hooks, options.eventExists);
     return {
-      programs: planTracepointHooks(collector, hooks, options.eventExists),
+      programs,
       targets: new Map(),
-      hooked: hooks.map((h) => `${h.category}/${h.event}`),
+      hooked: hooks.filter((h) => programs.has(h.program)).map((h) => `${h.category}/${h.event}`),
     };
   }
   const hooks: FunctionHook[] = syscalls.map((s) => ({
     program: options.program(mode, s),
     fn: syscallFunctions(s),
     ...(options.retprobe ? { retprobe: true } : {}),
+    ...(options.optional?.has(s) ? { optional: true } : {}),
   }));
   const plan = planFunctionHooks(collector, mode, hooks, features);
   return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
