@@ -14,7 +14,7 @@
  *   `ebpf.dimension`, or `ebpf.dimension`, plus the chart's labels, plus
  *   `ebpf.chart` (`type.id`) on one instance of a context (one per disk).
  */
-import { chartKey, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
+import { chartKey, histogramBounds, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { Attributes } from '@opentelemetry/api';
 import type { ChartPlan, SeriesPlan } from './internal-types.js';
 import {
@@ -23,8 +23,6 @@ import {
   ATTRIBUTE_CHART,
   ATTRIBUTE_DIMENSION,
   ATTRIBUTE_SERVICE,
-  FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS,
-  FILESYSTEM_HISTOGRAM_DIMENSIONS,
   UNITS,
 } from './metrics.js';
 
@@ -37,17 +35,7 @@ function nameWords(text: string): string {
     .replace(/(^|\.)_|_($|\.)/g, '$1$2');
 }
 
-/** Histogram bounds of a chart: its `histogram` hint, or the filesystem latency charts' known buckets. */
-export function histogramBounds(chart: ChartDefinition): ReadonlyArray<number> | undefined {
-  const hint = chart.histogram?.upperBoundsSeconds;
-  if (hint && hint.length === chart.dimensions.length && hint.length > 0) return hint;
-  const known =
-    chart.module === 'filesystem' &&
-    chart.id.endsWith('_latency') &&
-    chart.dimensions.length === FILESYSTEM_HISTOGRAM_DIMENSIONS.length &&
-    chart.dimensions.every((d, i) => d.id === FILESYSTEM_HISTOGRAM_DIMENSIONS[i]);
-  return known ? FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS : undefined;
-}
+export { histogramBounds };
 
 function description(chart: ChartDefinition): string {
   const title = chart.title.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim();

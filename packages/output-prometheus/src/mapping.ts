@@ -19,11 +19,9 @@
  *   own labels, plus `chart` (`type.id`) on a chart that is one instance of
  *   its context (one per disk: an id that is not the context's last part).
  */
-import { chartKey, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
+import { chartKey, histogramBounds, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { ChartPlan, SeriesPlan } from './internal-types.js';
 import {
-  FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS,
-  FILESYSTEM_HISTOGRAM_DIMENSIONS,
   LABEL_APP_GROUP,
   LABEL_CGROUP,
   LABEL_CHART,
@@ -131,17 +129,7 @@ function chartLabels(chart: ChartDefinition, reserved: ReadonlySet<string>): Rec
   return labels;
 }
 
-/** Histogram bounds of a chart: its `histogram` hint, or the filesystem latency charts' known buckets. */
-export function histogramBounds(chart: ChartDefinition): ReadonlyArray<number> | undefined {
-  const hint = chart.histogram?.upperBoundsSeconds;
-  if (hint && hint.length === chart.dimensions.length && hint.length > 0) return hint;
-  const known =
-    chart.module === 'filesystem' &&
-    chart.id.endsWith('_latency') &&
-    chart.dimensions.length === FILESYSTEM_HISTOGRAM_DIMENSIONS.length &&
-    chart.dimensions.every((d, i) => d.id === FILESYSTEM_HISTOGRAM_DIMENSIONS[i]);
-  return known ? FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS : undefined;
-}
+export { histogramBounds };
 
 /** How a chart maps to metrics. */
 export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {

@@ -27,18 +27,8 @@ export const LABEL_CHART = 'chart';
 /** Label of the dimension on every other chart (e.g. `read`, `write`). */
 export const LABEL_DIMENSION = 'dimension';
 
-/**
- * The dimension ids of the filesystem collector's latency charts
- * (`filesystem.<fs>_<op>_latency`): 24 power-of-two buckets, bucket i
- * holding latencies in [2^(i-1), 2^i) microseconds, the last one open.
- */
-export const FILESYSTEM_HISTOGRAM_DIMENSIONS: ReadonlyArray<string> = [
-  '0us->1us', '1us->2us', '2us->4us', '4us->8us', '8us->16us', '16us->32us', '32us->64us', '64us->128us',
-  '128us->256us', '256us->512us', '512us->1ms', '1ms->2ms', '2ms->4ms', '4ms->8ms', '8ms->16ms', '16ms->32ms',
-  '32ms->65ms', '65ms->131ms', '131ms->262ms', '262ms->524ms', '524ms->1s', '1s->2s', '2s->4s', '4s->+Inf',
-];
-
-/** Upper bounds in seconds of {@link FILESYSTEM_HISTOGRAM_DIMENSIONS}: 2^i µs, then +Inf. */
-export const FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS: ReadonlyArray<number> = FILESYSTEM_HISTOGRAM_DIMENSIONS.map((_, i, all) =>
-  i === all.length - 1 ? Infinity : 2 ** i / 1e6,
-);
+/** The latency histogram charts' dimension ids and bucket bounds (the kit's, shared with the collectors). */
+export {
+  LATENCY_HISTOGRAM_DIMENSIONS as FILESYSTEM_HISTOGRAM_DIMENSIONS,
+  LATENCY_HISTOGRAM_BOUNDS_SECONDS as FILESYSTEM_HISTOGRAM_BOUNDS_SECONDS,
+} from '@ebpf-collectors/core';

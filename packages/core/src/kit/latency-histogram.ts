@@ -4,6 +4,7 @@
  * names Netdata gives them and their bounds for outputs that export real
  * histograms (`ChartDefinition.histogram`).
  */
+import type { ChartDefinition } from '../types.js';
 
 /** Bins of a latency histogram (`EBPFC_FS_HIST_BINS`, `EBPFC_DISK_HIST_BINS`). */
 export const LATENCY_HISTOGRAM_BINS = 24;
@@ -43,4 +44,26 @@ export function histogramDimensionNames(bins = LATENCY_HISTOGRAM_BINS): string[]
 /** Upper bound of each bin in seconds (the last `Infinity`), for `ChartDefinition.histogram`. */
 export function histogramUpperBoundsSeconds(bins = LATENCY_HISTOGRAM_BINS): number[] {
   return Array.from({ length: bins }, (_, bin) => (bin === bins - 1 ? Infinity : binLowerBoundUs(bin + 1) / 1e6));
+}
+
+/** Dimension ids of a latency histogram chart (`filesystem.<fs>_<op>_latency`, `disk_latency_io.<disk>`). */
+export const LATENCY_HISTOGRAM_DIMENSIONS: ReadonlyArray<string> = Object.freeze(histogramDimensionNames());
+
+/** Upper bounds in seconds of {@link LATENCY_HISTOGRAM_DIMENSIONS}: 2^i µs, then `Infinity`. */
+export const LATENCY_HISTOGRAM_BOUNDS_SECONDS: ReadonlyArray<number> = Object.freeze(histogramUpperBoundsSeconds());
+
+/**
+ * Bucket bounds of a chart whose dimensions are one histogram's buckets: its
+ * `histogram` hint, or for the filesystem collector's latency charts (which
+ * outputs recognise by their ids) the latency bins'. `undefined` for any other chart.
+ */
+export function histogramBounds(chart: ChartDefinition): ReadonlyArray<number> | undefined {
+  const hint = chart.histogram?.upperBoundsSeconds;
+  if (hint && hint.length === chart.dimensions.length && hint.length > 0) return hint;
+  const known =
+    chart.module === 'filesystem' &&
+    chart.id.endsWith('_latency') &&
+    chart.dimensions.length === LATENCY_HISTOGRAM_DIMENSIONS.length &&
+    chart.dimensions.every((d, i) => d.id === LATENCY_HISTOGRAM_DIMENSIONS[i]);
+  return known ? LATENCY_HISTOGRAM_BOUNDS_SECONDS : undefined;
 }
