@@ -17,6 +17,8 @@ interface Snippet {
   readme: string;
   index: number;
   code: string;
+  /** `<!-- output contains: TEXT -->` right after the block: what its stdout must contain. */
+  expect?: string;
 }
 
 function readmes(): string[] {
@@ -34,10 +36,11 @@ function readmes(): string[] {
 
 function snippets(): Snippet[] {
   return readmes().flatMap((readme) =>
-    [...readFileSync(readme, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((match, index) => ({
+    [...readFileSync(readme, 'utf8').matchAll(/```ts\n([\s\S]*?)```(?:\n<!-- output contains: (.*?) -->)?/g)].map((match, index) => ({
       readme: relative(ROOT, readme),
       index,
       code: match[1]!,
+      ...(match[2] !== undefined ? { expect: match[2] } : {}),
     })),
   );
 }
@@ -80,6 +83,7 @@ describe('README code blocks', () => {
     const out = file.replace(/\.mts$/, '.mjs');
     writeFileSync(out, js);
     // A snippet that hangs, throws or exits non-zero fails here with its stderr.
-    execFileSync(process.execPath, [out], { cwd: dir, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.execPath, [out], { cwd: dir, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (all[i]!.expect !== undefined) expect(stdout).toContain(all[i]!.expect);
   }, 90_000);
 });
