@@ -882,7 +882,10 @@ export async function runInVm(options) {
       // with its stack. panic=-1 + -no-reboot: a dying init or a panic ends qemu at once instead of
       // hanging until the timeout; softlockup_panic and hung_task_panic turn a wedged guest into
       // such a panic, so the run fails in seconds with the first report instead of its repeats.
-      '-append', 'console=ttyS0 quiet loglevel=5 panic=-1 softlockup_panic=1 hung_task_panic=1',
+      // watchdog_thresh=60 (a soft lockup after 120 s, not 20): under emulation on a busy host a
+      // vCPU can wait that long for the other to answer the IPIs of text patching (tracepoints
+      // being attached and detached), which is slowness, not a wedge.
+      '-append', 'console=ttyS0 quiet loglevel=5 panic=-1 softlockup_panic=1 hung_task_panic=1 watchdog_thresh=60',
       '-fsdev', 'local,id=r,path=/,security_model=none,readonly=on,multidevs=remap',
       '-device', 'virtio-9p-pci,fsdev=r,mount_tag=hostroot',
       '-fsdev', `local,id=o,path=${outDir},security_model=none`,
