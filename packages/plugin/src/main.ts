@@ -17,7 +17,6 @@ import {
   formatSelfTestResult,
   runSelfTest,
   type AgentStartResult,
-  type AppsGroups,
   type AttachReport,
   type CollectorDefinition,
   type Logger,

@@ -2,7 +2,7 @@
  * The human report of `--check`: kernel features, then per collector the
  * attach mode it got and why the other modes failed.
  */
-import { OPTION_KEYS, formatOption, type AttachReport, type CollectorConfig, type OptionName, type OptionSources } from '@ebpf-collectors/core';
+import { OPTION_KEYS, OPTION_ORDER, formatOption, type AttachReport, type CollectorConfig, type OptionSources } from '@ebpf-collectors/core';
 import type { Loader } from '@ebpf-collectors/loader-native';
 import type { DiscoveredCollectors } from './collectors.js';
 
@@ -17,25 +17,11 @@ export interface CheckReportInput {
   discovered: DiscoveredCollectors;
 }
 
-/** Options shown under each running collector, in the order of a config file. */
-const SHOWN_OPTIONS: ReadonlyArray<OptionName> = [
-  'loadMode',
-  'apps',
-  'cgroups',
-  'updateEvery',
-  'pidTableSize',
-  'typeFormat',
-  'coreTracing',
-  'collectPid',
-  'mapsPerCore',
-  'lifetime',
-];
-
 /** `    update every = 1   (--update-every)` lines: each effective option and what set it. */
 function optionLines(config: CollectorConfig, sources: Readonly<OptionSources> | undefined): string[] {
   if (!sources) return [];
-  const width = Math.max(...SHOWN_OPTIONS.map((name) => OPTION_KEYS[name].length));
-  return SHOWN_OPTIONS.map((name) => {
+  const width = Math.max(...OPTION_ORDER.map((name) => OPTION_KEYS[name].length));
+  return OPTION_ORDER.map((name) => {
     const setting = `${OPTION_KEYS[name].padEnd(width)} = ${formatOption(name, config)}`;
     return `    ${setting.padEnd(width + 16)} (${sources[name]})`;
   });

@@ -16,7 +16,8 @@ export interface DescribeConfigOptions {
   disabled?: boolean;
 }
 
-const ORDER: ReadonlyArray<OptionName> = [
+/** The options of a collector in the order a config file lists them (what `--check` and {@link describeConfig} show). */
+export const OPTION_ORDER: ReadonlyArray<OptionName> = [
   'loadMode',
   'apps',
   'cgroups',
@@ -42,7 +43,7 @@ export function describeConfig(loaded: LoadedConfig, options: DescribeConfigOpti
   for (const f of loaded.files) out.push(`  ${f.path} (${f.origin})`);
 
   out.push(`global (origin ${loaded.global.origin}${loaded.global.file ? `, ${loaded.global.file}` : ''}):`);
-  for (const name of [...ORDER.filter((n) => n !== 'collectPid'), 'btfPath'] as OptionName[]) {
+  for (const name of [...OPTION_ORDER.filter((n) => n !== 'collectPid'), 'btfPath'] as OptionName[]) {
     out.push(optionLine(name, loaded.global, loaded.global.sources, width));
   }
   out.push(`  ${'network connections'.padEnd(width)} = ${loaded.networkConnections ? 'yes' : 'no'}`);
@@ -74,7 +75,7 @@ function collectorBlock(config: CollectorConfig, loaded: LoadedConfig, width: nu
       (file ? `, ${file.path}` : ', no ebpf.d file'),
   ];
   const sources = loaded.sources.get(config.module);
-  for (const name of ORDER) lines.push(optionLine(name, config, sources, width));
+  for (const name of OPTION_ORDER) lines.push(optionLine(name, config, sources, width));
   const others = [...config.sections.keys()].filter((s) => s !== 'global');
   if (others.length > 0) lines.push(`  sections: ${others.map((s) => `[${s}]`).join(' ')}`);
   return lines;

@@ -41,5 +41,5 @@ export type {
   LoadedConfig,
   ResolveConfigDirsOptions,
 } from './load.js';
-export { describeConfig } from './describe.js';
+export { OPTION_ORDER, describeConfig } from './describe.js';
 export type { DescribeConfigOptions } from './describe.js';
