@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CGROUP_NAME_MAX,
   cgroupChartName,
+  cgroupExitShape,
   classifyCgroupPath,
   classifyProcCgroup,
   parseProcCgroup,
@@ -197,5 +198,17 @@ describe('names', () => {
       expect(c.kind).toBe('cgroup');
       if (c.kind === 'cgroup') expect(c.name).toMatch(/^[A-Za-z0-9_.-]+$/);
     }
+  });
+});
+
+describe('cgroupExitShape', () => {
+  it('tells the shapes an exiting task shows', () => {
+    expect(cgroupExitShape('7:blkio:/\n4:memory:/\n0::/ebpfc-rec2\n')).toBe('v1-root');
+    expect(cgroupExitShape('7:blkio:/\n1:name=systemd:/\n0::/\n')).toBe('v1-root');
+    expect(cgroupExitShape('7:blkio:/\n0::/ebpfc-del (deleted)\n')).toBe('deleted');
+    expect(cgroupExitShape('0::/ebpfc-del (deleted)\n')).toBe('deleted');
+    expect(cgroupExitShape('7:blkio:/a\n4:memory:/\n0::/b\n')).toBeUndefined();
+    expect(cgroupExitShape('0::/system.slice/ssh.service\n')).toBeUndefined();
+    expect(cgroupExitShape('')).toBeUndefined();
   });
 });

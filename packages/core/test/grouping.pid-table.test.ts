@@ -395,3 +395,93 @@ describe('PidTable across scans', () => {
     expect(roomy).toEqual([]);
   });
 });
+
+/**
+ * Recorded on a hybrid v1/v2 host (kernel 6.18): a `sleep` placed in
+ * `blkio:/ebpfc-rec` and `0::/ebpfc-rec2`, read alive (`live.*`) and as a
+ * zombie (`zombie.*`: every v1 line reads `/`, flags have PF_EXITING); and a
+ * zombie whose v2 cgroup was removed (`deleted.*`).
+ */
+describe('PidTable: a task on its way out never creates a cgroup', () => {
+  const EXIT = join(FIXTURES, 'proc-exiting');
+  function place(root: string, pid: number, recording: 'live' | 'zombie' | 'deleted', cgroup?: string): void {
+    const dir = join(root, String(pid));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'stat'), readFileSync(join(EXIT, `${recording}.stat`)));
+    writeFileSync(join(dir, 'cgroup'), cgroup ?? readFileSync(join(EXIT, `${recording}.cgroup`), 'latin1'));
+    writeFileSync(join(dir, 'cmdline'), 'sleep\0');
+  }
+  function emptyRoot(): string {
+    const root = mkdtempSync(join(tmpdir(), 'pid-table-exit-'));
+    tmpRoots.push(root);
+    return root;
+  }
+
+  it('keeps the v1 cgroup of a process that became a zombie (its v1 lines read "/")', () => {
+    const root = emptyRoot();
+    place(root, 27486, 'live');
+    const table = new PidTable({ procRoot: root, cgroups: true, cgroupRefreshScans: 1 });
+    table.scan();
+    expect(table.cgroupOf(27486)).toBe('ebpfc-rec');
+    expect(table.cgroups()).toEqual(['ebpfc-rec']);
+    const reads = table.stats().cgroupReads;
+    place(root, 27486, 'zombie');
+    table.scan();
+    table.scan();
+    expect(table.cgroupOf(27486)).toBe('ebpfc-rec');
+    expect(table.cgroups()).toEqual(['ebpfc-rec']);
+    expect(table.stats().cgroupReads).toBe(reads); // not even read
+  });
+
+  it('keeps it when only the cgroup file shows the exit and a second stat read shows PF_EXITING', () => {
+    const root = emptyRoot();
+    place(root, 27486, 'live');
+    const table = new PidTable({ procRoot: root, cgroups: true, cgroupRefreshScans: 1 });
+    table.scan();
+    // Running (state R) but in do_exit: flags 0x40800c have PF_EXITING (0x4).
+    const stat = readFileSync(join(EXIT, 'live.stat'), 'utf8').replace(' S 27485 27480 25259 0 -1 4194304 ', ' R 27485 27480 25259 0 -1 4227084 ');
+    writeFileSync(join(root, '27486', 'stat'), stat);
+    writeFileSync(join(root, '27486', 'cgroup'), readFileSync(join(EXIT, 'zombie.cgroup')));
+    table.scan();
+    expect(table.cgroups()).toEqual(['ebpfc-rec']);
+    expect(table.cgroupOf(27486)).toBe('ebpfc-rec');
+  });
+
+  it('follows a live process whose v1 lines really moved to "/" (a second stat read says it runs)', () => {
+    const root = emptyRoot();
+    place(root, 27486, 'live');
+    const table = new PidTable({ procRoot: root, cgroups: true, cgroupRefreshScans: 1 });
+    table.scan();
+    writeFileSync(join(root, '27486', 'cgroup'), readFileSync(join(EXIT, 'zombie.cgroup')));
+    table.scan();
+    expect(table.cgroupOf(27486)).toBe('ebpfc-rec2');
+    expect(table.cgroups()).toEqual(['ebpfc-rec2']);
+  });
+
+  it('counts a process first seen exiting in no cgroup', () => {
+    const root = emptyRoot();
+    place(root, 27486, 'zombie');
+    place(root, 27611, 'deleted');
+    const table = new PidTable({ procRoot: root, cgroups: true });
+    table.scan();
+    expect(table.cgroupOf(27486)).toBeUndefined();
+    expect(table.cgroupOf(27611)).toBeUndefined();
+    expect(table.cgroups()).toEqual([]);
+    expect(table.services()).toEqual([]);
+  });
+
+  it('keeps the cgroup when the file says "(deleted)" or is empty', () => {
+    const root = emptyRoot();
+    place(root, 27611, 'live', '0::/system.slice/docker-3f4e8a1b2c9d00112233445566778899aabbccddeeff00112233445566778899.scope\n');
+    place(root, 27612, 'live', '0::/system.slice/nginx.service\n');
+    const table = new PidTable({ procRoot: root, cgroups: true, cgroupRefreshScans: 1 });
+    table.scan();
+    expect(table.cgroups()).toEqual(['docker_3f4e8a1b2c9d']);
+    // A stat that still says running, to show the file alone decides.
+    place(root, 27611, 'live', '0::/system.slice/docker-3f4e8a1b2c9d00112233445566778899aabbccddeeff00112233445566778899.scope (deleted)\n');
+    place(root, 27612, 'live', '');
+    table.scan();
+    expect(table.cgroups()).toEqual(['docker_3f4e8a1b2c9d']);
+    expect(table.services()).toEqual(['nginx']);
+  });
+});

@@ -255,6 +255,45 @@ export function classifyCgroupPath(path: string): CgroupClass {
   return cgroup(parts.join('_'));
 }
 
+/**
+ * What an exiting task's `/proc/<pid>/cgroup` can look like.
+ * - `'deleted'`: a unified path ends in ` (deleted)`: the task's cgroup was
+ *   removed, which the kernel allows only once no live task is in it, so the
+ *   task is a zombie.
+ * - `'v1-root'`: at least one v1 line and every v1 line says `/`. From the
+ *   moment a task starts exiting (`PF_EXITING`) the kernel prints `/` for
+ *   every v1 hierarchy while the unified line keeps the real path, so on a
+ *   hybrid host the task seems to move to its v2 cgroup. A live task in the
+ *   root of every v1 hierarchy (kernel threads) looks the same: the caller
+ *   must check the task's state.
+ * - `undefined`: neither.
+ */
+export type CgroupExitShape = 'deleted' | 'v1-root' | undefined;
+
+/** Which {@link CgroupExitShape} the text of `/proc/<pid>/cgroup` has. */
+export function cgroupExitShape(text: string): CgroupExitShape {
+  let v1 = 0;
+  let v1Root = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const c1 = text.indexOf(':', start);
+    const c2 = c1 < 0 || c1 >= end ? -1 : text.indexOf(':', c1 + 1);
+    if (c2 >= 0 && c2 < end) {
+      const path = text.slice(c2 + 1, end);
+      if (c1 === start + 1 && text[start] === '0' && c2 === c1 + 1) {
+        if (path.endsWith(' (deleted)')) return 'deleted';
+      } else {
+        v1++;
+        if (path === '/') v1Root++;
+      }
+    }
+    start = end + 1;
+  }
+  return v1 > 0 && v1 === v1Root ? 'v1-root' : undefined;
+}
+
 /** {@link parseProcCgroup} then {@link classifyCgroupPath}; `none` when nothing parses. */
 export function classifyProcCgroup(text: string): CgroupClass {
   const membership = parseProcCgroup(text);

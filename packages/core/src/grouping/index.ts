@@ -20,11 +20,13 @@ export {
   CGROUP_NAME_MAX,
   SHORT_ID_LENGTH,
   cgroupChartName,
+  cgroupExitShape,
   classifyCgroupPath,
   classifyProcCgroup,
   parseProcCgroup,
   unescapeSystemdName,
   type CgroupClass,
+  type CgroupExitShape,
   type CgroupMembership,
   type CgroupSource,
 } from './cgroups.js';

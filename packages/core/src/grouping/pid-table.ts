@@ -7,7 +7,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs'
 import { performance } from 'node:perf_hooks';
 import type { Logger, ProcessGrouping } from '../types.js';
 import { AppsGroups, emptyAppsGroups } from './apps-groups.js';
-import { classifyProcCgroup, type CgroupClass } from './cgroups.js';
+import { cgroupExitShape, classifyProcCgroup, type CgroupClass } from './cgroups.js';
 import { ProcReadError } from './errors.js';
 import { NetdataCgroupTable } from './netdata-cgroup-table.js';
 import { NETDATA_CGROUP_REFRESH_MS, NETDATA_CGROUP_SHM_PATH } from './netdata-cgroups.js';
@@ -30,6 +30,8 @@ const STAT_BUFFER_BYTES = 4096;
 const CGROUP_CACHE_MAX = 4096;
 const NO_TARGET = -1;
 const NO_CGROUP: CgroupClass = Object.freeze({ kind: 'none' });
+/** `PF_EXITING` in the flags (field 9) of `/proc/<pid>/stat`: the task is in `do_exit`. */
+const PF_EXITING = 0x4;
 
 /** Options of {@link PidTable}. */
 export interface PidTableOptions {
@@ -144,6 +146,8 @@ class PidEntry {
   /** A BPF exit event said it exited. */
   exited = false;
   zombie = false;
+  /** Zombie, dead, or `PF_EXITING` at the last stat read: its cgroup file no longer tells where it ran. */
+  exiting = false;
   // Per-scan inheritance state.
   parent: PidEntry | undefined = undefined;
   children = 0;
@@ -217,7 +221,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   readonly #bigBuf = Buffer.allocUnsafe(CMDLINE_MAX_BYTES);
   readonly #cgroupCache = new Map<string, CgroupClass>();
   /** Reused for every stat line so the scan loop allocates nothing for known processes. */
-  readonly #fields: StatFields = { state: 0, ppid: 0, startTime: 0 };
+  readonly #fields: StatFields = { state: 0, ppid: 0, startTime: 0, flags: 0 };
 
   readonly #exposed: boolean[];
   #exposedList: ReadonlyArray<string> = [];
@@ -334,6 +338,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
 
       entry.ppid = fields.ppid;
       entry.zombie = fields.state === 0x5a /* Z */ || fields.state === 0x58; /* X */
+      entry.exiting = entry.zombie || (fields.flags & PF_EXITING) !== 0;
       entry.seenScan = scan;
       entry.goneScan = 0;
       // An exit event for a process that is still running was for another task: keep it.
@@ -540,10 +545,21 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     return buf.toString('utf8', 0, n);
   }
 
+  /**
+   * A task on its way out keeps the cgroup it had (none when first seen
+   * exiting), so it never creates a cgroup's or service's charts: its v1
+   * lines read `/` and a removed cgroup reads `(deleted)` (see
+   * `cgroupExitShape`). Exiting means: state Z or X or `PF_EXITING` at this
+   * scan's stat read, an empty or unreadable cgroup file, a `(deleted)`
+   * path, or v1 lines that all read `/` where they did not before and a
+   * second stat read that shows it exiting (it began to exit between the
+   * two reads).
+   */
   #readCgroup(entry: PidEntry): void {
+    if (entry.exiting) return;
     this.#cgroupReads++;
     const n = readInto(`${entry.dir}/cgroup`, this.#bigBuf);
-    if (n < 0) return;
+    if (n <= 0) return;
     const text = this.#bigBuf.toString('latin1', 0, n);
     let c = this.#cgroupCache.get(text);
     if (c === undefined) {
@@ -551,7 +567,25 @@ export class PidTable implements ProcessGrouping, PidIdentity {
       if (this.#cgroupCache.size >= CGROUP_CACHE_MAX) this.#cgroupCache.clear();
       this.#cgroupCache.set(text, c);
     }
+    if (c !== entry.cgroup && !sameClass(c, entry.cgroup)) {
+      const shape = cgroupExitShape(text);
+      if (shape === 'deleted') return;
+      if (shape === 'v1-root' && this.#exitingNow(entry)) return;
+    }
     entry.cgroup = c;
+  }
+
+  /** Read the stat file again: is the task exiting now? Also true when it is gone. */
+  #exitingNow(entry: PidEntry): boolean {
+    const buf = this.#statBuf;
+    const n = readInto(entry.statPath, buf);
+    if (n <= 0) return true;
+    const close = buf.lastIndexOf(0x29, n - 1);
+    const fields: StatFields = { state: 0, ppid: 0, startTime: 0, flags: 0 };
+    if (close < 0 || !parseStatFields(buf, close + 2, n, fields)) return true;
+    const exiting = fields.state === 0x5a || fields.state === 0x58 || (fields.flags & PF_EXITING) !== 0;
+    if (exiting) entry.exiting = true;
+    return exiting;
   }
 
   /** Netdata's four inheritance steps over the processes seen by this scan (newest first). */
@@ -651,6 +685,10 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   }
 }
 
+function sameClass(a: CgroupClass, b: CgroupClass): boolean {
+  return a.kind === b.kind && (a.kind === 'none' || a.name === (b as { name: string }).name);
+}
+
 function sameMembers(list: ReadonlyArray<string>, set: ReadonlySet<string>): boolean {
   if (list.length !== set.size) return false;
   for (const x of list) if (!set.has(x)) return false;
@@ -695,10 +733,12 @@ interface StatFields {
   state: number;
   ppid: number;
   startTime: number;
+  /** Field 9, the kernel's `PF_*` task flags. */
+  flags: number;
 }
 
 /**
- * Fields after the `)` that closes the name: 3 state, 4 ppid, ... 22
+ * Fields after the `)` that closes the name: 3 state, 4 ppid, 9 flags, ... 22
  * starttime, written into `out`. Returns false for a truncated line.
  */
 function parseStatFields(buf: Buffer, pos: number, end: number, out: StatFields): boolean {
@@ -707,8 +747,9 @@ function parseStatFields(buf: Buffer, pos: number, end: number, out: StatFields)
   let field = 3;
   let value = 0;
   let ppid = -1;
+  let flags = 0;
   let i = pos + 1;
-  // Walk space-separated numeric fields; only ppid (4) and starttime (22) are kept.
+  // Walk space-separated numeric fields; only ppid (4), flags (9) and starttime (22) are kept.
   while (i < end) {
     while (i < end && buf[i] === 0x20) i++;
     field++;
@@ -726,11 +767,13 @@ function parseStatFields(buf: Buffer, pos: number, end: number, out: StatFields)
     }
     if (negative) value = -value;
     if (field === 4) ppid = value;
+    else if (field === 9) flags = value;
     else if (field === 22) {
       if (ppid < 0) return false;
       out.state = state;
       out.ppid = ppid;
       out.startTime = value;
+      out.flags = flags;
       return true;
     }
     while (i < end && buf[i] !== 0x20) i++;
