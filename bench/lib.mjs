@@ -294,15 +294,45 @@ export function procState(pid) {
  * `apps = yes` in a user file keeps the per-PID tables in every attach mode,
  * so this is the heavier, per-application configuration.
  */
-export function makeConfigDir(collectors = ALL_COLLECTORS) {
+export function makeConfigDir(collectors = ALL_COLLECTORS, { cgroups = false, pidTableSize, appsGroups } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ebpfc-bench-conf-'));
   mkdirSync(join(dir, 'ebpf.d'));
   const programs = ALL_COLLECTORS.map((c) => `    ${c} = ${collectors.includes(c) ? 'yes' : 'no'}\n`).join('');
+  const size = pidTableSize === undefined ? '' : `    pid table size = ${pidTableSize}\n`;
   writeFileSync(
     join(dir, 'ebpf.d.conf'),
-    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n\n[ebpf programs]\n${programs}`,
+    `[global]\n    update every = 1\n    apps = yes\n    cgroups = ${cgroups ? 'yes' : 'no'}\n${size}\n[ebpf programs]\n${programs}`,
   );
+  // `appsGroups`: the text of an apps_groups.conf in the same (user) directory.
+  if (appsGroups !== undefined) writeFileSync(join(dir, 'apps_groups.conf'), appsGroups);
   return dir;
+}
+
+/** `PASS` or `FAIL` for a goal line. */
+export function passFail(ok) {
+  return ok ? 'PASS' : 'FAIL';
+}
+
+/**
+ * Build `bench/c/NAME.c` with the system C compiler (cc -O2) into a
+ * temporary directory and return the executable's path; `libs` are extra
+ * linker arguments (e.g. `-lbpf`). Throws an EnvironmentError naming the
+ * missing tool or library.
+ */
+export function buildC(name, libs = []) {
+  const src = join(dirname(fileURLToPath(import.meta.url)), 'c', `${name}.c`);
+  const dir = mkdtempSync(join(tmpdir(), 'ebpfc-bench-c-'));
+  const exe = join(dir, name);
+  try {
+    execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-o', exe, src, ...libs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new EnvironmentError(
+      `cannot build ${src} with ${process.env.CC || 'cc'} ${libs.join(' ')}: ${String(err.stderr ?? err.message).trim()} ` +
+        '(needs a C compiler and libbpf-dev: apt-get install gcc libbpf-dev)',
+    );
+  }
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return exe;
 }
 
 export function removeDir(dir) {
@@ -345,10 +375,27 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * waits for the exit and throws if the plugin does not exit in time. `env`
  * adds variables to the plugin's environment.
  */
-export async function startPlugin(args, { expect, timeoutMs = 60_000, env } = {}) {
-  const child = spawn(PLUGIN, args, { stdio: ['ignore', 'ignore', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
+export async function startPlugin(args, { expect, timeoutMs = 60_000, env, watchStdout = false } = {}) {
+  const t0 = performance.now();
+  const child = spawn(PLUGIN, args, {
+    stdio: ['ignore', watchStdout ? 'pipe' : 'ignore', 'pipe'],
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+  // With watchStdout: ms from spawn to the first CHART and the first BEGIN (first values) line; the rest is dropped.
+  const firstOut = { chartMs: undefined, beginMs: undefined, bytes: 0 };
+  if (watchStdout) {
+    let carry = '';
+    child.stdout.setEncoding('latin1').on('data', (d) => {
+      firstOut.bytes += d.length;
+      if (firstOut.beginMs !== undefined) return;
+      const text = carry + d;
+      if (firstOut.chartMs === undefined && /(^|\n)CHART /.test(text)) firstOut.chartMs = performance.now() - t0;
+      if (/(^|\n)BEGIN /.test(text)) firstOut.beginMs = performance.now() - t0;
+      carry = text.slice(-16);
+    });
+  }
   let exit;
   const exited = new Promise((resolve) =>
     child.on('exit', (code, signal) => {
@@ -360,6 +407,7 @@ export async function startPlugin(args, { expect, timeoutMs = 60_000, env } = {}
   const run = {
     pid: child.pid,
     modes: {},
+    firstOut,
     stderr: () => err,
     exited,
     async stop(graceMs = 15_000) {

@@ -10,13 +10,26 @@
  * and the same sums (checked against what was written); any difference fails
  * the run.
  *
+ * Second table (issue 12's goal): the plugin's whole per-tick path for one
+ * such table, a full read of a 32,768-entry per-PID table into per-group
+ * totals (what `CounterTablesInstance.collect` does per accumulator: batched
+ * read, per-PID lanes, growth since the last read added to the PID's group),
+ * against `bench/c/map-read.c` doing batched lookups of the same map (by its
+ * kernel id) and the same per-group arithmetic in C, interleaved in the same
+ * run. Goal: at most 1.2x the C program. Both must give the same totals.
+ *
  * Usage: node bench/map-read.mjs [--sizes 1024,8192,32768] [--kinds percpu_hash,hash]
  *                                [--max-entries 32768] [--budget-ms 1500]
+ *                                [--grouped-rounds 5] [--groups 8] [--no-iterate]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { createLoader } from '@ebpf-collectors/loader-native';
-import { Disturbances, EXIT_USAGE, fmt, log, median, packageFile, preflight, printTable, ratio, runMain } from './lib.mjs';
+import { buildC, Disturbances, EXIT_FAIL, EXIT_USAGE, fmt, log, median, packageFile, passFail, preflight, printTable, ratio, runMain } from './lib.mjs';
+// The plugin's own per-PID code (core is built with the workspace; bench has no dependency on it to keep the lockfile alone).
+const core = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
+const pidMap = await import(new URL('../packages/core/dist/kit/pid-map.js', import.meta.url).href);
 
 const OBJECT = packageFile('@ebpf-collectors/collector-socket', 'bpf/socket.bpf.o');
 const MAP = 'tbl_bandwidth';
@@ -31,6 +44,9 @@ Options:
   --kinds LIST        map types (default percpu_hash,hash)
   --max-entries N     map size, the same for every fill (default: the largest size)
   --budget-ms MS      time to spend reading per size and kind (default 3000)
+  --grouped-rounds N  rounds of the per-group comparison with the C program (default 5; 0 skips it)
+  --groups N          groups of the per-group comparison (default 8; PID % N)
+  --no-iterate        skip the batch/iterate table (only the comparison with C)
   --help
 `;
 
@@ -42,6 +58,9 @@ export async function main(argv) {
       kinds: { type: 'string', default: 'percpu_hash,hash' },
       'max-entries': { type: 'string' },
       'budget-ms': { type: 'string', default: '3000' },
+      'grouped-rounds': { type: 'string', default: '5' },
+      groups: { type: 'string', default: '8' },
+      'no-iterate': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -70,11 +89,56 @@ export async function main(argv) {
   log(`object ${OBJECT}, map ${MAP}, map size ${maxEntries}, kernel ${loader.features.kernelRelease()}`);
 
   const disturbances = new Disturbances();
+  const groupedRounds = Number(values['grouped-rounds']);
+  const groups = Number(values.groups);
+  if (!Number.isInteger(groupedRounds) || groupedRounds < 0 || !Number.isInteger(groups) || groups < 1) {
+    process.stderr.write(`map-read: bad --grouped-rounds or --groups\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  let failed = false;
+  if (groupedRounds > 0) {
+    const exe = buildC('map-read', ['-lbpf']);
+    const grouped = [];
+    for (const kind of kinds) grouped.push(await measureGrouped(loader, exe, kind, 32768, groups, groupedRounds));
+    const goal = 1.2;
+    printTable(
+      'map-read: full read of a 32,768-entry per-PID table into per-group sums, plugin path vs C (baseline)',
+      ['map', 'entries', 'C ms', 'plugin ms (values unchanged)', 'ratio', 'plugin ms (every value changed)', 'ratio', 'goal', 'result'],
+      grouped.map((r) => {
+        const worst = Math.max(r.jsMs / r.cMs, r.jsChangedMs / r.cMs);
+        failed ||= !(worst <= goal);
+        return [
+          `${MAP} (${r.kind}, ${r.nCpus} CPUs)`,
+          r.n,
+          fmt(r.cMs, 3),
+          fmt(r.jsMs, 3),
+          ratio(r.jsMs, r.cMs),
+          fmt(r.jsChangedMs, 3),
+          ratio(r.jsChangedMs, r.cMs),
+          `<= ${goal}x`,
+          passFail(worst <= goal),
+        ];
+      }),
+      [
+        `Median per read over ${groupedRounds} interleaved rounds; ${groups} groups (PID % ${groups}); value ${grouped[0]?.valueSize} bytes, batches of 4096.`,
+        'C: bench/c/map-read.c (cc -O2, libbpf), bpf_map_lookup_batch on the same map by id, per-CPU sum, per-PID previous values, growth added to the group.',
+        'plugin: the kit\'s per-PID table read + decode and one group accumulator (as CounterTablesInstance.collect per accumulator).',
+        '"every value changed": all entries rewritten (untimed) before each timed read; the C program does the same work either way.',
+        'The goal line takes the worse of the two plugin columns. Both computed the same group totals.',
+      ],
+    );
+  }
   const rows = [];
-  for (const kind of kinds) {
-    for (const n of sizes) {
-      rows.push(await measure(loader, kind, n, maxEntries, budgetMs));
+  if (!values['no-iterate']) {
+    for (const kind of kinds) {
+      for (const n of sizes) {
+        rows.push(await measure(loader, kind, n, maxEntries, budgetMs));
+      }
     }
+  }
+  if (!rows.length) {
+    for (const n of disturbances.notes().filter((x) => !x.includes('used BPF'))) process.stdout.write(`${n}\n`);
+    return failed ? EXIT_FAIL : 0;
   }
 
   printTable(
@@ -97,7 +161,112 @@ export async function main(argv) {
       ...disturbances.notes().filter((n) => !n.includes('used BPF')),
     ],
   );
-  return 0;
+  return failed ? EXIT_FAIL : 0;
+}
+
+async function loadTable(loader, kind, maxEntries) {
+  const spec = loader.openObject(OBJECT, { name: `bench-${MAP}` });
+  try {
+    const mapSpec = spec.map(MAP);
+    mapSpec.maxEntries = maxEntries;
+    if (mapSpec.kind !== kind) mapSpec.setKind(kind);
+    for (const p of spec.programs.values()) p.autoload = false;
+    return await spec.load();
+  } catch (err) {
+    spec.close();
+    throw err;
+  }
+}
+
+/** Plugin path vs bench/c/map-read.c on one full map, interleaved rounds. */
+async function measureGrouped(loader, exe, kind, n, groups, rounds) {
+  const object = await loadTable(loader, kind, n);
+  try {
+    const map = object.map(MAP);
+    const lanes = map.valueSize / 8;
+    fill(map, n);
+    const readsPerRound = 20;
+    const js = [];
+    const jsChanged = [];
+    const c = [];
+    let checked = false;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ['js', 'c'] : ['c', 'js'];
+      for (const side of order) {
+        if (side === 'c') {
+          const out = JSON.parse(
+            execFileSync(exe, [String(map.id), String(readsPerRound), String(groups)], { encoding: 'utf8', maxBuffer: 1 << 24 }),
+          );
+          if (out.count !== n) throw new Error(`C map-read read ${out.count} entries, expected ${n}`);
+          c.push(...out.ms);
+          if (!checked) {
+            // Same totals after a first read from a fresh state, on both sides.
+            const read = groupedPidTableReader(map, lanes, groups);
+            const totals = read();
+            for (let g = 0; g < groups; g++) {
+              const mine = totals.get(`g${g}`) ?? [];
+              for (let l = 0; l < lanes; l++) {
+                if (String(mine[l] ?? 0n) !== out.sums[g][l]) {
+                  throw new Error(`group g${g} lane ${l}: plugin path ${mine[l]}, C ${out.sums[g][l]}: the two disagree`);
+                }
+              }
+            }
+            checked = true;
+          }
+        } else {
+          const read = groupedPidTableReader(map, lanes, groups);
+          for (let i = 0; i < readsPerRound; i++) js.push(time(read).ms);
+          // Every value changed before each read (the rewrite is not timed).
+          for (let i = 0; i < Math.min(5, readsPerRound); i++) {
+            bump(map, n, round * readsPerRound + i + 1);
+            jsChanged.push(time(read).ms);
+          }
+        }
+      }
+    }
+    log(`${kind}: C ${fmt(median(c), 3)} ms, plugin path ${fmt(median(js), 3)} ms (changed: ${fmt(median(jsChanged), 3)} ms)`);
+    return { kind, n, nCpus: map.nCpus, valueSize: map.valueSize, cMs: median(c), jsMs: median(js), jsChangedMs: median(jsChanged) };
+  } finally {
+    object.close();
+  }
+}
+
+/**
+ * The plugin's per-tick path for one per-PID table and one accumulator
+ * (`CounterTablesInstance.collect`): the kit's table reader and a group
+ * accumulator over a grouping that puts PID p in group `g${p % groups}`
+ * (with a start time, as the PID table has). Returns `read()`.
+ */
+function groupedPidTableReader(map, lanes, groups) {
+  const names = Array.from({ length: groups }, (_, g) => `g${g}`);
+  const grouping = {
+    appOf: (pid) => names[pid % groups],
+    cgroupOf: () => undefined,
+    serviceOf: () => undefined,
+    exposedApps: () => names,
+    cgroups: () => [],
+    services: () => [],
+    isAlive: () => true,
+    startTimeOf: () => 1,
+  };
+  const accumulator = core.createGroupAccumulator(grouping, 'app', lanes);
+  if (typeof core.PidTableReader === 'function') {
+    const reader = new core.PidTableReader(map, lanes);
+    return () => accumulator.update(reader.read());
+  }
+  return () => accumulator.update(pidMap.decodePidLanes(map.readAll(), lanes, map.name));
+}
+
+/** Rewrite every entry with larger values (lane j of key k: k * (j + 1) + step). */
+function bump(map, n, step) {
+  const lanes = map.valueSize / 8;
+  const key = Buffer.alloc(map.keySize);
+  const value = Buffer.alloc(map.valueSize);
+  for (let k = 1; k <= n; k++) {
+    key.writeUInt32LE(k, 0);
+    for (let j = 0; j < lanes; j++) value.writeBigUInt64LE(BigInt(k * (j + 1) + step), j * 8);
+    map.update(key, value);
+  }
 }
 
 async function measure(loader, kind, n, maxEntries, budgetMs) {
