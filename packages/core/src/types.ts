@@ -87,6 +87,26 @@ export function chartKey(chart: Pick<ChartDefinition, 'type' | 'id'>): string {
   return `${chart.type}.${chart.id}`;
 }
 
+/** Chart units that are a rate (`calls/s`, `kilobits/s`, `KiB/sec`): the unit before the `/s`, or undefined. */
+export function perSecondUnit(units: string): string | undefined {
+  const match = /^(.*?)\s*\/\s*s(ec(ond)?)?$/i.exec(units.trim());
+  return match ? match[1]! : undefined;
+}
+
+/**
+ * Whether a dimension's values are amounts of one interval (events since the
+ * previous tick) rather than totals or levels: an `absolute` dimension of a
+ * per-second chart, what Netdata's eBPF charts send for many apps and
+ * cgroup charts. Outputs add these up into counters, and scale them when an
+ * interval was longer than the chart's `update every`.
+ */
+export function isPerIntervalAmount(
+  chart: Pick<ChartDefinition, 'units'>,
+  dimension: Pick<DimensionDefinition, 'algorithm'>,
+): boolean {
+  return dimension.algorithm === 'absolute' && perSecondUnit(chart.units) !== undefined;
+}
+
 /** Values of one chart for one tick: dimension id -> integer value. */
 export interface ChartValues {
   chart: ChartDefinition;

@@ -7,6 +7,7 @@
  */
 import {
   chartKey,
+  isPerIntervalAmount,
   type ChartDefinition,
   type ChartType,
   type DimensionAlgorithm,
@@ -84,6 +85,8 @@ export class NetdataSerializer {
   readonly plugin: string;
   readonly #onDiagnostic: ((diagnostic: SerializerDiagnostic) => void) | undefined;
   readonly #declared = new Map<string, DeclaredChart>();
+  /** Monotonic time (ms) of each declared chart's last block. */
+  readonly #lastBlockMs = new Map<string, number>();
 
   constructor(options: SerializerOptions = {}) {
     this.plugin = options.plugin ?? 'ebpf.plugin';
@@ -118,7 +121,7 @@ export class NetdataSerializer {
         }
         seen.add(key);
         const declared = this.#declare(chart, note, lines);
-        if (declared) lines.push(...blockLines(declared, chart.dimensions, values, note));
+        if (declared) lines.push(...blockLines(declared, chart, values, this.#interval(key, frame.timeMs), note));
       }
       for (const key of collected.obsolete ?? []) obsolete.push({ key, collector });
     }
@@ -154,6 +157,19 @@ export class NetdataSerializer {
   /** Forget everything declared, so the next frame declares every chart again (a new reader knows nothing). */
   reset(): void {
     this.#declared.clear();
+    this.#lastBlockMs.clear();
+  }
+
+  /**
+   * Microseconds since the chart's previous block, or undefined for its
+   * first block (the agent ignores the field then) or a clock that did not move.
+   */
+  #interval(key: string, timeMs: number): number | undefined {
+    const last = this.#lastBlockMs.get(key);
+    this.#lastBlockMs.set(key, timeMs);
+    if (last === undefined) return undefined;
+    const microseconds = Math.round((timeMs - last) * 1000);
+    return microseconds > 0 && Number.isSafeInteger(microseconds) ? microseconds : undefined;
   }
 
   #report(result: SerializeResult): string {
@@ -194,6 +210,7 @@ export class NetdataSerializer {
     }
     lines.push(declared.obsoleteLine);
     this.#declared.delete(key);
+    this.#lastBlockMs.delete(key);
   }
 }
 
@@ -346,20 +363,43 @@ function adjusted(rendered: RenderedWord, note: Note, chart: string, what: strin
   }
 }
 
-/** BEGIN, one SET per declared dimension with a value (definition order), END. */
+/**
+ * An interval this much longer than the chart's `update every` (the plugin
+ * was stopped, the machine stalled) has its per-interval amounts scaled back
+ * to one `update every`; shorter ones are timer jitter and sent exact.
+ */
+const LATE_INTERVAL_FACTOR = 1.5;
+
+/**
+ * BEGIN (with the microseconds since the chart's previous block, so the
+ * agent divides `incremental` values by the real elapsed time), one SET per
+ * declared dimension with a value (definition order), END.
+ *
+ * `absolute` values of a per-second chart are amounts of one interval, which
+ * the agent stores as they are: after a late interval they are scaled to one
+ * `update every`, so a stopped plugin does not draw ten seconds of events as
+ * one second's rate.
+ */
 function blockLines(
   chart: DeclaredChart,
-  definitions: ReadonlyArray<DimensionDefinition>,
+  definition: ChartDefinition,
   values: ReadonlyMap<string, bigint>,
+  microseconds: number | undefined,
   note: Note,
 ): string[] {
-  const lines = [`BEGIN ${chart.word}`];
+  const lines = [microseconds === undefined ? `BEGIN ${chart.word}` : `BEGIN ${chart.word} ${microseconds}`];
+  const nominal = definition.updateEvery * 1_000_000;
+  const late = microseconds !== undefined && Number.isFinite(nominal) && nominal > 0 && microseconds > nominal * LATE_INTERVAL_FACTOR;
   const emitted = new Set<string>();
-  for (const definition of definitions) {
-    const dimension = chart.dimensions.get(definition.id);
-    if (!dimension || emitted.has(definition.id) || !values.has(definition.id)) continue;
-    emitted.add(definition.id);
-    const value = integerValue(values.get(definition.id), chart.key, definition.id, note);
+  for (const dimensionDefinition of definition.dimensions) {
+    const dimension = chart.dimensions.get(dimensionDefinition.id);
+    if (!dimension || emitted.has(dimensionDefinition.id) || !values.has(dimensionDefinition.id)) continue;
+    emitted.add(dimensionDefinition.id);
+    let raw = values.get(dimensionDefinition.id);
+    if (late && typeof raw === 'bigint' && isPerIntervalAmount(definition, dimensionDefinition)) {
+      raw = scaled(raw, BigInt(nominal), BigInt(microseconds));
+    }
+    const value = integerValue(raw, chart.key, dimensionDefinition.id, note);
     if (value !== undefined) lines.push(`SET ${dimension.word} = ${value}`);
   }
   for (const id of values.keys()) {
@@ -369,6 +409,13 @@ function blockLines(
   }
   lines.push('END');
   return lines;
+}
+
+/** `value * numerator / denominator`, rounded half away from zero. */
+function scaled(value: bigint, numerator: bigint, denominator: bigint): bigint {
+  const negative = value < 0n;
+  const magnitude = (2n * (negative ? -value : value) * numerator + denominator) / (2n * denominator);
+  return negative ? -magnitude : magnitude;
 }
 
 /** The SET value text (`%lld`), or undefined when the value cannot be sent. */

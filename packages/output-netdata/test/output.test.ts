@@ -87,7 +87,7 @@ describe('createNetdataOutput', () => {
 
     expect(chunks).toEqual([reference.serialize(frame(1, 5)), reference.serialize(frame(2, 5))]);
     expect(chunks[0]).toMatch(/^CHART test\.c0 /);
-    expect(chunks[1]).toMatch(/^BEGIN test\.c0\n/);
+    expect(chunks[1]).toMatch(/^BEGIN test\.c0 1000000\n/);
     await output.close();
     expect(stream.writableEnded).toBe(true);
   });
@@ -241,6 +241,6 @@ try {
     if (result === 'timeout') child.kill('SIGKILL');
     expect(result).toEqual({ code: 0, signal: null });
     expect(stderr()).toMatch(/^stopped: OutputClosedError EPIPE after \d+ ticks\n$/);
-    expect(stdout).toMatch(/^CHART test\.ticks '' 'Ticks' 'ticks' 'test' '' 'line' 1 1 '' 'ebpf\.plugin' 'test'\nDIMENSION n '' absolute 1 1\nBEGIN test\.ticks\nSET n = 1\nEND\nBEGIN test\.ticks\nSET n = 2\nEND\n/);
+    expect(stdout).toMatch(/^CHART test\.ticks '' 'Ticks' 'ticks' 'test' '' 'line' 1 1 '' 'ebpf\.plugin' 'test'\nDIMENSION n '' absolute 1 1\nBEGIN test\.ticks\nSET n = 1\nEND\nBEGIN test\.ticks 1000\nSET n = 2\nEND\n/);
   }, 20_000);
 });

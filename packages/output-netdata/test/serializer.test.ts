@@ -137,14 +137,14 @@ describe('NetdataSerializer session transcripts', () => {
       labels: { app_group: 'ssh', owner: 'team a' },
     };
     const serializer = new NetdataSerializer();
-    expect(serializer.serialize(tick(1, { fd: { charts: [{ chart, values: values({ calls: 5n }) }] } }))).toBe(fixture('labels.txt'));
+    expect(serializer.serialize(tick(5000, { fd: { charts: [{ chart, values: values({ calls: 5n }) }] } }))).toBe(fixture('labels.txt'));
     // Unchanged labels are not re-sent; changed ones re-declare the chart.
-    expect(serializer.serialize(tick(2, { fd: { charts: [{ chart, values: values({ calls: 6n }) }] } }))).toBe(
-      'BEGIN app.ssh_ebpf_file_open\nSET calls = 6\nEND\n',
+    expect(serializer.serialize(tick(10000, { fd: { charts: [{ chart, values: values({ calls: 6n }) }] } }))).toBe(
+      'BEGIN app.ssh_ebpf_file_open 5000000\nSET calls = 6\nEND\n',
     );
     const relabelled = { ...chart, labels: { app_group: 'sshd' } };
-    expect(serializer.serialize(tick(3, { fd: { charts: [{ chart: relabelled, values: values({}) }] } }))).toContain(
-      "CLABEL 'app_group' 'sshd' 1\nCLABEL_COMMIT\nDIMENSION calls calls incremental 1 1\nBEGIN app.ssh_ebpf_file_open\nEND\n",
+    expect(serializer.serialize(tick(15000, { fd: { charts: [{ chart: relabelled, values: values({}) }] } }))).toContain(
+      "CLABEL 'app_group' 'sshd' 1\nCLABEL_COMMIT\nDIMENSION calls calls incremental 1 1\nBEGIN app.ssh_ebpf_file_open 5000000\nEND\n",
     );
   });
 
@@ -308,19 +308,82 @@ describe('NetdataSerializer never sends what the agent would disable the plugin 
   });
 });
 
+describe('NetdataSerializer intervals', () => {
+  const appsCalls: ChartDefinition = {
+    type: 'apps',
+    id: 'process_create',
+    title: 'Process started',
+    units: 'calls/s',
+    family: 'process (eBPF)',
+    context: '',
+    chartType: 'stacked',
+    priority: 20065,
+    updateEvery: 1,
+    module: 'process',
+    dimensions: [
+      { id: 'ssh', algorithm: 'absolute' },
+      { id: 'other', algorithm: 'absolute' },
+    ],
+  };
+  const pidTable: ChartDefinition = { ...appsCalls, type: 'netdata', id: 'ebpf_pids', units: 'pids', dimensions: [{ id: 'used', algorithm: 'absolute' }] };
+  const frameAt = (ms: number, ssh: bigint, other: bigint) =>
+    tick(ms, {
+      process: {
+        charts: [
+          { chart: appsCalls, values: values({ ssh, other }) },
+          { chart: mountCall, values: values({ mount: ssh }) },
+          { chart: pidTable, values: values({ used: ssh }) },
+        ],
+      },
+    });
+
+  it('sends the time since the chart\'s previous block, and per-interval amounts exact while intervals are on time', () => {
+    const serializer = new NetdataSerializer();
+    serializer.serialize(frameAt(1000, 0n, 0n));
+    expect(serializer.serialize(frameAt(2003.5, 230n, -7n))).toBe(
+      'BEGIN apps.process_create 1003500\nSET ssh = 230\nSET other = -7\nEND\n' +
+        'BEGIN mount_points.call 1003500\nSET mount = 230\nEND\n' +
+        'BEGIN netdata.ebpf_pids 1003500\nSET used = 230\nEND\n',
+    );
+    // Timer jitter up to half an interval late: still the exact amounts.
+    expect(serializer.serialize(frameAt(3450, 231n, 1n))).toContain('BEGIN apps.process_create 1446500\nSET ssh = 231\nSET other = 1\nEND\n');
+  });
+
+  it('scales per-interval amounts of a late interval to one update every, and nothing else', () => {
+    const serializer = new NetdataSerializer();
+    serializer.serialize(frameAt(1000, 0n, 0n));
+    // Ten seconds of a stopped plugin: 2424 events are 242.4 per second; -25 rounds away from zero.
+    expect(serializer.serialize(frameAt(11000, 2424n, -25n))).toBe(
+      'BEGIN apps.process_create 10000000\nSET ssh = 242\nSET other = -3\nEND\n' +
+        // incremental: the agent divides by the microseconds itself
+        'BEGIN mount_points.call 10000000\nSET mount = 2424\nEND\n' +
+        // a level, not an amount per interval
+        'BEGIN netdata.ebpf_pids 10000000\nSET used = 2424\nEND\n',
+    );
+  });
+
+  it('sends no microseconds on the first block after a chart came back from obsolete', () => {
+    const serializer = new NetdataSerializer();
+    serializer.serialize(frameAt(1000, 1n, 1n));
+    serializer.obsolete([appsCalls]);
+    expect(serializer.serialize(frameAt(2000, 1n, 1n))).toContain('BEGIN apps.process_create\n');
+  });
+});
+
 describe('NetdataSerializer definitions', () => {
   it('re-sends CHART with every DIMENSION when the title changes', () => {
     const serializer = new NetdataSerializer();
-    serializer.serialize(tick(1, { m: { charts: [{ chart: mountCall, values: values({ mount: 1n }) }] } }));
+    serializer.serialize(tick(5000, { m: { charts: [{ chart: mountCall, values: values({ mount: 1n }) }] } }));
     const text = serializer.serialize(
-      tick(2, { m: { charts: [{ chart: { ...mountCall, title: 'Mount calls' }, values: values({ mount: 2n }) }] } }),
+      tick(10000, { m: { charts: [{ chart: { ...mountCall, title: 'Mount calls' }, values: values({ mount: 2n }) }] } }),
     );
     expect(text).toBe(
       [
         "CHART mount_points.call '' 'Mount calls' 'calls/s' 'mount (eBPF)' '' 'line' 2190 5 '' 'ebpf.plugin' 'mount'",
         'DIMENSION mount mount incremental 1 1',
         'DIMENSION umount umount incremental 1 1',
-        'BEGIN mount_points.call',
+        // A changed title re-declares the same chart; the agent keeps its history, so the interval is sent.
+        'BEGIN mount_points.call 5000000',
         'SET mount = 2',
         'END',
         '',

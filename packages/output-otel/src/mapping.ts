@@ -14,7 +14,7 @@
  *   `ebpf.dimension`, or `ebpf.dimension`, plus the chart's labels, plus
  *   `ebpf.chart` (`type.id`) on one instance of a context (one per disk).
  */
-import { chartKey, histogramBounds, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
+import { chartKey, histogramBounds, isPerIntervalAmount, perSecondUnit, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { Attributes } from '@opentelemetry/api';
 import type { ChartPlan, SeriesPlan } from './internal-types.js';
 import {
@@ -66,14 +66,13 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
     };
   }
   const units = chart.units.trim().toLowerCase();
-  const perSecond = /\/\s*s(ec(ond)?)?$/.test(units);
-  const unitWord = units.replace(/\s*\/\s*s(ec(ond)?)?$/, '');
+  const unitWord = perSecondUnit(units) ?? units;
   const known = UNITS.get(unitWord);
   const unit = known?.unit ?? (unitWord === '' ? '1' : `{${nameWords(unitWord).replace(/\./g, '_')}}`);
   const dimensionKey = chart.type === 'apps' ? ATTRIBUTE_APP_GROUP : chart.type === 'services' ? ATTRIBUTE_SERVICE : ATTRIBUTE_DIMENSION;
   const dimensions = new Map<string, SeriesPlan>();
   for (const dimension of chart.dimensions) {
-    dimensions.set(dimension.id, planDimension(chart, dimension, { name, unit, factor: known?.factor ?? 1, perSecond, dimensionKey, cgroup, labels }));
+    dimensions.set(dimension.id, planDimension(chart, dimension, { name, unit, factor: known?.factor ?? 1, dimensionKey, cgroup, labels }));
   }
   return { kind: 'series', dimensions };
 }
@@ -81,10 +80,11 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
 function planDimension(
   chart: ChartDefinition,
   dimension: DimensionDefinition,
-  context: { name: string; unit: string; factor: number; perSecond: boolean; dimensionKey: string; cgroup: string | undefined; labels: Attributes },
+  context: { name: string; unit: string; factor: number; dimensionKey: string; cgroup: string | undefined; labels: Attributes },
 ): SeriesPlan {
   const percentage = dimension.algorithm.startsWith('percentage');
-  const counter = dimension.algorithm === 'incremental' || (dimension.algorithm === 'absolute' && context.perSecond);
+  const perInterval = isPerIntervalAmount(chart, dimension);
+  const counter = dimension.algorithm === 'incremental' || perInterval;
   // Netdata draws some dimensions below the axis with a negative multiplier; a counter is never negative.
   const scale = Math.abs((dimension.multiplier ?? 1) / (dimension.divisor || 1)) * (percentage ? 1 : context.factor);
   return {
@@ -98,6 +98,6 @@ function planDimension(
       [context.dimensionKey]: dimension.name || dimension.id,
     },
     scale,
-    accumulate: dimension.algorithm === 'absolute' && context.perSecond,
+    accumulate: perInterval,
   };
 }

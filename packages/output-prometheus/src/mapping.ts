@@ -19,7 +19,7 @@
  *   own labels, plus `chart` (`type.id`) on a chart that is one instance of
  *   its context (one per disk: an id that is not the context's last part).
  */
-import { chartKey, histogramBounds, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
+import { chartKey, histogramBounds, isPerIntervalAmount, perSecondUnit, type ChartDefinition, type DimensionDefinition } from '@ebpf-collectors/core';
 import type { ChartPlan, SeriesPlan } from './internal-types.js';
 import {
   LABEL_APP_GROUP,
@@ -95,11 +95,10 @@ function baseName(prefix: string, chart: ChartDefinition): string {
   return `${snakeCase(prefix)}_${snakeCase(folded)}`;
 }
 
-/** The unit part of chart units, `kilobits/s` -> { unit: 'kilobits', perSecond: true }. */
-function parseUnits(units: string): { unit: string; perSecond: boolean } {
+/** The unit part of chart units: `kilobits/s` -> `kilobits`, `%` -> `%`. */
+function unitOf(units: string): string {
   const text = units.trim().toLowerCase();
-  const match = /^(.*?)\s*\/\s*s(ec(ond)?)?$/.exec(text);
-  return match ? { unit: match[1]!, perSecond: true } : { unit: text, perSecond: false };
+  return perSecondUnit(text) ?? text;
 }
 
 function withSuffix(name: string, suffix: string | undefined): string {
@@ -150,14 +149,14 @@ export function planChart(chart: ChartDefinition, prefix: string): ChartPlan {
       },
     };
   }
-  const { unit, perSecond } = parseUnits(chart.units);
+  const unit = unitOf(chart.units);
   const baseUnit = BASE_UNITS.get(unit);
   const dimensionLabel = chart.type === 'apps' ? LABEL_APP_GROUP : chart.type === 'services' ? LABEL_SERVICE : LABEL_DIMENSION;
   const reserved = new Set([dimensionLabel, LABEL_CGROUP, LABEL_CHART]);
   const fromChart = { ...chartLabels(chart, reserved), ...instanceLabels(chart) };
   const dimensions = new Map<string, SeriesPlan>();
   for (const dimension of chart.dimensions) {
-    dimensions.set(dimension.id, planDimension(chart, dimension, { base, baseUnit, perSecond, dimensionLabel, cgroup, fromChart }));
+    dimensions.set(dimension.id, planDimension(chart, dimension, { base, baseUnit, dimensionLabel, cgroup, fromChart }));
   }
   return { kind: 'series', dimensions };
 }
@@ -168,15 +167,15 @@ function planDimension(
   context: {
     base: string;
     baseUnit: BaseUnit | undefined;
-    perSecond: boolean;
     dimensionLabel: string;
     cgroup: string | undefined;
     fromChart: Record<string, string>;
   },
 ): SeriesPlan {
-  const { base, baseUnit, perSecond, dimensionLabel, cgroup, fromChart } = context;
+  const { base, baseUnit, dimensionLabel, cgroup, fromChart } = context;
   const percentage = dimension.algorithm.startsWith('percentage');
-  const counter = dimension.algorithm === 'incremental' || (dimension.algorithm === 'absolute' && perSecond);
+  const perInterval = isPerIntervalAmount(chart, dimension);
+  const counter = dimension.algorithm === 'incremental' || perInterval;
   const unitFactor = percentage ? 1 : baseUnit?.factor ?? 1;
   // Netdata draws some dimensions below the axis with a negative multiplier; a counter is never negative.
   const scale = Math.abs((dimension.multiplier ?? 1) / (dimension.divisor || 1)) * unitFactor;
@@ -188,9 +187,9 @@ function planDimension(
     // `_count`, `_sum`, `_bucket` belong to histograms and `_total` to counters (added when rendered).
     family: withSuffix(base.replace(/_(count|sum|bucket|total)$/, ''), suffix),
     type: counter ? 'counter' : 'gauge',
-    help: helpOf(chart, dimension.algorithm === 'absolute' && perSecond ? '; per-interval values added up' : ''),
+    help: helpOf(chart, perInterval ? '; per-interval values added up' : ''),
     labels,
     scale,
-    accumulate: dimension.algorithm === 'absolute' && perSecond,
+    accumulate: perInterval,
   };
 }

@@ -109,6 +109,8 @@ export interface ParsedBlock {
   readonly chart: string;
   /** Dimension id -> value as the agent parses it (`strtoll`). */
   readonly values: ReadonlyMap<string, bigint>;
+  /** Microseconds its BEGIN said passed since the chart's previous block; absent: the agent measures. */
+  readonly microseconds?: number;
   /** Line of its END. */
   readonly line: number;
 }
@@ -267,11 +269,14 @@ interface MutableChart {
   labels: Map<string, { value: string; source: string }>;
   line: number;
   declarations: number;
+  /** Committed blocks of this chart. */
+  collections: number;
 }
 
 interface OpenBlock {
   chart: MutableChart;
   values: Map<string, bigint>;
+  microseconds?: number;
 }
 
 /**
@@ -505,6 +510,7 @@ export class NetdataProtocolChecker {
       labels: existing?.labels ?? new Map(),
       line: this.#lineNumber,
       declarations: (existing?.declarations ?? 0) + 1,
+      collections: existing?.collections ?? 0,
     };
     this.#charts.set(fullId, chart);
     this.#current = chart;
@@ -560,15 +566,24 @@ export class NetdataProtocolChecker {
       violate('begin-unknown-chart', 'disable', `BEGIN for chart ${id}, which was never declared`);
       return;
     }
+    let microseconds: number | undefined;
     if (words[2] !== undefined && words[2] !== '') {
-      violate('begin-microseconds', 'strict', 'BEGIN with microseconds: ebpf.plugin never sends them, the agent times blocks itself');
+      // The agent reads it with str2ull and uses it only when > 0, and only
+      // from a chart's second collection on.
+      if (!/^[1-9][0-9]*$/.test(words[2]) || !Number.isSafeInteger(Number(words[2]))) {
+        violate('begin-microseconds', 'strict', `BEGIN microseconds ${JSON.stringify(words[2])} is not a positive integer`);
+      } else if (chart.collections === 0) {
+        violate('begin-microseconds', 'strict', `BEGIN microseconds on the first block of chart ${id}, where the agent ignores them`);
+      } else {
+        microseconds = Number(words[2]);
+      }
     }
     if (this.#block) {
       violate('begin-inside-block', 'strict', `BEGIN while the block of ${this.#block.chart.id} is open; that block is never committed`);
     }
     if (chart.obsolete) violate('begin-obsolete-chart', 'strict', `BEGIN for chart ${id}, which was marked obsolete and not declared again`);
     this.#current = chart;
-    this.#block = { chart, values: new Map() };
+    this.#block = { chart, values: new Map(), ...(microseconds !== undefined ? { microseconds } : {}) };
   }
 
   #set(words: string[], violate: Violate): void {
@@ -613,7 +628,11 @@ export class NetdataProtocolChecker {
     if (!this.#block) violate('end-without-begin', 'strict', `END after CHART ${chart.id} without BEGIN`);
     const block = this.#block ?? { chart, values: new Map<string, bigint>() };
     this.#blocks++;
-    if (this.#keepValues) this.#values.push({ chart: chart.id, values: block.values, line: this.#lineNumber });
+    chart.collections++;
+    if (this.#keepValues) {
+      const microseconds = this.#block?.microseconds;
+      this.#values.push({ chart: chart.id, values: block.values, ...(microseconds !== undefined ? { microseconds } : {}), line: this.#lineNumber });
+    }
     this.#current = undefined;
     this.#block = undefined;
   }

@@ -137,6 +137,14 @@ describe('parseNetdataStream on good transcripts', () => {
     expect(parsed.charts.get('mount_points.call')?.obsolete).toBe(true);
     expect(parsed.errors.map((e) => [e.code, e.line])).toEqual([['begin-obsolete-chart', 5]]);
   });
+
+  it('records the microseconds of a BEGIN after the chart was collected once', () => {
+    const parsed = parseNetdataStream(
+      transcript(MOUNT_CHART, ...MOUNT_DIMENSIONS, 'BEGIN mount_points.call', 'SET mount = 1', 'END', 'BEGIN mount_points.call 10004000', 'SET mount = 2', 'END'),
+    );
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.values.map((block) => block.microseconds)).toEqual([undefined, 10_004_000]);
+  });
 });
 
 describe('parseNetdataStream violations', () => {
@@ -168,6 +176,8 @@ describe('parseNetdataStream violations', () => {
     ['begin-without-id', 'disable', [...declared, 'BEGIN'], 4],
     ['begin-unknown-chart', 'disable', [...declared, 'BEGIN mount_points.calls'], 4],
     ['begin-microseconds', 'strict', [...declared, 'BEGIN mount_points.call 1000000'], 4],
+    ['begin-microseconds', 'strict', [...declared, 'BEGIN mount_points.call', 'END', 'BEGIN mount_points.call 1.5', 'END'], 6],
+    ['begin-microseconds', 'strict', [...declared, 'BEGIN mount_points.call', 'END', 'BEGIN mount_points.call 0', 'END'], 6],
     ['begin-inside-block', 'strict', [...declared, 'BEGIN mount_points.call', 'BEGIN mount_points.call'], 5],
     ['set-without-dimension', 'disable', [...declared, 'BEGIN mount_points.call', 'SET'], 5],
     ['set-without-chart', 'disable', ['SET mount = 1'], 1],
