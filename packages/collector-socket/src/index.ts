@@ -23,6 +23,7 @@ export { CollectorClosedError, KernelFunctionMissingError, SocketWorkloadError, 
 export {
   DEFAULT_IPS,
   DEFAULT_MAXIMUM_DIMENSIONS,
+  MAX_TABLE_SIZE,
   destinationAllowed,
   hostnameAllowed,
   ipAllowed,

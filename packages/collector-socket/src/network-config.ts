@@ -49,6 +49,15 @@ export const TABLE_SIZE_KEYS = {
   socketMonitoring: { key: 'socket monitoring table size', default: 16384 },
 } as const;
 
+/**
+ * Largest table size accepted (64 times the stock 16384). The connection
+ * tables are LRU hashes, which the kernel allocates whole when the program
+ * loads: about 140 bytes per entry, so some 140 MiB of locked kernel memory per
+ * table at this size. Larger values (up to the 2^32-1 a map allows) fail
+ * in the kernel with ENOMEM or E2BIG far from the line that asked for them.
+ */
+export const MAX_TABLE_SIZE = 1_048_576;
+
 /** The `[global]` table sizes of network.conf. */
 export type SocketTableSizes = { readonly [K in keyof typeof TABLE_SIZE_KEYS]: number };
 
@@ -409,11 +418,18 @@ function parseHostnames(value: string, where: Where, out: Collector): Filter<Hos
 
 // -------------------------------------------------------------- numbers
 
-function parseCount(section: ConfigSection | undefined, key: string, fallback: number, out: Collector, minimum: number): number {
+function parseCount(
+  section: ConfigSection | undefined,
+  key: string,
+  fallback: number,
+  out: Collector,
+  minimum: number,
+  maximum: number,
+): number {
   const entry = section?.entries.get(key);
   if (entry === undefined) return fallback;
   const text = entry.value.trim();
-  if (/^-?\d+$/.test(text) && Number(text) >= minimum && Number.isSafeInteger(Number(text))) return Number(text);
+  if (/^-?\d+$/.test(text) && Number(text) >= minimum && Number(text) <= maximum) return Number(text);
   out.errors.push(
     new ConfigError({
       file: entry.file,
@@ -421,7 +437,7 @@ function parseCount(section: ConfigSection | undefined, key: string, fallback: n
       section: section!.name,
       key,
       value: entry.value,
-      accepted: `a whole number >= ${minimum}`,
+      accepted: `a whole number from ${minimum} to ${maximum}`,
       fallback: String(fallback),
     }),
   );
@@ -536,7 +552,8 @@ function parseServiceNames(section: ConfigSection | undefined, listenPort: strin
  * Parse network.conf's socket-specific parts from the sections of a
  * {@link CollectorConfig} (`config.sections`).
  *
- * - `[global]` table sizes: whole numbers >= 1, stock values by default.
+ * - `[global]` table sizes: whole numbers from 1 to {@link MAX_TABLE_SIZE},
+ *   stock values by default.
  * - `[network connections]`: `maximum dimensions` (default 50, negative
  *   rejected; halved into sockets, at least 1), `resolve hostnames`,
  *   `resolve service names` (default no), `ports` (absent: no port filter),
@@ -551,7 +568,7 @@ export function parseNetworkConfig(
   const out = new Collector();
   const global = sections.get(SECTION.global);
   const tables = Object.fromEntries(
-    Object.entries(TABLE_SIZE_KEYS).map(([name, spec]) => [name, parseCount(global, spec.key, spec.default, out, 1)]),
+    Object.entries(TABLE_SIZE_KEYS).map(([name, spec]) => [name, parseCount(global, spec.key, spec.default, out, 1, MAX_TABLE_SIZE)]),
   ) as unknown as SocketTableSizes;
 
   const nc = sections.get(SECTION.connections);

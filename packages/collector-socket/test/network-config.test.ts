@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@ebpf-collectors/core';
 import {
   DEFAULT_IPS,
+  MAX_TABLE_SIZE,
   destinationAllowed,
   hostnameAllowed,
   ipAllowed,
@@ -82,6 +83,20 @@ describe('[global] table sizes', () => {
     expect(errors[0]).toBeInstanceOf(ConfigError);
     expect(errors[0]!.message).toContain(`${FILE}:3`);
   });
+});
+
+describe('[global] table sizes out of range', () => {
+  it.each(['4294967295', '4294967296', '1048577', '99999999999999999999', '-1', '0', '1e6', '0x4000', '16384.5'])(
+    '%s: an error naming file:line and the range, the stock size kept',
+    (value) => {
+      const { config, errors } = parse(`[global]\nipv4 connection table size = ${value}\nipv6 connection table size = 1048576\n`);
+      expect(config.tables.ipv4Connections).toBe(16384);
+      expect(config.tables.ipv6Connections).toBe(1048576);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.message).toContain(`${FILE}:2`);
+      expect(errors[0]!.message).toContain(`from 1 to ${MAX_TABLE_SIZE}`);
+    },
+  );
 });
 
 describe('maximum dimensions', () => {
