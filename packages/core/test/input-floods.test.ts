@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, parseAppsGroups } from '../src/index.js';
+import { NETDATA_MODULES, configModules, loadConfig, parseAppsGroups } from '../src/index.js';
 import { MAX_MESSAGES_PER_FILE, printable } from '../src/text.js';
 
 const dirs: string[] = [];
@@ -57,5 +57,33 @@ describe('fallbacks that are said, not silent', () => {
         expect.stringMatching(new RegExp(`^${join(stock, 'ebpf.d.conf')}:3: \\[nonsense\\] is not a section of ebpf.d.conf; ignored`)),
       ]),
     );
+  });
+});
+
+describe('unknown sections of module files', () => {
+  it('are warned about once per section with file:line; sections a thread reads are not', async () => {
+    const user = mkdtempSync(join(tmpdir(), 'sections-'));
+    dirs.push(user);
+    mkdirSync(join(user, 'ebpf.d'));
+    writeFileSync(join(user, 'ebpf.d.conf'), '[global]\n  apps = yes\n');
+    writeFileSync(join(user, 'ebpf.d', 'process.conf'), '[global]\n  apps = yes\n[nonsense]\n  x = 1\n[syscalls]\n[nonsense]\n  y = 1\n');
+    writeFileSync(join(user, 'ebpf.d', 'sync.conf'), '[global]\n[syscalls]\n  sync = yes\n');
+    writeFileSync(join(user, 'ebpf.d', 'network.conf'), '[global]\n[network connections]\n[service name]\n  22 = ssh\n[bogus]\n');
+    writeFileSync(join(user, 'ebpf.d', 'sched.conf'), '[global]\n[own]\n');
+    writeFileSync(join(user, 'ebpf.d', 'declared.conf'), '[global]\n[own]\n[other]\n');
+    const thirdParty = { configKeys: [], cliFlag: undefined, enabledByDefault: false, defaultCollectPid: 'not set' } as const;
+    const modules = configModules([
+      ...NETDATA_MODULES,
+      { ...thirdParty, name: 'sched', configFile: 'sched.conf' },
+      { ...thirdParty, name: 'declared', configFile: 'declared.conf', extraSections: ['own'] },
+    ]);
+    const config = await loadConfig({ dirs: { user, stock: join(user, 'no-stock') }, modules });
+    const sections = config.warnings.filter((w) => w.includes('is not a section'));
+    expect(sections).toEqual([
+      `${join(user, 'ebpf.d', 'process.conf')}:3: [nonsense] is not a section of process.conf (process); ignored (it has [global])`,
+      `${join(user, 'ebpf.d', 'process.conf')}:5: [syscalls] is not a section of process.conf (process); ignored (it has [global])`,
+      `${join(user, 'ebpf.d', 'network.conf')}:5: [bogus] is not a section of network.conf (socket); ignored (it has [global], [network connections], [service name])`,
+      `${join(user, 'ebpf.d', 'declared.conf')}:3: [other] is not a section of declared.conf (declared); ignored (it has [global], [own])`,
+    ]);
   });
 });

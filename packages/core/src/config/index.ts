@@ -7,7 +7,7 @@ export { ConfigFileError, MAX_CONFIG_FILE_BYTES, readConfigFileText } from './re
 export type { ConfigErrorDetails } from './errors.js';
 export { BOOLEAN_ACCEPTED, netdataBoolean, parseBoolean, parseIni, readIniFile } from './ini.js';
 export type { IniDocument } from './ini.js';
-export { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, configModules, findModule } from './modules.js';
+export { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, configModules, findModule, moduleFileSections } from './modules.js';
 export type { ModuleConfigSpec, ModuleDescriptor } from './modules.js';
 export {
   DEFAULT_BTF_PATH,

@@ -24,7 +24,7 @@ import { MAX_MESSAGES_PER_FILE, limitPerFile, printable } from '../text.js';
 import { BOOLEAN_ACCEPTED, parseBoolean, readIniFile } from './ini.js';
 import type { IniDocument } from './ini.js';
 import type { ModuleConfigSpec } from './modules.js';
-import { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS } from './modules.js';
+import { NETDATA_MODULES, NETWORK_CONNECTIONS_KEYS, moduleFileSections } from './modules.js';
 import type { OptionName, OptionSources, OptionValues } from './options.js';
 import {
   DEFAULT_UPDATE_EVERY,
@@ -431,6 +431,14 @@ async function applyModuleFiles(
     record.errors.push(...read.errors);
     record.warnings.push(...read.warnings);
     if (section) warnUnknownKeys(section, new Set([...TYPED_KEYS, ...(spec.extraGlobalKeys ?? [])]), record.warnings);
+    const known = moduleFileSections(spec);
+    if (known === undefined) continue;
+    for (const other of doc.sections.values()) {
+      if (known.has(other.name)) continue;
+      record.warnings.push(
+        `${other.file}:${other.line}: [${printable(other.name)}] is not a section of ${spec.configFile} (${spec.name}); ignored (it has ${[...known].map((n) => `[${n}]`).join(', ')})`,
+      );
+    }
   }
 }
 

@@ -22,6 +22,15 @@ export interface ModuleConfigSpec
    * Other unknown `[global]` keys produce a warning.
    */
   readonly extraGlobalKeys?: ReadonlyArray<string>;
+  /**
+   * Sections its `ebpf.d/` file may have besides `[global]` (network.conf's
+   * `[network connections]`). When given, or when `name` is one of
+   * Netdata's threads (whose sections are known, see
+   * {@link moduleFileSections}), every other section of the file is warned
+   * about once with file:line; a third-party module that gives none is not
+   * checked (its collector reads what it likes).
+   */
+  readonly extraSections?: ReadonlyArray<string>;
 }
 
 /** One Netdata thread, with the facts beyond what loading needs. */
@@ -82,6 +91,25 @@ export const NETDATA_MODULES: ReadonlyArray<ModuleDescriptor> = Object.freeze([
   module({ index: 14, name: 'shm', configKeys: ['shm'], configFile: 'shm.conf', cliFlag: 'shm', enabledByDefault: true, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'shm', extraGlobalKeys: NONE }),
   module({ index: 15, name: 'mdflush', configKeys: ['mdflush'], configFile: 'mdflush.conf', cliFlag: 'mdflush', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'not set', chartModule: 'mdflush', extraGlobalKeys: NONE }),
 ]);
+
+/** Sections besides `[global]` that Netdata 1.37.1's threads read from their `ebpf.d/` files. */
+const THREAD_FILE_SECTIONS: Readonly<Record<string, ReadonlyArray<string>>> = Object.freeze({
+  socket: Object.freeze(['network connections', 'service name']),
+  sync: Object.freeze(['syscalls']),
+  shm: Object.freeze(['syscalls']),
+  filesystem: Object.freeze(['filesystem']),
+});
+
+/**
+ * Every section a module's `ebpf.d/` file may have, `[global]` included:
+ * its own `extraSections`, else those of Netdata's thread of that name;
+ * `undefined` for a third-party module that declares none (not checked).
+ */
+export function moduleFileSections(spec: Pick<ModuleConfigSpec, 'name' | 'extraSections'>): ReadonlySet<string> | undefined {
+  if (spec.extraSections !== undefined) return new Set(['global', ...spec.extraSections]);
+  if (!NETDATA_MODULES.some((m) => m.name === spec.name)) return undefined;
+  return new Set(['global', ...(THREAD_FILE_SECTIONS[spec.name] ?? [])]);
+}
 
 /** The descriptor whose `name`, config key, CLI flag or chart module is `id`; `undefined` if none. */
 export function findModule(id: string): ModuleDescriptor | undefined {
