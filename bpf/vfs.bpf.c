@@ -8,8 +8,10 @@
  *   trampoline_<fn>_ret  fexit (return load mode)
  *   probe_<fn>           kprobe (entry load mode)
  *   probe_<fn>_ret       kretprobe (return load mode)
- *   tracepoint_sys_exit_<syscall>  one syscall exit tracepoint per syscall,
- *                        giving calls, bytes and errors from `ret` (both modes)
+ *   tracepoint_syscall_exit_{tp_btf,raw_tp}  one program on the generic
+ *                        syscall exit switching on the syscall id, or
+ *   tracepoint_sys_exit_<syscall>  one syscall exit tracepoint per syscall;
+ *                        both give calls, bytes and errors from `ret` (both load modes)
  * There is no release_task hook: user space drops the entries of dead PIDs
  * after reading them.
  */
@@ -19,6 +21,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "ebpfc_pid.h"
+#include "ebpfc_syscall_exit.h"
 #include "vfs.h"
 
 /* Macros are not part of BTF: the generic values (x86, arm64, riscv, s390, ppc). */
@@ -367,35 +370,48 @@ int BPF_KRETPROBE(probe_vfs_create_ret, int ret)
 /* ------------------------------------------------------------ tracepoint */
 
 /*
- * Exit tracepoints carry only `ret`. The few flags that decide what a call
- * counts as (O_CREAT, AT_REMOVEDIR, the file type of mknod) are read from
- * the registers the task entered the syscall with, which the kernel keeps
- * unchanged until the return to user space. bpf_task_pt_regs is 5.15+; the
- * check below is a CO-RE constant, so on older kernels the verifier never
- * sees the call and the flags are unknown.
+ * Tracepoint mode, two ways with the same accounting:
+ *   tracepoint_syscall_exit_{tp_btf,raw_tp}  one program on the generic
+ *       syscall exit that switches on the syscall id (preferred: cheaper
+ *       per event, one link)
+ *   tracepoint_sys_exit_<syscall>  one syscall exit tracepoint per syscall
+ *       (kernels without tp_btf and raw_tp)
+ *
+ * Exits carry only `ret`. The few flags that decide what a call counts as
+ * (O_CREAT, AT_REMOVEDIR, the file type of mknod) are read from the
+ * registers the task entered the syscall with, which the kernel keeps
+ * unchanged until the return to user space. The generic exit gets them as
+ * an argument; the per-syscall tracepoints take them with bpf_task_pt_regs
+ * (5.15+; the check below is a CO-RE constant, so on older kernels the
+ * verifier never sees the call and the flags are unknown).
  */
-static __always_inline struct pt_regs *syscall_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
-
 static __always_inline bool can_read_args(void)
 {
 	return bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs);
 }
 
-static __always_inline __u64 syscall_arg2(void)
+static __always_inline struct pt_regs *task_regs(void)
 {
-	if (!can_read_args())
-		return EBPFC_ARG_UNKNOWN;
-	return PT_REGS_PARM2_CORE_SYSCALL(syscall_regs());
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-static __always_inline __u64 syscall_arg3(void)
+/* Argument 2 or 3 of the syscall; `regs` NULL means "the task's, if the kernel can say". */
+static __always_inline __u64 syscall_arg2(struct pt_regs *regs)
 {
+	if (regs)
+		return ebpfc_syscall_arg(regs, 2);
 	if (!can_read_args())
 		return EBPFC_ARG_UNKNOWN;
-	return PT_REGS_PARM3_CORE_SYSCALL(syscall_regs());
+	return ebpfc_syscall_arg(task_regs(), 2);
+}
+
+static __always_inline __u64 syscall_arg3(struct pt_regs *regs)
+{
+	if (regs)
+		return ebpfc_syscall_arg(regs, 3);
+	if (!can_read_args())
+		return EBPFC_ARG_UNKNOWN;
+	return ebpfc_syscall_arg(task_regs(), 3);
 }
 
 /* An open*() counts as a create too when it asked for O_CREAT. */
@@ -415,143 +431,180 @@ static __always_inline void count_mknod(long ret, __u64 mode)
 		vfs_account(OP_CREATE, ret, 0);
 }
 
-#define EXIT_TRACEPOINT(syscall)                                                 \
+/* What a syscall's exit counts as; the syscalls of one kind are counted alike. */
+enum {
+	EXIT_READ = 1,   /* read, pread64 */
+	EXIT_READV,      /* readv, preadv, preadv2 */
+	EXIT_WRITE,      /* write, pwrite64 */
+	EXIT_WRITEV,     /* writev, pwritev, pwritev2 */
+	EXIT_UNLINK,     /* unlink */
+	EXIT_UNLINKAT,   /* unlinkat(dfd, path, flags): files only, as vfs_unlink; AT_REMOVEDIR is an rmdir */
+	EXIT_FSYNC,      /* fsync, fdatasync */
+	EXIT_OPEN,       /* open(path, flags, mode) */
+	EXIT_OPENAT,     /* openat(dfd, path, flags, mode) */
+	EXIT_OPENAT2,    /* openat2(dfd, path, struct open_how *how, size): flags are how's first u64, in user memory */
+	EXIT_CREAT,      /* creat(path, mode) is open(O_CREAT|O_WRONLY|O_TRUNC) */
+	EXIT_MKNOD,      /* mknod(path, mode, dev) */
+	EXIT_MKNODAT,    /* mknodat(dfd, path, mode, dev) */
+};
+
+/* Count one syscall exit of kind `what` (a constant in the per-syscall programs). */
+static __always_inline void vfs_exit(int what, long ret, struct pt_regs *regs)
+{
+	__u64 flags;
+
+	switch (what) {
+	case EXIT_READ:
+		vfs_account(OP_READ, ret, moved(ret));
+		break;
+	case EXIT_READV:
+		vfs_account(OP_READV, ret, moved(ret));
+		break;
+	case EXIT_WRITE:
+		vfs_account(OP_WRITE, ret, moved(ret));
+		break;
+	case EXIT_WRITEV:
+		vfs_account(OP_WRITEV, ret, moved(ret));
+		break;
+	case EXIT_UNLINK:
+		vfs_account(OP_UNLINK, ret, 0);
+		break;
+	case EXIT_UNLINKAT:
+		flags = syscall_arg3(regs);
+		if (flags == EBPFC_ARG_UNKNOWN || !(flags & EBPFC_AT_REMOVEDIR))
+			vfs_account(OP_UNLINK, ret, 0);
+		break;
+	case EXIT_FSYNC:
+		vfs_account(OP_FSYNC, ret, 0);
+		break;
+	case EXIT_OPEN:
+		count_open(ret, syscall_arg2(regs));
+		break;
+	case EXIT_OPENAT:
+		count_open(ret, syscall_arg3(regs));
+		break;
+	case EXIT_OPENAT2: {
+		__u64 how = syscall_arg3(regs);
+
+		flags = EBPFC_ARG_UNKNOWN;
+		if (how != EBPFC_ARG_UNKNOWN && bpf_probe_read_user(&flags, sizeof(flags), (void *)how) != 0)
+			flags = EBPFC_ARG_UNKNOWN;
+		count_open(ret, flags);
+		break;
+	}
+	case EXIT_CREAT:
+		count_open(ret, EBPFC_O_CREAT);
+		break;
+	case EXIT_MKNOD:
+		count_mknod(ret, syscall_arg2(regs));
+		break;
+	case EXIT_MKNODAT:
+		count_mknod(ret, syscall_arg3(regs));
+		break;
+	}
+}
+
+/*
+ * The generic exit: every syscall of the system comes here, so the ones not
+ * counted leave after the switch on the id. Syscalls an architecture lacks
+ * (arm64 has no open, creat, unlink, mknod) have no number and no case.
+ */
+static __always_inline void vfs_syscall_exit(long id, long ret, struct pt_regs *regs)
+{
+	int what;
+
+	switch (id) {
+	case EBPFC_NR_read:
+	case EBPFC_NR_pread64:
+		what = EXIT_READ;
+		break;
+	case EBPFC_NR_readv:
+	case EBPFC_NR_preadv:
+	case EBPFC_NR_preadv2:
+		what = EXIT_READV;
+		break;
+	case EBPFC_NR_write:
+	case EBPFC_NR_pwrite64:
+		what = EXIT_WRITE;
+		break;
+	case EBPFC_NR_writev:
+	case EBPFC_NR_pwritev:
+	case EBPFC_NR_pwritev2:
+		what = EXIT_WRITEV;
+		break;
+#ifdef EBPFC_NR_unlink
+	case EBPFC_NR_unlink:
+		what = EXIT_UNLINK;
+		break;
+#endif
+	case EBPFC_NR_unlinkat:
+		what = EXIT_UNLINKAT;
+		break;
+	case EBPFC_NR_fsync:
+	case EBPFC_NR_fdatasync:
+		what = EXIT_FSYNC;
+		break;
+#ifdef EBPFC_NR_open
+	case EBPFC_NR_open:
+		what = EXIT_OPEN;
+		break;
+#endif
+	case EBPFC_NR_openat:
+		what = EXIT_OPENAT;
+		break;
+	case EBPFC_NR_openat2:
+		what = EXIT_OPENAT2;
+		break;
+#ifdef EBPFC_NR_creat
+	case EBPFC_NR_creat:
+		what = EXIT_CREAT;
+		break;
+#endif
+#ifdef EBPFC_NR_mknod
+	case EBPFC_NR_mknod:
+		what = EXIT_MKNOD;
+		break;
+#endif
+	case EBPFC_NR_mknodat:
+		what = EXIT_MKNODAT;
+		break;
+	default:
+		return;
+	}
+	if (ebpfc_syscall_compat())
+		return;
+	vfs_exit(what, ret, regs);
+}
+
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, vfs_syscall_exit)
+
+#define EXIT_TRACEPOINT(syscall, what)                                           \
 	SEC("tracepoint/syscalls/sys_exit_" #syscall)                            \
-	int tracepoint_sys_exit_##syscall(struct trace_event_raw_sys_exit *ctx)
+	int tracepoint_sys_exit_##syscall(struct trace_event_raw_sys_exit *ctx)  \
+	{                                                                        \
+		vfs_exit(what, ctx->ret, NULL);                                  \
+		return 0;                                                        \
+	}
 
 /* Reads: read and pread64 on the read lanes, the vector calls on the readv lanes. */
-EXIT_TRACEPOINT(read)
-{
-	vfs_account(OP_READ, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(pread64)
-{
-	vfs_account(OP_READ, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(readv)
-{
-	vfs_account(OP_READV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(preadv)
-{
-	vfs_account(OP_READV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(preadv2)
-{
-	vfs_account(OP_READV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
+EXIT_TRACEPOINT(read, EXIT_READ)
+EXIT_TRACEPOINT(pread64, EXIT_READ)
+EXIT_TRACEPOINT(readv, EXIT_READV)
+EXIT_TRACEPOINT(preadv, EXIT_READV)
+EXIT_TRACEPOINT(preadv2, EXIT_READV)
 /* Writes, likewise. */
-EXIT_TRACEPOINT(write)
-{
-	vfs_account(OP_WRITE, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(pwrite64)
-{
-	vfs_account(OP_WRITE, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(writev)
-{
-	vfs_account(OP_WRITEV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(pwritev)
-{
-	vfs_account(OP_WRITEV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-EXIT_TRACEPOINT(pwritev2)
-{
-	vfs_account(OP_WRITEV, ctx->ret, moved(ctx->ret));
-	return 0;
-}
-
-/* Deletes: files only, as vfs_unlink; unlinkat(AT_REMOVEDIR) is an rmdir and is not counted. */
-EXIT_TRACEPOINT(unlink)
-{
-	vfs_account(OP_UNLINK, ctx->ret, 0);
-	return 0;
-}
-
-EXIT_TRACEPOINT(unlinkat)
-{
-	__u64 flags = syscall_arg3();
-
-	if (flags == EBPFC_ARG_UNKNOWN || !(flags & EBPFC_AT_REMOVEDIR))
-		vfs_account(OP_UNLINK, ctx->ret, 0);
-	return 0;
-}
-
-EXIT_TRACEPOINT(fsync)
-{
-	vfs_account(OP_FSYNC, ctx->ret, 0);
-	return 0;
-}
-
-EXIT_TRACEPOINT(fdatasync)
-{
-	vfs_account(OP_FSYNC, ctx->ret, 0);
-	return 0;
-}
-
-/* open(path, flags, mode) */
-EXIT_TRACEPOINT(open)
-{
-	count_open(ctx->ret, syscall_arg2());
-	return 0;
-}
-
-/* openat(dfd, path, flags, mode) */
-EXIT_TRACEPOINT(openat)
-{
-	count_open(ctx->ret, syscall_arg3());
-	return 0;
-}
-
-/* openat2(dfd, path, struct open_how *how, size): the flags are how's first u64, still in user memory. */
-EXIT_TRACEPOINT(openat2)
-{
-	__u64 how = syscall_arg3();
-	__u64 flags = EBPFC_ARG_UNKNOWN;
-
-	if (how != EBPFC_ARG_UNKNOWN && bpf_probe_read_user(&flags, sizeof(flags), (void *)how) != 0)
-		flags = EBPFC_ARG_UNKNOWN;
-	count_open(ctx->ret, flags);
-	return 0;
-}
-
-/* creat(path, mode) is open(O_CREAT|O_WRONLY|O_TRUNC). */
-EXIT_TRACEPOINT(creat)
-{
-	count_open(ctx->ret, EBPFC_O_CREAT);
-	return 0;
-}
-
-/* mknod(path, mode, dev) */
-EXIT_TRACEPOINT(mknod)
-{
-	count_mknod(ctx->ret, syscall_arg2());
-	return 0;
-}
-
-/* mknodat(dfd, path, mode, dev) */
-EXIT_TRACEPOINT(mknodat)
-{
-	count_mknod(ctx->ret, syscall_arg3());
-	return 0;
-}
+EXIT_TRACEPOINT(write, EXIT_WRITE)
+EXIT_TRACEPOINT(pwrite64, EXIT_WRITE)
+EXIT_TRACEPOINT(writev, EXIT_WRITEV)
+EXIT_TRACEPOINT(pwritev, EXIT_WRITEV)
+EXIT_TRACEPOINT(pwritev2, EXIT_WRITEV)
+EXIT_TRACEPOINT(unlink, EXIT_UNLINK)
+EXIT_TRACEPOINT(unlinkat, EXIT_UNLINKAT)
+EXIT_TRACEPOINT(fsync, EXIT_FSYNC)
+EXIT_TRACEPOINT(fdatasync, EXIT_FSYNC)
+EXIT_TRACEPOINT(open, EXIT_OPEN)
+EXIT_TRACEPOINT(openat, EXIT_OPENAT)
+EXIT_TRACEPOINT(openat2, EXIT_OPENAT2)
+EXIT_TRACEPOINT(creat, EXIT_CREAT)
+EXIT_TRACEPOINT(mknod, EXIT_MKNOD)
+EXIT_TRACEPOINT(mknodat, EXIT_MKNODAT)

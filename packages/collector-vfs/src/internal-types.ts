@@ -105,6 +105,12 @@ export const TRACEPOINT_SYSCALLS: ReadonlyArray<string> = [
   'mknodat',
 ];
 
+/**
+ * Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in vfs.bpf.c: the programs
+ * `<name>_tp_btf` and `<name>_raw_tp` on the generic syscall exit.
+ */
+export const SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
+
 /** Program of a syscall's exit tracepoint. */
 export function tracepointProgram(syscall: string): string {
   return `${FAMILY_PREFIX.tracepoint}sys_exit_${syscall}`;

@@ -55,7 +55,9 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
     for (const syscall of TRACEPOINT_SYSCALLS) {
       expect(programs.get(tracepointProgram(syscall))).toBe(`tracepoint/syscalls/sys_exit_${syscall}`);
     }
-    expect(programs.size).toBe(VFS_FUNCTIONS.length * 4 + TRACEPOINT_SYSCALLS.length);
+    expect(programs.get('tracepoint_syscall_exit_tp_btf')).toBe('tp_btf/sys_exit');
+    expect(programs.get('tracepoint_syscall_exit_raw_tp')).toBe('raw_tp/sys_exit');
+    expect(programs.size).toBe(VFS_FUNCTIONS.length * 4 + TRACEPOINT_SYSCALLS.length + 2);
   });
 
   it('maps have the layouts the collector decodes', () => {
@@ -65,23 +67,30 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
 });
 
 describe('program plans', () => {
-  const all = { hasKernelFunction: () => true };
+  const all = { hasKernelFunction: () => true, tpBtf: () => true, rawTracepoint: () => true };
+  const noGeneric = { hasKernelFunction: () => true, tpBtf: () => false, rawTracepoint: () => false };
 
   it('trampoline and probe hook the eight vfs functions, entry or return side by load mode', () => {
-    expect([...planPrograms('trampoline', false, all).keys()]).toEqual(VFS_FUNCTIONS.map((f) => `trampoline_${f.name}`));
-    expect([...planPrograms('probe', true, all).keys()]).toEqual(VFS_FUNCTIONS.map((f) => `probe_${f.name}_ret`));
+    expect([...planPrograms('trampoline', false, all).programs.keys()]).toEqual(VFS_FUNCTIONS.map((f) => `trampoline_${f.name}`));
+    expect([...planPrograms('probe', true, all).programs.keys()]).toEqual(VFS_FUNCTIONS.map((f) => `probe_${f.name}_ret`));
   });
 
   it('tolerates missing vfs_readv/vfs_writev, not a missing required function', () => {
-    const noVector = { hasKernelFunction: (n: string) => n !== 'vfs_readv' && n !== 'vfs_writev' };
-    expect([...planPrograms('probe', false, noVector).keys()]).not.toContain('probe_vfs_readv');
-    const noCreate = { hasKernelFunction: (n: string) => n !== 'vfs_create' };
+    const noVector = { ...all, hasKernelFunction: (n: string) => n !== 'vfs_readv' && n !== 'vfs_writev' };
+    expect([...planPrograms('probe', false, noVector).programs.keys()]).not.toContain('probe_vfs_readv');
+    const noCreate = { ...all, hasKernelFunction: (n: string) => n !== 'vfs_create' };
     expect(() => planPrograms('trampoline', true, noCreate)).toThrow(KernelFunctionMissingError);
   });
 
-  it('tracepoint mode skips syscalls the architecture lacks', () => {
+  it('tracepoint mode is one program on the generic syscall exit: tp_btf, else raw_tp', () => {
+    expect([...planPrograms('tracepoint', true, all).programs.keys()]).toEqual(['tracepoint_syscall_exit_tp_btf']);
+    const rawOnly = { ...all, tpBtf: () => false };
+    expect([...planPrograms('tracepoint', false, rawOnly).programs.keys()]).toEqual(['tracepoint_syscall_exit_raw_tp']);
+  });
+
+  it('without tp_btf and raw_tp, per-syscall exit tracepoints, skipping syscalls the architecture lacks', () => {
     const arm64 = new Set(['open', 'creat', 'unlink', 'mknod']);
-    const plan = planPrograms('tracepoint', true, all, (event) => !arm64.has(event.replace('sys_exit_', '')));
-    expect([...plan.keys()]).toEqual(TRACEPOINT_SYSCALLS.filter((s) => !arm64.has(s)).map(tracepointProgram));
+    const plan = planPrograms('tracepoint', true, noGeneric, (event) => !arm64.has(event.replace('sys_exit_', '')));
+    expect([...plan.programs.keys()]).toEqual(TRACEPOINT_SYSCALLS.filter((s) => !arm64.has(s)).map(tracepointProgram));
   });
 });

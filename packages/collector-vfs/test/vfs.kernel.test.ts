@@ -12,6 +12,7 @@ import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-c
 import {
   AttachError,
   PidTable,
+  SYSCALL_EXIT_HOOK_ENV,
   chartKey,
   chartMovement,
   checkExpectations,
@@ -53,7 +54,7 @@ function appsGroupsText(comm: string): string {
 }
 
 /** Our programs (program names are cut to 15 characters by the kernel). */
-const isOurs = (name: string): boolean => /^(trampoline_vfs|probe_vfs|tracepoint_sys_)/.test(name);
+const isOurs = (name: string): boolean => /^(trampoline_vfs|probe_vfs|tracepoint_sys)/.test(name);
 const ourPrograms = (): string[] => loadedPrograms(isOurs);
 const programsLeft = (settleMs?: number): Promise<string[]> => leftOf(isOurs, settleMs);
 const value = chartValue;
@@ -318,17 +319,27 @@ describe.skipIf(skip !== undefined)(`vfs collector on ${release()}${skip ? ` (sk
   });
 
   it.each([
-    ['entry', 'real parent'],
-    ['return', 'all'],
-  ] as const)('the shipped self-test passes in tracepoint mode, %s load mode, collect pid = %s', { timeout: 60_000 }, async (loadMode, collectPid) => {
+    ['entry', 'real parent', 'tp_btf'],
+    ['return', 'all', 'tp_btf'],
+    ['return', 'real parent', 'tracepoint'],
+    ['entry', 'all', 'raw_tp'],
+  ] as const)('the shipped self-test passes in tracepoint mode, %s load mode, collect pid = %s, syscall exits on %s', { timeout: 60_000 }, async (loadMode, collectPid, hook) => {
+    // The per-syscall tracepoints are the fallback where tp_btf and raw_tp do not load: forced here.
+    process.env[SYSCALL_EXIT_HOOK_ENV] = hook;
     // `node` gets a group of its own, so with `collect pid = all` the Node child and perl land in different groups.
     const parsed = parseAppsGroups('node: node\n', 'test apps_groups.conf');
     const table = new PidTable({ apps: parsed.groups });
     const collector = createVfsCollector({ objectPath: OBJECT });
     const config = vfsConfig({ typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid });
     const logger = memoryLogger();
-    const instance = await collector.start(testContext({ config, loader, grouping: table, logger }));
+    const instance = await collector.start(testContext({ config, loader, grouping: table, logger })).finally(() => {
+      delete process.env[SYSCALL_EXIT_HOOK_ENV];
+    });
     running.push(instance);
+    // One program on the generic exit, or one per syscall exit event.
+    const names = ourPrograms().map((p) => p.slice(p.indexOf(':') + 1));
+    if (hook !== 'tracepoint') expect(names).toEqual([`tracepoint_syscall_exit_${hook}`]);
+    else expect(names.filter((n) => n.startsWith('tracepoint_sys_exit_')).length).toBeGreaterThanOrEqual(15);
     const result = await runSelfTest({ name: 'vfs', selfTest: collector.selfTest!, instance, config, grouping: table, logger });
     expect(result.error, logger.lines.join('\n')).toBeUndefined();
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);

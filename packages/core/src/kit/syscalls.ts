@@ -81,6 +81,110 @@ export function planSyscallHooks(
   return { programs: plan.programs, targets: plan.targets, hooked: [...plan.hooked.values()] };
 }
 
+/**
+ * How a syscall collector's tracepoint mode sees its syscalls' exits:
+ * - `tp_btf`: one program on the generic `sys_exit` raw tracepoint with
+ *   BTF-typed arguments (5.5+), switching on the syscall id;
+ * - `raw_tp`: the same program as a raw tracepoint (4.17+);
+ * - `tracepoint`: one `syscalls/sys_exit_<name>` perf-event tracepoint per syscall.
+ *
+ * The generic exit costs less per counted event (no perf-buffer copy of the
+ * event) and one link instead of one per syscall (a perf-event tracepoint
+ * link waits for an RCU grace period, serialized, when detached), but it
+ * runs on every syscall of the system; bench/hook-limits.mjs measures both
+ * sides (bpf/include/ebpfc_syscall_exit.h has the BPF half).
+ */
+export type SyscallExitHook = 'tp_btf' | 'raw_tp' | 'tracepoint';
+
+/** Every {@link SyscallExitHook}, cheapest per counted event first. */
+export const SYSCALL_EXIT_HOOKS: ReadonlyArray<SyscallExitHook> = ['tp_btf', 'raw_tp', 'tracepoint'];
+
+/**
+ * Environment variable that overrides the order of {@link SYSCALL_EXIT_HOOKS}
+ * for every collector: a comma-separated list (`tracepoint` forces the
+ * per-syscall tracepoints, as benchmarks and tests do to compare).
+ */
+export const SYSCALL_EXIT_HOOK_ENV = 'EBPFC_SYSCALL_EXIT';
+
+/** A bad {@link SYSCALL_EXIT_HOOK_ENV} value. */
+export class SyscallExitHookEnvError extends Error {
+  readonly code = 'EBADENV';
+  constructor(value: string) {
+    super(
+      `${SYSCALL_EXIT_HOOK_ENV}="${printable(value)}": expected a comma-separated list of ${SYSCALL_EXIT_HOOKS.join(', ')}; unset it for the default order`,
+    );
+    this.name = 'SyscallExitHookEnvError';
+  }
+}
+
+/**
+ * The order to try, from the environment or the collector's default.
+ *
+ * @throws SyscallExitHookEnvError on an unknown name or an empty list
+ */
+export function syscallExitHookOrder(
+  fallback: ReadonlyArray<SyscallExitHook> = SYSCALL_EXIT_HOOKS,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SyscallExitHook[] {
+  const value = env[SYSCALL_EXIT_HOOK_ENV];
+  if (value === undefined || value.trim() === '') return [...fallback];
+  const list = value.split(',').map((s) => s.trim());
+  if (list.some((h) => !(SYSCALL_EXIT_HOOKS as ReadonlyArray<string>).includes(h))) throw new SyscallExitHookEnvError(value);
+  return list as SyscallExitHook[];
+}
+
+/** The two programs `EBPFC_SYSCALL_EXIT_PROGRAMS(name, handler)` defines. */
+export function syscallExitPrograms(name: string): Readonly<Record<'tp_btf' | 'raw_tp', string>> {
+  return { tp_btf: `${name}_tp_btf`, raw_tp: `${name}_raw_tp` };
+}
+
+/** What {@link planSyscallExit} chose. */
+export interface SyscallExitPlan {
+  readonly hook: SyscallExitHook;
+  readonly programs: Map<string, Attacher>;
+  /** Events hooked, for the debug log. */
+  readonly hooked: string[];
+}
+
+/** Options of {@link planSyscallExit}. */
+export interface SyscallExitOptions {
+  /** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` (`tracepoint_syscall_exit`). */
+  readonly program: string;
+  /** The per-syscall tracepoint plan, used when neither generic hook works (or is asked for). */
+  perSyscall(): { programs: Map<string, Attacher>; hooked: string[] };
+  /** Order to try when the environment does not say. Default {@link SYSCALL_EXIT_HOOKS}. */
+  readonly order?: ReadonlyArray<SyscallExitHook>;
+  /** Environment to read {@link SYSCALL_EXIT_HOOK_ENV} from. Default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The syscall exits of a tracepoint mode: the first hook of the order that
+ * this kernel supports (the loader's cached feature probes: `tpBtf`,
+ * `rawTracepoint`), else the per-syscall tracepoints.
+ *
+ * @throws SyscallExitHookEnvError on a bad {@link SYSCALL_EXIT_HOOK_ENV}
+ * @throws what `perSyscall` throws (TracepointMissingError...) when it is the one chosen
+ */
+export function planSyscallExit(
+  options: SyscallExitOptions,
+  features: Pick<Features, 'tpBtf' | 'rawTracepoint'>,
+): SyscallExitPlan {
+  const order = syscallExitHookOrder(options.order, options.env);
+  const names = syscallExitPrograms(options.program);
+  for (const hook of order) {
+    if (hook === 'tp_btf' && features.tpBtf()) {
+      return { hook, programs: new Map([[names.tp_btf, (p) => p.attachTrace()]]), hooked: ['sys_exit (tp_btf)'] };
+    }
+    if (hook === 'raw_tp' && features.rawTracepoint()) {
+      return { hook, programs: new Map([[names.raw_tp, (p) => p.attachRawTracepoint('sys_exit')]]), hooked: ['sys_exit (raw_tp)'] };
+    }
+    if (hook === 'tracepoint') return { hook, ...options.perSyscall() };
+  }
+  // The order left the per-syscall tracepoints out and the kernel has neither generic hook.
+  return { hook: 'tracepoint', ...options.perSyscall() };
+}
+
 /** Section of `sync.conf` and `shm.conf` with one switch per system call. */
 export const SYSCALLS_SECTION = 'syscalls';
 
