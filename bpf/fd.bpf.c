@@ -8,7 +8,9 @@
  *                function (do_sys_openat2, else do_sys_open) and the close
  *                function (file_close_fd, else close_fd, else __close_fd)
  *   probe_*      kprobe (entry mode) or kretprobe (return mode) on the same
- *   tracepoint_* syscalls/sys_exit_{open,openat,openat2,creat,close}
+ *   tracepoint_* one tp_btf (else raw_tp) program on the generic syscall
+ *                exit switching on the syscall id, or (kernels without
+ *                either) syscalls/sys_exit_{open,openat,openat2,creat,close}
  *
  * One hook per call and per mode: the exit side gives the call and, from the
  * return value, the error, so return mode needs no entry hook.
@@ -20,6 +22,7 @@
 
 #include "ebpfc_counters.h"
 #include "ebpfc_pid.h"
+#include "ebpfc_syscall_exit.h"
 #include "fd.h"
 
 /* PID_MAX_DEFAULT; user space resizes it from `pid table size` before load. */
@@ -177,6 +180,41 @@ int probe_close_exit(struct pt_regs *ctx)
 }
 
 /* ------------------------------------------------------------ tracepoint */
+
+/*
+ * The generic exit: every syscall of the system comes here, so the ones not
+ * counted leave after the switch on the id. arm64 has no open or creat.
+ */
+static __always_inline void fd_syscall_exit(long id, long ret, struct pt_regs *regs)
+{
+	bool open;
+
+	switch (id) {
+#ifdef EBPFC_NR_open
+	case EBPFC_NR_open:
+#endif
+#ifdef EBPFC_NR_creat
+	case EBPFC_NR_creat:
+#endif
+	case EBPFC_NR_openat:
+	case EBPFC_NR_openat2:
+		open = true;
+		break;
+	case EBPFC_NR_close:
+		open = false;
+		break;
+	default:
+		return;
+	}
+	if (ebpfc_syscall_compat())
+		return;
+	if (open)
+		count_open(ret < 0);
+	else
+		count_close(ret < 0);
+}
+
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, fd_syscall_exit)
 
 /*
  * The syscalls that reach do_sys_openat2 (open, openat, creat via do_sys_open;

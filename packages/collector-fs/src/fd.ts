@@ -4,7 +4,14 @@
  * descriptor charts.
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterModePlan, TracepointHook } from '@ebpf-collectors/core';
-import { TracepointMissingError, defineCounterCollector, pickKernelFunction, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import {
+  TracepointMissingError,
+  defineCounterCollector,
+  pickKernelFunction,
+  planSyscallExit,
+  planTracepointHooks,
+  type Attacher,
+} from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { fdCharts } from './charts.js';
 import {
@@ -13,6 +20,7 @@ import {
   FD_LANE,
   FD_LANES,
   FD_MAP,
+  FD_SYSCALL_EXIT_PROGRAM,
   FD_TRACEPOINTS,
   FD_TRAMPOLINE_CLOSE_EXIT,
   FD_TRAMPOLINE_OPEN_EXIT,
@@ -30,23 +38,16 @@ export interface FdPlan extends CounterModePlan {
 /**
  * The programs of one mode. Entry load mode hooks function entries (calls
  * only); return mode hooks only the exits, which give the call and its error.
+ * Tracepoint mode hooks the syscall exits: one program on the generic
+ * `sys_exit` (tp_btf, else raw_tp) switching on the syscall id, else one
+ * exit tracepoint per open/close syscall (see the README for why).
  *
  * @throws KernelFunctionMissingError / TracepointMissingError / TracefsNotMountedError
  */
-export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction'>): FdPlan {
+export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>): FdPlan {
   if (mode === 'tracepoint') {
-    const hooks: TracepointHook[] = Object.entries(FD_TRACEPOINTS).map(([program, event]) => ({
-      program,
-      category: 'syscalls',
-      event,
-      optional: true,
-    }));
-    const programs = planTracepointHooks(FD_NAME, hooks);
-    const opens = [...programs.keys()].some((p) => p !== 'tracepoint_sys_exit_close');
-    if (!opens || !programs.has('tracepoint_sys_exit_close')) {
-      throw new TracepointMissingError(FD_NAME, mode, Object.values(FD_TRACEPOINTS).map((e) => `syscalls/${e}`));
-    }
-    return { programs, closeReturnsFile: false, hooked: [...programs.keys()].map((p) => `syscalls/${FD_TRACEPOINTS[p as keyof typeof FD_TRACEPOINTS]}`) };
+    const plan = planSyscallExit({ program: FD_SYSCALL_EXIT_PROGRAM, perSyscall: () => planFdTracepoints(mode) }, features);
+    return { programs: plan.programs, hooked: plan.hooked, closeReturnsFile: false };
   }
 
   // The program depends on which function the kernel has, so the choice is made here rather than by planFunctionHooks.
@@ -67,6 +68,22 @@ export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Fea
   return { programs, targets, closeReturnsFile: closeFn === 'file_close_fd', hooked: [openFn, closeFn] };
 }
 
+/** One `syscalls/sys_exit_*` tracepoint per open/close syscall the kernel has (open and creat are absent on arm64). */
+function planFdTracepoints(mode: AttachMode): { programs: Map<string, Attacher>; hooked: string[] } {
+  const hooks: TracepointHook[] = Object.entries(FD_TRACEPOINTS).map(([program, event]) => ({
+    program,
+    category: 'syscalls',
+    event,
+    optional: true,
+  }));
+  const programs = planTracepointHooks(FD_NAME, hooks);
+  const opens = [...programs.keys()].some((p) => p !== 'tracepoint_sys_exit_close');
+  if (!opens || !programs.has('tracepoint_sys_exit_close')) {
+    throw new TracepointMissingError(FD_NAME, mode, Object.values(FD_TRACEPOINTS).map((e) => `syscalls/${e}`));
+  }
+  return { programs, hooked: [...programs.keys()].map((p) => `syscalls/${FD_TRACEPOINTS[p as keyof typeof FD_TRACEPOINTS]}`) };
+}
+
 /** Netdata's fd thread as the kit's counter collector. */
 const FD: Omit<CounterCollectorSpec, 'selfTest'> = {
   name: FD_NAME,
@@ -74,6 +91,7 @@ const FD: Omit<CounterCollectorSpec, 'selfTest'> = {
   enabledByDefault: true,
   description: 'Files opened and closed, and failed opens and closes (return mode)',
   modes: ['trampoline', 'probe', 'tracepoint'],
+  usesLoadMode: true,
   objectUrl: import.meta.url,
   maps: { totals: FD_MAP.global, pids: FD_MAP.pids },
   pidLanes: FD_LANES,

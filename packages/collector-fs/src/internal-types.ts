@@ -64,6 +64,9 @@ export const FD_TRAMPOLINE_CLOSE_EXIT: Readonly<Record<(typeof CLOSE_FUNCTIONS)[
   __close_fd: 'trampoline_close_files_exit',
 };
 
+/** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in fd.bpf.c (programs `<name>_tp_btf`, `<name>_raw_tp`). */
+export const FD_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
+
 /** Tracepoint programs of fd.bpf.o and the `syscalls` event each one hooks, per call kind. */
 export const FD_TRACEPOINTS = {
   tracepoint_sys_exit_open: 'sys_exit_open',

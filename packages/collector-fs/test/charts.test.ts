@@ -12,7 +12,11 @@ import { histogramLane } from '../src/histogram.js';
 import { collectorConfig, section } from './context.js';
 import type { FilesystemName } from '../src/types.js';
 
-const features = (names: ReadonlyArray<string>) => ({ hasKernelFunction: (n: string) => names.includes(n) });
+const features = (names: ReadonlyArray<string>, tpBtf = true, rawTracepoint = true) => ({
+  hasKernelFunction: (n: string) => names.includes(n),
+  tpBtf: () => tpBtf,
+  rawTracepoint: () => rawTracepoint,
+});
 
 describe('fd charts', () => {
   const lanes = (openCall: number, openError: number, closeCall: number, closeError: number) =>
@@ -120,6 +124,11 @@ describe('fd charts', () => {
 });
 
 describe('fd plans', () => {
+  it('tracepoint mode: one program on the generic syscall exit, tp_btf else raw_tp', () => {
+    expect([...planFd('tracepoint', true, features([])).programs.keys()]).toEqual(['tracepoint_syscall_exit_tp_btf']);
+    expect(planFd('tracepoint', false, features([], false)).hooked).toEqual(['sys_exit (raw_tp)']);
+  });
+
   it('trampoline, return mode: fexit on do_sys_openat2 and file_close_fd (which returns a file)', () => {
     const plan = planFd('trampoline', true, features(['do_sys_openat2', 'do_sys_open', 'file_close_fd', 'close_fd']));
     expect([...plan.targets!]).toEqual([

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
+import { AttachError, PidTable, SYSCALL_EXIT_HOOK_ENV, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason, randomComm, startProcessTree, type ProcessTree } from '@ebpf-collectors/test-utils';
 import { createFdCollector, fdExpectations, fdSelfTest, fdWorkloadScript, parseFdWorkOutput, type FdWork } from '../src/index.js';
@@ -250,21 +250,29 @@ describe.skipIf(skip !== undefined)(`fd collector on ${release()}${skip ? ` (ski
     expect(delta(frame, baseline, 'filesystem.file_descriptor', 'do_sys_open')).toBeGreaterThanOrEqual(BigInt(OPENS));
   });
 
-  async function startForSelfTest(loadMode: CollectorConfig['loadMode'], collectPid: CollectorConfig['collectPid']) {
+  async function startForSelfTest(loadMode: CollectorConfig['loadMode'], collectPid: CollectorConfig['collectPid'], hook?: string) {
     const table = new PidTable({ apps: parseAppsGroups(appsGroupsText(randomComm()), 'test apps_groups.conf').groups });
     const config = collectorConfig('fd', { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid });
     const logger = memoryLogger();
-    const instance = await createFdCollector({ objectPath: OBJECT }).start(testContext({ config, loader, grouping: table, logger }));
+    // The per-syscall tracepoints are the fallback where tp_btf and raw_tp do not load: forced by the environment.
+    if (hook !== undefined) process.env[SYSCALL_EXIT_HOOK_ENV] = hook;
+    const instance = await createFdCollector({ objectPath: OBJECT })
+      .start(testContext({ config, loader, grouping: table, logger }))
+      .finally(() => {
+        delete process.env[SYSCALL_EXIT_HOOK_ENV];
+      });
     running.push(instance);
     return { name: 'fd', instance, config, grouping: table, logger, scale: 0.2, scratchParent: dir };
   }
 
   it.each([
-    ['entry', 'real parent'],
-    ['return', 'real parent'],
-    ['return', 'all'],
-  ] as const)('the self-test passes in %s load mode with collect pid = %s', async (loadMode, collectPid) => {
-    const options = await startForSelfTest(loadMode, collectPid);
+    ['entry', 'real parent', 'tp_btf'],
+    ['return', 'real parent', 'tp_btf'],
+    ['return', 'all', 'raw_tp'],
+    ['return', 'real parent', 'tracepoint'],
+  ] as const)('the self-test passes in %s load mode with collect pid = %s, syscall exits on %s', async (loadMode, collectPid, hook) => {
+    const options = await startForSelfTest(loadMode, collectPid, hook);
+    expect(options.logger.lines.join('\n')).toContain(hook === 'tracepoint' ? 'syscalls/sys_exit_close' : `sys_exit (${hook})`);
     const result = await runSelfTest({ ...options, selfTest: fdSelfTest });
     expect(result.error, options.logger.lines.join('\n')).toBeUndefined();
     const charts = new Set(result.checks.map((c) => c.chart));
