@@ -4,7 +4,7 @@
  * one's loaded maps or JIT state cannot touch the next). Progress and logs go
  * to stderr, result tables to stdout.
  *
- * Usage: node bench/run.mjs [map-read] [hook-overhead] [plugin-footprint] [plugin-stop] [kernel-functions] [-- options for each]
+ * Usage: node bench/run.mjs [map-read] [hook-overhead] [plugin-footprint] [plugin-stop] [kernel-functions] [soak] [-- options for each]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -19,12 +19,16 @@ const BENCHMARKS = {
   'plugin-footprint': "the plugin's CPU per second and peak RSS with every collector on vs an idle node process (baseline)",
   'kernel-functions': 'kernel-function lookups at start-up: features.hasKernelFunction vs one BTF parse per name (baseline)',
   'plugin-stop': 'SIGTERM to exit with every collector on: links detached several at once vs one by one (baseline); nothing left attached',
+  soak: 'N minutes (default 10) of process churn, socket and file traffic: RSS per minute flat (±5%), CPU, forks counted vs /proc/stat; only when named',
 };
+
+/** Run only when named: they take many minutes. */
+const ON_REQUEST = new Set(['soak']);
 
 const HELP = `Usage: node bench/run.mjs [NAME...] [-- OPTIONS]
        pnpm bench [NAME...]
 
-Runs the named benchmarks (default: all, in this order), each printing a
+Runs the named benchmarks (default: all but soak, in this order), each printing a
 table with ratios against a baseline measured in the same run. Needs root.
 Results go to stdout, progress to stderr. OPTIONS after "--" are passed to
 every benchmark named (e.g. node bench/run.mjs hook-overhead -- --rounds 6).
@@ -66,7 +70,7 @@ async function main(argv) {
     process.stderr.write(`run: unknown benchmark ${unknown.join(', ')}\n\n${HELP}`);
     return EXIT_USAGE;
   }
-  const selected = names.length ? Object.keys(BENCHMARKS).filter((n) => names.includes(n)) : Object.keys(BENCHMARKS);
+  const selected = names.length ? Object.keys(BENCHMARKS).filter((n) => names.includes(n)) : Object.keys(BENCHMARKS).filter((n) => !ON_REQUEST.has(n));
 
   try {
     // map-read attaches nothing, so it alone does not need tracefs.
