@@ -29,7 +29,15 @@ const BLKIO = existsSync('/sys/fs/cgroup/blkio/cgroup.procs') ? '/sys/fs/cgroup/
 
 const made: string[] = [];
 const children: ChildProcess[] = [];
+const grandchildren: number[] = [];
 afterEach(async () => {
+  for (const pid of grandchildren.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already a zombie or gone
+    }
+  }
   for (const c of children.splice(0)) {
     if (c.exitCode === null && c.signalCode === null) {
       const done = new Promise((resolve) => c.once('exit', resolve));
@@ -57,12 +65,13 @@ function makeCgroup(dir: string): string {
 }
 
 /**
- * Start `sh` that joins `cgroups`, forks a `sleep 0.3` and execs a long
- * `sleep` that never reaps it: the child stays a zombie. Resolves with both PIDs.
+ * Start `sh` that joins `cgroups`, forks a `sleep 30` and execs a long
+ * `sleep` that never reaps it: once killed, the child stays a zombie.
+ * Resolves with both PIDs.
  */
 async function zombieMaker(cgroups: string[], script = ''): Promise<{ parent: ChildProcess; child: number }> {
   const joins = cgroups.map((c) => `echo $$ > ${c}/cgroup.procs`).join('; ');
-  const parent = spawn('sh', ['-c', `${joins}; sleep 0.3 & echo $!; ${script} exec sleep 5`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn('sh', ['-c', `${joins}; sleep 30 & echo $!; ${script} exec sleep 30`], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(parent);
   const child = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -72,16 +81,27 @@ async function zombieMaker(cgroups: string[], script = ''): Promise<{ parent: Ch
     });
     parent.once('exit', () => reject(new Error('sh exited before printing the child PID')));
   });
+  grandchildren.push(child);
   return { parent, child };
 }
 
+/** Kill the child and wait until it is a zombie (its parent never reaps it). */
 async function untilZombie(pid: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 1000; i++) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`pid ${pid} did not become a zombie`);
+}
+
+async function waitForParentMoved(cgroup: string, child: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (readFileSync(`${cgroup}/cgroup.procs`, 'utf8').trim() === String(child)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${cgroup} still holds more than pid ${child}`);
 }
 
 describe('PidTable with real exiting tasks', () => {
@@ -108,6 +128,8 @@ describe('PidTable with real exiting tasks', () => {
     const v2 = makeCgroup(`${V2}/ebpfc-exit-del-${process.pid}`);
     // The parent leaves the cgroup so that only the zombie is left and rmdir succeeds.
     const { child } = await zombieMaker([v2], `echo $$ > ${V2}/cgroup.procs;`);
+    // Only the child is left in the cgroup once the parent moved back to the root.
+    await waitForParentMoved(v2, child);
     const table = new PidTable({ cgroups: true, cgroupRefreshScans: 1, netdataCgroupShm: false });
     table.scan();
     const before = table.cgroupOf(child);
