@@ -48,6 +48,7 @@ const MOUNT: Omit<CounterCollectorSpec, 'selfTest'> = {
   enabledByDefault: true,
   defaultCollectPid: 'not set',
   modes: ['trampoline', 'probe', 'tracepoint'],
+  usesLoadMode: true,
   objectUrl: import.meta.url,
   maps: { totals: MAP.totals },
   pidLanes: 0,

@@ -88,6 +88,7 @@ const PROCESS: Omit<CounterCollectorSpec, 'selfTest'> = {
   enabledByDefault: true,
   description: 'Processes and threads started, tasks exiting and released, fork/clone failures',
   modes: ['trampoline', 'probe', 'tracepoint'],
+  usesLoadMode: true,
   objectUrl: import.meta.url,
   maps: { totals: MAP.totals, pids: MAP.pids },
   pidLanes: PID_LANES,

@@ -207,6 +207,7 @@ const SOCKET_REGISTRATION = {
   cliFlag: 'net',
   description: 'TCP and UDP calls, bandwidth and errors, TCP connections, closes and retransmits',
   modes: ['trampoline', 'probe', 'tracepoint'] as AttachMode[],
+  usesLoadMode: true,
   extraGlobalKeys: Object.values(TABLE_SIZE_KEYS).map((k) => k.key),
 };
 

@@ -271,6 +271,21 @@ export interface ProcessGrouping {
 export interface GroupAccumulator {
   /** Feed this tick's per-PID cumulative values; returns per-group monotonic totals. */
   update(pids: Iterable<PidValues>): GroupTotals;
+  /**
+   * The same as {@link GroupAccumulator.update} over a whole per-PID table as
+   * read (`BpfMap.readAll()`: u32 keys, `lanes` native-endian u64 lanes per
+   * value), without a JS object or bigint per PID. Feed an accumulator through
+   * one of the two methods only. Optional: the accumulators of
+   * `createGroupAccumulator` have it.
+   */
+  updateDump?(dump: PidTableDump): GroupTotals;
+}
+
+/** A per-PID table read whole: `count` u32 keys and `count` values of u64 lanes, in the machine's byte order. */
+export interface PidTableDump {
+  readonly count: number;
+  readonly keys: Uint8Array;
+  readonly values: Uint8Array;
 }
 
 /** What a collector receives when it starts. Everything is injected. */
@@ -325,6 +340,12 @@ export interface CollectorDefinition {
   readonly modes: ReadonlyArray<AttachMode>;
   /** Why a mode is not implemented (`--check` prints it on that mode's line): no tracepoint sits in the hooked functions... */
   readonly absentModes?: Readonly<Partial<Record<AttachMode, string>>>;
+  /**
+   * Whether `ebpf load mode = return` changes what the collector hooks or
+   * charts (exit hooks, error charts). Absent or false: the key has no effect
+   * on it (`--check` says so, and the VM lane does not run it twice).
+   */
+  readonly usesLoadMode?: boolean;
   /** One-line description for `--help` and `--check`. */
   readonly description: string;
   /** `[global]` keys of its config file beyond Netdata's common ones (so they are not warned about as unknown). */

@@ -228,7 +228,10 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     }
     if (args.check) {
       if (args.json) {
-        for (const report of started.reports) stdout.write(`${JSON.stringify({ kind: 'attach', ...report })}\n`);
+        const usesLoadMode = new Set(discovered.available.filter((c) => c.usesLoadMode).map((c) => c.name));
+        for (const report of started.reports) {
+          stdout.write(`${JSON.stringify({ kind: 'attach', ...report, usesLoadMode: usesLoadMode.has(report.collector) })}\n`);
+        }
       } else {
         stdout.write(formatCheckReport({ version, loader, reports: started.reports, configs, sources: config.sources, discovered }));
       }

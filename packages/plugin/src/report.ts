@@ -56,7 +56,8 @@ export function formatCheckReport(input: CheckReportInput): string {
   }
   lines.push('');
   const byName = new Map(input.reports.map((r) => [r.collector, r]));
-  const available = new Set(input.discovered.available.map((c) => c.name));
+  const definitions = new Map(input.discovered.available.map((c) => [c.name, c]));
+  const available = new Set(definitions.keys());
   for (const [name, config] of input.configs) {
     if (!config.enabled) {
       lines.push(`${name.padEnd(12)} disabled`);
@@ -73,7 +74,7 @@ export function formatCheckReport(input: CheckReportInput): string {
       continue;
     }
     lines.push(
-      `${name.padEnd(12)} ${report.chosen ? `OK  ${report.chosen} mode` : 'FAILED'}  (type format ${config.typeFormat}, co-re tracing ${config.coreTracing}, load mode ${config.loadMode})`,
+      `${name.padEnd(12)} ${report.chosen ? `OK  ${report.chosen} mode` : 'FAILED'}  (type format ${config.typeFormat}, co-re tracing ${config.coreTracing}, load mode ${config.loadMode}${definitions.get(name)?.usesLoadMode ? '' : ': no effect here'})`,
     );
     for (const attempt of report.attempts) {
       lines.push(`  ${attempt.ok ? '+' : '-'} ${attempt.mode.padEnd(10)} ${attempt.ok ? 'attached' : `${attempt.code ? `[${attempt.code}] ` : ''}${attempt.reason ?? 'failed'}`}`);

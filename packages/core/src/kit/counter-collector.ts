@@ -48,6 +48,8 @@ export interface CollectorRegistration {
   readonly modes: ReadonlyArray<AttachMode>;
   /** Why each mode that is not implemented is not (printed by `--check`). */
   readonly absentModes?: Readonly<Partial<Record<AttachMode, string>>>;
+  /** Whether `ebpf load mode = return` changes what it hooks or charts. Default: false. */
+  readonly usesLoadMode?: boolean;
   /** One line for `--help` and `--check`. */
   readonly description: string;
   /** `[global]` keys of its file beyond Netdata's common ones. */
@@ -281,11 +283,12 @@ export function defineCounterCollector<S extends CounterSettings>(
 
 /** The registration part of a spec (what {@link defineCollector} takes). */
 export function registrationOf(spec: CollectorRegistration): CollectorRegistration {
-  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, absentModes, description, extraGlobalKeys, selfTest } = spec;
+  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, absentModes, usesLoadMode, description, extraGlobalKeys, selfTest } = spec;
   return {
     name,
     modes,
     ...(absentModes ? { absentModes } : {}),
+    ...(usesLoadMode ? { usesLoadMode } : {}),
     description,
     ...(configKeys ? { configKeys } : {}),
     ...(configFile ? { configFile } : {}),
