@@ -1,6 +1,6 @@
 /**
  * The worst of the malformed-input corpus (packages/core/test/malformed-inputs.test.ts
- * reads all 168 cases in-process) through the real plugin: `--check` and a
+ * reads all 180 cases in-process) through the real plugin: `--check` and a
  * short run on each, bounded in time and memory, the file named on stderr,
  * and a stdout the strict protocol parser accepts whole.
  */
