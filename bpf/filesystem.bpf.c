@@ -10,9 +10,14 @@
  *                                      set at load
  *   probe_fs_entry + probe_<fs>_<op>_exit  one kprobe on every chosen function,
  *                                      one kretprobe per function
- *   tracepoint_*                       syscalls/sys_enter_* + sys_exit_* of the
- *                                      syscalls doing those operations, kept only
- *                                      for files on a watched filesystem
+ *   tracepoint_syscall_{enter,exit}_{tp_btf,raw_tp}  one program on the
+ *                                      generic syscall entry and one on the exit,
+ *                                      switching on the syscall id, or
+ *   tracepoint_sys_{enter,exit}_*      (kernels without tp_btf and raw_tp)
+ *                                      syscalls/sys_enter_* + sys_exit_* of the
+ *                                      syscalls doing those operations;
+ *                                      either way kept only for files on a
+ *                                      watched filesystem
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,6 +25,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "ebpfc_fs_hist.h"
+#include "ebpfc_syscall_exit.h"
 #include "filesystem.h"
 
 /* Calls in flight at once; LRU so a start whose exit never came ages out. */
@@ -282,6 +288,95 @@ FD_EXIT(newfstat, EBPFC_FS_OP_SYNC)
 OPEN_PAIR(open)
 OPEN_PAIR(openat)
 OPEN_PAIR(openat2)
+
+/*
+ * The same syscalls on the generic entry and exit: every syscall of the
+ * system comes here, the ones not timed leave after the switch on the id.
+ * The roles' filesystem masks (sync: not nfs; fstat: nfs only) decide at run
+ * time what the per-syscall plan decides by attaching or not.
+ */
+static __always_inline void fs_syscall_enter(long id, struct pt_regs *regs)
+{
+	int role;
+
+	switch (id) {
+	case EBPFC_NR_read:
+	case EBPFC_NR_pread64:
+	case EBPFC_NR_readv:
+	case EBPFC_NR_write:
+	case EBPFC_NR_pwrite64:
+	case EBPFC_NR_writev:
+		role = 0;
+		break;
+	case EBPFC_NR_fsync:
+	case EBPFC_NR_fdatasync:
+		role = 1;
+		break;
+	case EBPFC_NR_fstat:
+		role = 2;
+		break;
+#ifdef EBPFC_NR_open
+	case EBPFC_NR_open:
+#endif
+	case EBPFC_NR_openat:
+	case EBPFC_NR_openat2:
+		role = 3;
+		break;
+	default:
+		return;
+	}
+	if (ebpfc_syscall_compat())
+		return;
+	if (role == 0)
+		enter_fd_io((long)ebpfc_syscall_arg(regs, 1));
+	else if (role == 1)
+		enter_sync((long)ebpfc_syscall_arg(regs, 1));
+	else if (role == 2)
+		enter_attribute((long)ebpfc_syscall_arg(regs, 1));
+	else
+		enter_open();
+}
+
+static __always_inline void fs_syscall_exit(long id, long ret, struct pt_regs *regs)
+{
+	__u32 op;
+
+	switch (id) {
+	case EBPFC_NR_read:
+	case EBPFC_NR_pread64:
+	case EBPFC_NR_readv:
+		op = EBPFC_FS_OP_READ;
+		break;
+	case EBPFC_NR_write:
+	case EBPFC_NR_pwrite64:
+	case EBPFC_NR_writev:
+		op = EBPFC_FS_OP_WRITE;
+		break;
+	case EBPFC_NR_fsync:
+	case EBPFC_NR_fdatasync:
+	case EBPFC_NR_fstat:
+		op = EBPFC_FS_OP_SYNC;
+		break;
+#ifdef EBPFC_NR_open
+	case EBPFC_NR_open:
+#endif
+	case EBPFC_NR_openat:
+	case EBPFC_NR_openat2:
+		op = EBPFC_FS_OP_OPEN;
+		break;
+	default:
+		return;
+	}
+	if (ebpfc_syscall_compat())
+		return;
+	if (op == EBPFC_FS_OP_OPEN)
+		exit_open(ret);
+	else
+		exit_fd_op(op);
+}
+
+EBPFC_SYSCALL_ENTER_PROGRAMS(tracepoint_syscall_enter, fs_syscall_enter)
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, fs_syscall_exit)
 
 /* ------------------------------------------------- trampoline and probe */
 

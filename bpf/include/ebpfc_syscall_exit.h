@@ -24,6 +24,7 @@
  * (the syscall's arguments: ebpfc_syscall_arg()). The per-syscall tracepoints
  * skip the syscalls of 32-bit (compat) tasks; so must the handler, once it
  * knows the id is one it counts: `if (ebpfc_syscall_compat()) return;`.
+ * EBPFC_SYSCALL_ENTER_PROGRAMS (below) does the same for the entry.
  */
 #ifndef EBPFC_SYSCALL_EXIT_H
 #define EBPFC_SYSCALL_EXIT_H
@@ -99,6 +100,27 @@ static __always_inline bool ebpfc_syscall_compat(void)
 	{                                                                      \
 		struct pt_regs *regs = (struct pt_regs *)ctx->args[0];         \
 		handler(ebpfc_syscall_id(regs), (long)ctx->args[1], regs);     \
+		return 0;                                                      \
+	}
+
+/*
+ * The same for the generic syscall entry, for collectors that time a call
+ * (entry and exit): `<name>_tp_btf` (SEC "tp_btf/sys_enter") and
+ * `<name>_raw_tp` (SEC "raw_tp/sys_enter") call
+ *
+ *   static __always_inline void my_enter(long id, struct pt_regs *regs)
+ */
+#define EBPFC_SYSCALL_ENTER_PROGRAMS(name, handler)                             \
+	SEC("tp_btf/sys_enter")                                                \
+	int BPF_PROG(name##_tp_btf, struct pt_regs *regs, long id)             \
+	{                                                                      \
+		handler(id, regs);                                             \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("raw_tp/sys_enter")                                                \
+	int name##_raw_tp(struct bpf_raw_tracepoint_args *ctx)                 \
+	{                                                                      \
+		handler((long)ctx->args[1], (struct pt_regs *)ctx->args[0]);   \
 		return 0;                                                      \
 	}
 

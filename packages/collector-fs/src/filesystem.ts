@@ -18,6 +18,7 @@ import {
   defineCollector,
   ObjectInstance,
   loadAndAttach,
+  planSyscallExit,
   shippedObjectPath,
   tracepointExists,
   type Attacher,
@@ -33,6 +34,8 @@ import {
   FS_MAP,
   FS_OPS,
   FS_PROBE_ENTRY,
+  FS_SYSCALL_ENTER_PROGRAM,
+  FS_SYSCALL_EXIT_PROGRAM,
   FS_TRACEPOINT_PAIRS,
   fsProgramNames,
   type FilesystemName,
@@ -63,14 +66,16 @@ interface FsPlan extends LoadPlan {
  * The programs of one mode for the enabled filesystems. Trampoline and probe
  * hook each filesystem's own functions when the kernel has them (a
  * filesystem with none is left out); tracepoint hooks the syscalls, which
- * serve every filesystem.
+ * serve every filesystem: one program on the generic `sys_enter` and one on
+ * `sys_exit` (tp_btf, else raw_tp) switching on the syscall id, else an
+ * enter/exit tracepoint pair per syscall.
  *
  * @throws NoFilesystemEnabledError, KernelFunctionMissingError, TracepointMissingError, TracefsNotMountedError
  */
 export function planFilesystem(
   mode: AttachMode,
   enabled: ReadonlySet<FilesystemName>,
-  features: Pick<Features, 'hasKernelFunction'>,
+  features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>,
 ): FsPlan {
   if (enabled.size === 0) throw new NoFilesystemEnabledError();
   const programs = new Map<string, Attacher>();
@@ -80,23 +85,12 @@ export function planFilesystem(
   const missing: string[] = [];
 
   if (mode === 'tracepoint') {
-    const wanted = FS_TRACEPOINT_PAIRS.filter(
-      (pair) =>
-        (pair.role !== 'attribute' || enabled.has('nfs')) &&
-        (pair.role !== 'sync' || [...enabled].some((fs) => fs !== 'nfs')),
-    );
-    for (const { syscall } of wanted) {
-      const enter = `sys_enter_${syscall}`;
-      const exit = `sys_exit_${syscall}`;
-      // The exit side reads what the entry saved: both or neither.
-      if (!tracepointExists(FS_NAME, 'syscalls', enter) || !tracepointExists(FS_NAME, 'syscalls', exit)) continue;
-      programs.set(`tracepoint_${enter}`, (p) => p.attachTracepoint('syscalls', enter));
-      programs.set(`tracepoint_${exit}`, (p) => p.attachTracepoint('syscalls', exit));
-      functions.push(syscall);
-    }
-    if (programs.size === 0) throw new TracepointMissingError(FS_NAME, mode, wanted.map((p) => `syscalls/sys_enter_${p.syscall}`));
     for (const fs of enabled) hooked.add(fs);
-    return { programs, targets, hooked, functions, missing };
+    const plan = planSyscallExit(
+      { program: FS_SYSCALL_EXIT_PROGRAM, enterProgram: FS_SYSCALL_ENTER_PROGRAM, perSyscall: () => planFsTracepoints(enabled) },
+      features,
+    );
+    return { programs: plan.programs, targets, hooked, functions: plan.hooked, missing };
   }
 
   const candidates: string[] = [];
@@ -132,6 +126,29 @@ export function planFilesystem(
   return { programs, targets, hooked, functions, missing };
 }
 
+/** An enter/exit `syscalls:*` tracepoint pair per syscall of the roles the enabled filesystems need. */
+function planFsTracepoints(enabled: ReadonlySet<FilesystemName>): { programs: Map<string, Attacher>; hooked: string[] } {
+  const programs = new Map<string, Attacher>();
+  const functions: string[] = [];
+  const wanted = FS_TRACEPOINT_PAIRS.filter(
+    (pair) =>
+      (pair.role !== 'attribute' || enabled.has('nfs')) &&
+      (pair.role !== 'sync' || [...enabled].some((fs) => fs !== 'nfs')),
+  );
+  for (const { syscall } of wanted) {
+    const enter = `sys_enter_${syscall}`;
+    const exit = `sys_exit_${syscall}`;
+    // The exit side reads what the entry saved: both or neither.
+    if (!tracepointExists(FS_NAME, 'syscalls', enter) || !tracepointExists(FS_NAME, 'syscalls', exit)) continue;
+    programs.set(`tracepoint_${enter}`, (p) => p.attachTracepoint('syscalls', enter));
+    programs.set(`tracepoint_${exit}`, (p) => p.attachTracepoint('syscalls', exit));
+    functions.push(syscall);
+  }
+  if (programs.size === 0) throw new TracepointMissingError(FS_NAME, 'tracepoint', wanted.map((p) => `syscalls/sys_enter_${p.syscall}`));
+  return { programs, hooked: functions };
+}
+
+
 /** A loaded and attached object with the maps the collector reads. */
 interface FsLoaded {
   readonly object: BpfObject;
@@ -155,7 +172,13 @@ function kernelFunctions(context: CollectorContext, mode: AttachMode, enabled: R
 
 async function loadFilesystem(context: CollectorContext, objectPath: string, mode: AttachMode): Promise<FsLoaded> {
   const enabled = enabledFilesystems(context.config);
-  const plan = planFilesystem(mode, enabled, kernelFunctions(context, mode, enabled));
+  const lookup = kernelFunctions(context, mode, enabled);
+  const features = context.loader.features;
+  const plan = planFilesystem(mode, enabled, {
+    hasKernelFunction: (name) => lookup.hasKernelFunction(name),
+    tpBtf: () => features.tpBtf(),
+    rawTracepoint: () => features.rawTracepoint(),
+  });
   const object = await loadAndAttach(context, objectPath, FS_NAME, plan);
   const partial = plan.missing.filter((m) => plan.hooked.has(m.split(' ')[0] as FilesystemName));
   if (partial.length > 0) context.logger.info(`${FS_NAME}: ${mode} mode: no kernel function for ${partial.join(', ')}; those charts stay flat`);

@@ -168,9 +168,14 @@ export function fsProgramNames(fs: FilesystemName, op: FsOp): { entry: string; e
 /** The kprobe program attached to every chosen function (it only records the start). */
 export const FS_PROBE_ENTRY = 'probe_fs_entry';
 
+/** Names given to `EBPFC_SYSCALL_ENTER_PROGRAMS` / `EBPFC_SYSCALL_EXIT_PROGRAMS` in filesystem.bpf.c. */
+export const FS_SYSCALL_ENTER_PROGRAM = 'tracepoint_syscall_enter';
+export const FS_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
+
 /**
- * Tracepoint pairs of filesystem.bpf.o: program suffix = `syscalls` event
- * suffix. `attribute` pairs are loaded only when nfs is enabled.
+ * Tracepoint pairs of filesystem.bpf.o (the fallback where tp_btf and raw_tp
+ * do not load): program suffix = `syscalls` event suffix. `attribute` pairs
+ * are loaded only when nfs is enabled.
  */
 export const FS_TRACEPOINT_PAIRS: ReadonlyArray<{ readonly syscall: string; readonly role: 'io' | 'open' | 'sync' | 'attribute' }> = [
   { syscall: 'read', role: 'io' },

@@ -190,6 +190,12 @@ describe('filesystem configuration and plans', () => {
     expect(plan.programs.size).toBe(16);
   });
 
+  it('tracepoint mode: one program on the generic syscall entry and one on the exit', () => {
+    const plan = planFilesystem('tracepoint', new Set<FilesystemName>(['ext4']), features([]));
+    expect([...plan.programs.keys()]).toEqual(['tracepoint_syscall_enter_tp_btf', 'tracepoint_syscall_exit_tp_btf']);
+    expect(plan.functions).toEqual(['sys_enter (tp_btf)', 'sys_exit (tp_btf)']);
+  });
+
   it('probe mode: one entry kprobe plus a kretprobe per function', () => {
     const plan = planFilesystem('probe', new Set<FilesystemName>(['btrfs']), features(['btrfs_file_read_iter', 'btrfs_sync_file']));
     expect([...plan.programs.keys()]).toEqual(['probe_fs_entry', 'probe_btrfs_read_exit', 'probe_btrfs_sync_exit']);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, runSelfTest } from '@ebpf-collectors/core';
+import { AttachError, PidTable, SYSCALL_EXIT_HOOK_ENV, chartKey, chartMovement, checkExpectations, runSelfTest } from '@ebpf-collectors/core';
 import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason } from '@ebpf-collectors/test-utils';
 import {
@@ -199,8 +199,13 @@ describe.skipIf(skip !== undefined)(`filesystem collector on ${release()}${skip 
     });
   });
 
-  it('the self-test passes on the ext4 under its scratch directory', async () => {
-    const { instance, logger } = await start({ typeFormat: 'co-re', coreTracing: 'tracepoint' });
+  it.each(['tp_btf', 'tracepoint'])('the self-test passes on the ext4 under its scratch directory, syscalls on %s', async (hook) => {
+    // The per-syscall tracepoints are the fallback where tp_btf and raw_tp do not load: forced by the environment.
+    process.env[SYSCALL_EXIT_HOOK_ENV] = hook;
+    const { instance, logger } = await start({ typeFormat: 'co-re', coreTracing: 'tracepoint' }).finally(() => {
+      delete process.env[SYSCALL_EXIT_HOOK_ENV];
+    });
+    expect(logger.lines.join('\n')).toContain(hook === 'tp_btf' ? 'sys_enter (tp_btf), sys_exit (tp_btf)' : 'on read, pread64');
     const config = collectorConfig('filesystem', { collectPid: 'not set', apps: false });
     const options = { name: 'filesystem', instance, config, grouping: new PidTable(), logger, scale: 0.5, scratchParent: scratch };
     const result = await runSelfTest({ ...options, selfTest: filesystemSelfTest });

@@ -82,6 +82,7 @@ describe.skipIf(!built)('object layouts (skipped until `pnpm build`)', () => {
       for (const op of FS_OPS) for (const p of Object.values(fsProgramNames(fs, op))) names.add(p);
     }
     for (const { syscall } of FS_TRACEPOINT_PAIRS) names.add(`tracepoint_sys_enter_${syscall}`).add(`tracepoint_sys_exit_${syscall}`);
+    for (const side of ['enter', 'exit']) for (const hook of ['tp_btf', 'raw_tp']) names.add(`tracepoint_syscall_${side}_${hook}`);
     expect([...spec.programs.keys()].sort()).toEqual([...names].sort());
   });
 });

@@ -26,6 +26,12 @@ describe('planSyscallExit', () => {
     expect(planSyscallExit({ program: 'p', perSyscall, env: { EBPFC_SYSCALL_EXIT: 'tp_btf' } }, features(false, true)).hook).toBe('tracepoint');
   });
 
+  it('hooks the entry too when asked, entry first', () => {
+    const plan = planSyscallExit({ program: 'x_exit', enterProgram: 'x_enter', perSyscall, env: {} }, features(false, true));
+    expect([...plan.programs.keys()]).toEqual(['x_enter_raw_tp', 'x_exit_raw_tp']);
+    expect(plan.hooked).toEqual(['sys_enter (raw_tp)', 'sys_exit (raw_tp)']);
+  });
+
   it('names the programs EBPFC_SYSCALL_EXIT_PROGRAMS defines', () => {
     expect(syscallExitPrograms('x')).toEqual({ tp_btf: 'x_tp_btf', raw_tp: 'x_raw_tp' });
   });

@@ -150,6 +150,8 @@ export interface SyscallExitPlan {
 export interface SyscallExitOptions {
   /** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` (`tracepoint_syscall_exit`). */
   readonly program: string;
+  /** Name given to `EBPFC_SYSCALL_ENTER_PROGRAMS`, for collectors that hook the entry too (timing a call). */
+  readonly enterProgram?: string;
   /** The per-syscall tracepoint plan, used when neither generic hook works (or is asked for). */
   perSyscall(): { programs: Map<string, Attacher>; hooked: string[] };
   /** Order to try when the environment does not say. Default {@link SYSCALL_EXIT_HOOKS}. */
@@ -171,14 +173,18 @@ export function planSyscallExit(
   features: Pick<Features, 'tpBtf' | 'rawTracepoint'>,
 ): SyscallExitPlan {
   const order = syscallExitHookOrder(options.order, options.env);
-  const names = syscallExitPrograms(options.program);
+  const exit = syscallExitPrograms(options.program);
+  const enter = options.enterProgram === undefined ? undefined : syscallExitPrograms(options.enterProgram);
+  const generic = (hook: 'tp_btf' | 'raw_tp'): SyscallExitPlan => {
+    const programs = new Map<string, Attacher>();
+    const attach = (event: string): Attacher => (hook === 'tp_btf' ? (p) => p.attachTrace() : (p) => p.attachRawTracepoint(event));
+    if (enter) programs.set(enter[hook], attach('sys_enter'));
+    programs.set(exit[hook], attach('sys_exit'));
+    return { hook, programs, hooked: [...(enter ? [`sys_enter (${hook})`] : []), `sys_exit (${hook})`] };
+  };
   for (const hook of order) {
-    if (hook === 'tp_btf' && features.tpBtf()) {
-      return { hook, programs: new Map([[names.tp_btf, (p) => p.attachTrace()]]), hooked: ['sys_exit (tp_btf)'] };
-    }
-    if (hook === 'raw_tp' && features.rawTracepoint()) {
-      return { hook, programs: new Map([[names.raw_tp, (p) => p.attachRawTracepoint('sys_exit')]]), hooked: ['sys_exit (raw_tp)'] };
-    }
+    if (hook === 'tp_btf' && features.tpBtf()) return generic(hook);
+    if (hook === 'raw_tp' && features.rawTracepoint()) return generic(hook);
     if (hook === 'tracepoint') return { hook, ...options.perSyscall() };
   }
   // The order left the per-syscall tracepoints out and the kernel has neither generic hook.
