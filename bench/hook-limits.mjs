@@ -1,0 +1,329 @@
+#!/usr/bin/env node
+/**
+ * hook-limits: what the syscall collectors (vfs, fd) add per syscall against
+ * the cheapest minimal programs that get the same information on each hook
+ * type this kernel offers, and against bpftrace doing the same count, in
+ * one run. Both sides of the trade-off of a generic `sys_exit` program are
+ * measured: the ns it adds to a syscall it counts (read, openat/close) and
+ * to one nobody hooks (getppid).
+ *
+ * Configurations, interleaved round by round (median over the rounds of the
+ * difference to the same round's baseline):
+ *   baseline                     nothing attached
+ *   minimal tracepoint           syscalls/sys_exit_{read,openat,close}, one program each
+ *   minimal tp_btf / raw_tp      one program on the generic sys_exit, switch on the id
+ *   vfs / fd, per-syscall        the plugin with EBPFC_SYSCALL_EXIT=tracepoint (how they ran before)
+ *   vfs / fd, generic exit       the plugin as it ships (tp_btf, else raw_tp)
+ *   bpftrace                     the same per-PID count on the syscall exit tracepoints
+ * The minimal programs (bench/bpf/hook_limits.bpf.c) and the workload
+ * (bench/bpf/syscall_loop.c: one syscall in a loop, pinned to one CPU, timed
+ * with the thread's CPU clock) are built at bench time.
+ *
+ * Usage: node bench/hook-limits.mjs [--rounds 5] [--n 50000] [--repeat 20] [--cpu 1] [--collectors vfs,fd] [--no-bpftrace]
+ * Run under `flock /tmp/ebpfc-kernel.lock` on a shared machine.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createLoader } from '@ebpf-collectors/loader-native';
+import {
+  ALL_COLLECTORS,
+  EXIT_USAGE,
+  EnvironmentError,
+  fmt,
+  log,
+  median,
+  preflight,
+  printTable,
+  runMain,
+  sleep,
+  startPlugin,
+} from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = join(HERE, '..');
+
+const HELP = `Usage: node bench/hook-limits.mjs [options]
+
+ns added per syscall by the vfs and fd collectors (per-syscall tracepoints
+as before, and the generic sys_exit program they use now) against minimal
+programs on each hook type and bpftrace, on hooked syscalls (read,
+openat+close) and on one no collector hooks (getppid), with the goals:
+hooked at most 1.15x the cheapest minimal program and 0.5x bpftrace;
+unhooked at most what one enabled syscalls:* tracepoint adds (1.00x).
+
+Options:
+  --collectors LIST   syscall collectors to measure: vfs, fd, filesystem (default vfs,fd;
+                      filesystem times calls with an entry and an exit hook, so
+                      its ratios to the exit-only minimal programs overstate it)
+  --rounds N          interleaved rounds (default 5)
+  --n N               syscalls per timed batch (default 50000)
+  --repeat N          batches per workload and round; the fastest counts (default 20)
+  --cpu N             CPU the workload is pinned to (default 1)
+  --no-bpftrace       leave bpftrace out
+  --help
+`;
+
+/** Goals of issue 12. */
+const GOAL_VS_MINIMAL = 1.15;
+const GOAL_VS_BPFTRACE = 0.5;
+const GOAL_UNHOOKED = 1.0;
+
+/** What each collector counts of the workloads (the rest it does not hook). */
+const HOOKED = {
+  vfs: new Set(['read', 'openclose']), // openat is counted (open), close is not
+  fd: new Set(['openclose']),
+  // Times read/write/open (an entry and an exit hook): its ratios to the exit-only minimal programs are not like for like.
+  filesystem: new Set(['read', 'openclose']),
+};
+
+const WORKLOADS = [
+  { name: 'read', what: 'read(2) 1 byte of /dev/zero' },
+  { name: 'openclose', what: 'openat(2)+close(2) of /dev/null, per syscall' },
+  { name: 'getppid', what: 'getppid(2), hooked by nobody' },
+];
+
+const BPFTRACE_SCRIPT = `
+tracepoint:syscalls:sys_exit_read { @read_calls[pid] = count(); if (args->ret < 0) { @read_errors[pid] = count(); } else { @read_bytes[pid] = sum(args->ret); } }
+tracepoint:syscalls:sys_exit_openat { @open_calls[pid] = count(); if (args->ret < 0) { @open_errors[pid] = count(); } }
+tracepoint:syscalls:sys_exit_close { @close_calls[pid] = count(); if (args->ret < 0) { @close_errors[pid] = count(); } }
+`;
+
+export async function main(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      collectors: { type: 'string', default: 'vfs,fd' },
+      rounds: { type: 'string', default: '5' },
+      n: { type: 'string', default: '50000' },
+      repeat: { type: 'string', default: '20' },
+      cpu: { type: 'string', default: '1' },
+      'no-bpftrace': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const collectors = values.collectors.split(',').filter(Boolean);
+  const [rounds, n, repeat, cpu] = [values.rounds, values.n, values.repeat, values.cpu].map(Number);
+  if (![rounds, n, repeat].every((v) => Number.isInteger(v) && v > 0) || !Number.isInteger(cpu) || cpu < 0 || cpu >= cpus().length) {
+    process.stderr.write(`hook-limits: bad option value\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  const unknown = collectors.filter((c) => !(c in HOOKED));
+  if (unknown.length) {
+    process.stderr.write(`hook-limits: ${unknown.join(', ')}: not a syscall collector this bench knows (${Object.keys(HOOKED).join(', ')})\n`);
+    return EXIT_USAGE;
+  }
+  preflight();
+
+  const work = mkdtempSync(join(tmpdir(), 'ebpfc-hook-limits-'));
+  process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+  const { object, loop } = build(work);
+  const loader = createLoader();
+  const bpftrace = values['no-bpftrace'] ? undefined : findBpftrace();
+
+  const configs = [
+    { name: 'baseline (nothing attached)', kind: 'baseline' },
+    { name: 'minimal tracepoint (syscalls:sys_exit_*)', kind: 'minimal', hook: 'tracepoint', programs: ['tp_read', 'tp_openat', 'tp_close'] },
+    { name: 'minimal tp_btf/sys_exit', kind: 'minimal', hook: 'tp_btf', programs: ['btf_exit'] },
+    { name: 'minimal raw_tp/sys_exit', kind: 'minimal', hook: 'raw_tp', programs: ['raw_exit'] },
+    ...collectors.flatMap((c) => [
+      { name: `${c}, per-syscall tracepoints (before)`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tracepoint' } },
+      { name: `${c}, generic sys_exit (now)`, kind: 'plugin', collector: c, env: {} },
+    ]),
+    ...(bpftrace ? [{ name: `bpftrace ${bpftrace.version}`, kind: 'bpftrace' }] : []),
+  ];
+  const samples = new Map(configs.map((c) => [c.name, new Map(WORKLOADS.map((w) => [w.name, []]))]));
+  const notes = new Map();
+
+  log(`kernel ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  runLoop(loop, 'read', n, 2, cpu); // warm up
+  for (let round = 1; round <= rounds; round++) {
+    for (const config of configs) {
+      const attached = await attach(config, { loader, object, work, bpftrace });
+      try {
+        if (attached.note) notes.set(config.name, attached.note);
+        const parts = [];
+        for (const w of WORKLOADS) {
+          const ns = runLoop(loop, w.name, n, repeat, cpu);
+          samples.get(config.name).get(w.name).push(ns);
+          parts.push(`${w.name} ${ns.toFixed(1)}`);
+        }
+        log(`round ${round}/${rounds} ${config.name}: ns/syscall ${parts.join(', ')}`);
+      } finally {
+        await attached.detach();
+      }
+    }
+  }
+
+  // ns added: per round against that round's baseline, median over rounds.
+  const base = samples.get(configs[0].name);
+  const added = (config, workload) =>
+    median(samples.get(config.name).get(workload).map((v, i) => v - base.get(workload)[i]));
+  const minimal = configs.filter((c) => c.kind === 'minimal');
+  const bpftraceConfig = configs.find((c) => c.kind === 'bpftrace');
+  const tracepointMinimal = minimal.find((c) => c.hook === 'tracepoint');
+  const rows = [];
+  const verdicts = [];
+  for (const w of WORKLOADS) {
+    const cheapest = Math.min(...minimal.map((c) => added(c, w.name)));
+    const cheapestName = minimal.find((c) => added(c, w.name) === cheapest)?.hook;
+    const bpftraceAdded = bpftraceConfig ? added(bpftraceConfig, w.name) : NaN;
+    const unhookedRef = added(tracepointMinimal, 'getppid');
+    for (const config of configs) {
+      const ns = median(samples.get(config.name).get(w.name));
+      if (config.kind === 'baseline') {
+        rows.push([w.name, config.name, fmt(ns, 1), '-', '-', '-', '-', '-']);
+        continue;
+      }
+      const plus = added(config, w.name);
+      const hooked = config.kind === 'plugin' ? HOOKED[config.collector].has(w.name) : w.name !== 'getppid';
+      let vsMin = '-';
+      let vsBpftrace = '-';
+      let verdict = '-';
+      if (hooked) {
+        const rMin = plus / cheapest;
+        const rB = plus / bpftraceAdded;
+        vsMin = `${fmt(rMin)}x (<= ${GOAL_VS_MINIMAL}x)`;
+        if (Number.isFinite(rB)) vsBpftrace = `${fmt(rB)}x (<= ${GOAL_VS_BPFTRACE}x)`;
+        if (config.kind === 'plugin') {
+          const ok = rMin <= GOAL_VS_MINIMAL && (!Number.isFinite(rB) || rB <= GOAL_VS_BPFTRACE);
+          verdict = ok ? 'PASS' : 'FAIL';
+          verdicts.push({ config: config.name, workload: w.name, ok });
+        }
+      } else {
+        const r = plus / unhookedRef;
+        vsMin = `${fmt(r)}x of 1 tracepoint (<= ${GOAL_UNHOOKED.toFixed(2)}x)`;
+        if (config.kind === 'plugin') {
+          const ok = plus <= unhookedRef * GOAL_UNHOOKED || plus <= 0;
+          verdict = ok ? 'PASS' : 'FAIL';
+          verdicts.push({ config: config.name, workload: w.name, ok });
+        }
+      }
+      rows.push([w.name, config.name, fmt(ns, 1), fmt(plus, 1), hooked ? 'hooked' : 'not hooked', vsMin, vsBpftrace, verdict]);
+    }
+    rows.push(['', `(cheapest minimal for ${w.name}: ${cheapestName}, +${fmt(cheapest, 1)} ns)`, '', '', '', '', '', '']);
+  }
+  printTable(
+    `hook-limits: ns per syscall added by syscall collectors vs minimal programs and bpftrace (${new Date().toISOString()})`,
+    ['workload', 'configuration', 'ns/syscall', '+ns', 'hooked?', 'vs cheapest minimal / unhooked goal', 'vs bpftrace', 'goal'],
+    rows,
+    [
+      `kernel ${release()}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; workload pinned to CPU ${cpu}, ${n} syscalls a batch, fastest of ${repeat} batches (thread CPU time) per round, ${rounds} interleaved rounds.`,
+      '+ns: median over rounds of (configuration - baseline of the same round). Hooked rows: ratio to the cheapest minimal program for that workload, and to bpftrace.',
+      'Not hooked rows: ratio to what the minimal per-syscall tracepoint configuration (3 syscalls:* events) adds to getppid.',
+      'Minimal programs: per-CPU global lanes + per-PID hash (tgid key, atomic adds): calls, errors, bytes. Collectors: apps on, collect pid = all, return load mode, tracepoint mode.',
+      ...[...notes].map(([name, note]) => `${name}: ${note}`),
+      `Goals met: ${verdicts.filter((v) => v.ok).length}/${verdicts.length}.`,
+    ],
+  );
+  return 0;
+}
+
+/** Build the minimal object and the workload into `work`. */
+function build(work) {
+  try {
+    execFileSync(process.execPath, [join(REPO, 'bpf/build.mjs'), 'hook_limits', '--src-dir', join(HERE, 'bpf'), '--out', work, '--no-ts', '--quiet'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    throw new EnvironmentError(`cannot build bench/bpf/hook_limits.bpf.c: ${String(err.stderr ?? err.message).trim()}`);
+  }
+  const loop = join(work, 'syscall_loop');
+  const cc = process.env.CC || 'cc';
+  try {
+    execFileSync(cc, ['-O2', '-Wall', '-o', loop, join(HERE, 'bpf/syscall_loop.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new EnvironmentError(`cannot build bench/bpf/syscall_loop.c with ${cc}: ${String(err.stderr ?? err.message).trim()} (apt-get install gcc)`);
+  }
+  return { object: join(work, 'hook_limits.bpf.o'), loop };
+}
+
+function runLoop(loop, op, n, repeat, cpu) {
+  const out = execFileSync(loop, [op, String(n), String(repeat), String(cpu)], { encoding: 'utf8' });
+  const ns = Number(out.trim());
+  if (!Number.isFinite(ns)) throw new Error(`syscall_loop ${op}: unexpected output ${out}`);
+  return ns;
+}
+
+function findBpftrace() {
+  try {
+    const version = execFileSync('bpftrace', ['--version'], { encoding: 'utf8' }).trim().replace(/^bpftrace\s+/, '');
+    return { version };
+  } catch {
+    log('bpftrace not found: its rows are left out (apt-get install bpftrace)');
+    return undefined;
+  }
+}
+
+/** A user config dir: apps on, collect pid = all, return mode, tracepoint mode, only `collector` on. */
+function configDir(work, collector) {
+  const dir = join(work, `conf-${collector}`);
+  mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
+  const programs = ALL_COLLECTORS.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
+  writeFileSync(
+    join(dir, 'ebpf.d.conf'),
+    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = tracepoint\n\n[ebpf programs]\n${programs}`,
+  );
+  writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
+  return dir;
+}
+
+/** Attach one configuration; `detach()` undoes it. */
+async function attach(config, { loader, object, work, bpftrace }) {
+  if (config.kind === 'baseline') return { detach: async () => {} };
+  if (config.kind === 'minimal') {
+    const spec = loader.openObject(object, { name: 'hook_limits' });
+    for (const p of spec.programs.values()) p.autoload = config.programs.includes(p.name);
+    const loaded = await spec.load();
+    try {
+      for (const name of config.programs) loaded.program(name).attach();
+    } catch (err) {
+      loaded.close();
+      throw err;
+    }
+    return { detach: async () => loaded.close() };
+  }
+  if (config.kind === 'plugin') {
+    const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', configDir(work, config.collector)];
+    const plugin = await startPlugin(args, { expect: [config.collector], env: config.env });
+    await sleep(300);
+    const hook = /sys_exit \((tp_btf|raw_tp)\)/.exec(plugin.stderr())?.[1];
+    return { note: `${plugin.modes[config.collector]} mode${hook ? `, ${hook}` : ''}`, detach: () => plugin.stop() };
+  }
+  // bpftrace: attached once it says so on stdout.
+  const child = spawn('bpftrace', ['-e', BPFTRACE_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within 30 s: ${err}`)), 30_000);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (/Attaching \d+ probes/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bpftrace exited (${code}) before attaching: ${err}`));
+    });
+  });
+  await sleep(300);
+  return {
+    detach: async () => {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await runMain('hook-limits', main);
