@@ -250,10 +250,8 @@ function groupedPidTableReader(map, lanes, groups) {
     startTimeOf: () => 1,
   };
   const accumulator = core.createGroupAccumulator(grouping, 'app', lanes);
-  if (typeof core.PidTableReader === 'function') {
-    const reader = new core.PidTableReader(map, lanes);
-    return () => accumulator.update(reader.read());
-  }
+  // As CounterTablesInstance.collect: the whole dump to the accumulator when it takes one, else decoded per PID.
+  if (typeof accumulator.updateDump === 'function') return () => accumulator.updateDump(map.readAll());
   return () => accumulator.update(pidMap.decodePidLanes(map.readAll(), lanes, map.name));
 }
 

@@ -34,7 +34,9 @@
  *                                        [--variant NAME=NODE_OPTIONS]... [--variant-env NAME=VAR=VALUE]...
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import {
@@ -88,6 +90,9 @@ Options:
   --variant-env N=VAR=VALUE
                       one more plugin row named N, run with VAR=VALUE in its
                       environment (repeatable; e.g. --variant-env "16 arenas=MALLOC_ARENA_MAX=16")
+  --variant-node-args N=ARGS
+                      one more plugin row named N, its node started with ARGS before the script
+                      (repeatable; for flags NODE_OPTIONS refuses, e.g. "prof=--cpu-prof --cpu-prof-dir=/tmp/p")
   --help
 `;
 
@@ -102,6 +107,7 @@ export async function main(argv) {
       collectors: { type: 'string', default: ALL_COLLECTORS.join(',') },
       variant: { type: 'string', multiple: true, default: [] },
       'variant-env': { type: 'string', multiple: true, default: [] },
+      'variant-node-args': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -131,6 +137,19 @@ export async function main(argv) {
       return EXIT_USAGE;
     }
     variants.push({ name: m[1], env: { [m[2]]: m[3] } });
+  }
+  for (const v of values['variant-node-args']) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) {
+      process.stderr.write(`plugin-footprint: --variant-node-args ${v}: expected NAME=ARGS\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    // Flags Node refuses in NODE_OPTIONS (--single-threaded, --cpu-prof...): a launcher script given as EBPF_PLUGIN_NODE.
+    const dir = mkdtempSync(join(tmpdir(), 'ebpfc-bench-node-'));
+    const script = join(dir, 'node');
+    writeFileSync(script, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${v.slice(eq + 1)} "$@"\n`, { mode: 0o755 });
+    process.on('exit', () => removeDir(dir));
+    variants.push({ name: v.slice(0, eq), env: { EBPF_PLUGIN_NODE: script } });
   }
   if (
     !(windowS > 0) ||

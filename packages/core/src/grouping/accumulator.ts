@@ -1,7 +1,7 @@
 /**
  * Per-group monotonic totals from per-PID cumulative kernel counters.
  */
-import type { GroupAccumulator, GroupTotals, PidValues, ProcessGrouping } from '../types.js';
+import type { GroupAccumulator, GroupTotals, PidTableDump, PidValues, ProcessGrouping } from '../types.js';
 import { OTHER_GROUP } from './apps-groups.js';
 import { LaneCountError } from './errors.js';
 import { hasPidIdentity } from './pid-table.js';
@@ -31,6 +31,27 @@ interface PidState {
 interface GroupState {
   readonly totals: bigint[];
   lastUpdate: number;
+  /** `updateDump`: this tick's growth per lane, exact below 2^53, added to `totals` at the end of the tick. */
+  readonly delta: Float64Array;
+  dirty: boolean;
+}
+
+/** 2^32, to join two u32 halves. */
+const TWO_32 = 4294967296;
+/** Largest integer a double holds exactly; a growth past it goes through bigint. */
+const SAFE = Number.MAX_SAFE_INTEGER;
+/** High halves below this keep `hi * 2^32 + lo` exact. */
+const HI_SAFE = 0x200000;
+/** Index of the low u32 half of a u64 in the machine's byte order (0 on little-endian machines). */
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+
+/** A u32 view of `bytes`, copied when it is not 4-byte aligned. */
+function u32View(bytes: Uint8Array, length: number): Uint32Array {
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, length);
+  const copy = new Uint32Array(length);
+  new Uint8Array(copy.buffer).set(bytes.subarray(0, length * 4));
+  return copy;
 }
 
 /**
@@ -85,14 +106,160 @@ export function createGroupAccumulator(
   function groupState(name: string): GroupState {
     let g = groups.get(name);
     if (g === undefined) {
-      g = { totals: new Array<bigint>(lanes).fill(0n), lastUpdate: tick };
+      g = { totals: new Array<bigint>(lanes).fill(0n), lastUpdate: tick, delta: new Float64Array(lanes), dirty: false };
       groups.set(name, g);
     }
     g.lastUpdate = tick;
     return g;
   }
 
+  // updateDump's per-PID state: slots in typed arrays (2 u32 halves per lane), found by PID.
+  const slotOf = new Map<number, number>();
+  let capacity = 0;
+  let used = 0;
+  const free: number[] = [];
+  let prev = new Uint32Array(0);
+  let slotPid = new Int32Array(0);
+  let slotLast = new Int32Array(0);
+  let slotStart = new Float64Array(0);
+  const words = lanes * 2;
+
+  function newSlot(): number {
+    const reused = free.pop();
+    if (reused !== undefined) return reused;
+    if (used === capacity) {
+      capacity = Math.max(64, capacity * 2);
+      const grow = <T extends Uint32Array | Int32Array | Float64Array>(old: T, make: (n: number) => T, n: number): T => {
+        const next = make(n);
+        next.set(old);
+        return next;
+      };
+      prev = grow(prev, (n) => new Uint32Array(n), capacity * words);
+      slotPid = grow(slotPid, (n) => new Int32Array(n), capacity);
+      slotLast = grow(slotLast, (n) => new Int32Array(n), capacity);
+      slotStart = grow(slotStart, (n) => new Float64Array(n), capacity);
+    }
+    return used++;
+  }
+
+  /** Add `hi * 2^32 + lo` to a group's lane: through the double delta while exact, else through bigint. */
+  function add(g: GroupState, lane: number, hi: number, lo: number): void {
+    if (hi < HI_SAFE) {
+      const d = hi * TWO_32 + lo;
+      if (d === 0) return;
+      const sum = g.delta[lane]! + d;
+      if (sum <= SAFE) {
+        g.delta[lane] = sum;
+        g.dirty = true;
+        return;
+      }
+    }
+    g.totals[lane]! += (BigInt(hi) << 32n) + BigInt(lo);
+  }
+
+  function forgetAndReport(): GroupTotals {
+    if (by !== 'app') {
+      let current: Set<string> | undefined;
+      for (const [name, g] of groups) {
+        if (tick - g.lastUpdate < forgetAfter) continue;
+        current ??= new Set(listed());
+        // A group still listed may get PIDs again; restarting its totals from 0 would look like a drop.
+        if (!current.has(name)) groups.delete(name);
+      }
+    }
+    const out = new Map<string, ReadonlyArray<bigint>>();
+    for (const [name, g] of groups) out.set(name, Object.freeze([...g.totals]));
+    return out;
+  }
+
   return {
+    updateDump(dump: PidTableDump): GroupTotals {
+      const { count } = dump;
+      if (dump.keys.length < count * 4 || dump.values.length < count * lanes * 8) {
+        throw new RangeError(
+          `pid table: ${count} entries need ${count * 4} key and ${count * lanes * 8} value bytes, got ${dump.keys.length} and ${dump.values.length}`,
+        );
+      }
+      tick++;
+      const keys = u32View(dump.keys, count);
+      const values = u32View(dump.values, count * words);
+      for (let i = 0; i < count; i++) {
+        const pid = keys[i]!;
+        const group = groupOf(pid);
+        let slot = slotOf.get(pid);
+        const startTime = identity?.startTimeOf(pid);
+        let fresh = slot === undefined;
+        // PID reused (another start time): its value counts from 0 again, in the same slot.
+        if (!fresh && startTime !== undefined && !Number.isNaN(slotStart[slot!]!) && startTime !== slotStart[slot!]) fresh = true;
+        if (fresh && group === undefined) continue;
+
+        const g = group === undefined ? undefined : groupState(group);
+        const at = i * words;
+        if (fresh) {
+          if (slot === undefined) {
+            slot = newSlot();
+            slotOf.set(pid, slot);
+            slotPid[slot] = pid;
+          }
+          const base = slot * words;
+          for (let w = 0; w < words; w++) prev[base + w] = values[at + w]!;
+          slotLast[slot] = tick;
+          slotStart[slot] = startTime ?? Number.NaN;
+          if (g !== undefined) for (let l = 0; l < lanes; l++) add(g, l, values[at + 2 * l + HI]!, values[at + 2 * l + LO]!);
+          continue;
+        }
+        const base = slot! * words;
+        let same = true;
+        for (let w = 0; w < words; w++) {
+          if (prev[base + w] !== values[at + w]) {
+            same = false;
+            break;
+          }
+        }
+        if (!same) {
+          for (let l = 0; l < lanes; l++) {
+            const hi = values[at + 2 * l + HI]!;
+            const lo = values[at + 2 * l + LO]!;
+            const phi = prev[base + 2 * l + HI]!;
+            const plo = prev[base + 2 * l + LO]!;
+            if (g !== undefined) {
+              if (hi > phi || (hi === phi && lo >= plo)) {
+                // Growth; borrow from the high half when the low half wrapped.
+                if (lo >= plo) add(g, l, hi - phi, lo - plo);
+                else add(g, l, hi - phi - 1, lo + TWO_32 - plo);
+              } else {
+                add(g, l, hi, lo); // shrank: the entry was recreated, its value counts from 0
+              }
+            }
+            prev[base + 2 * l + HI] = hi;
+            prev[base + 2 * l + LO] = lo;
+          }
+        }
+        slotLast[slot!] = tick;
+        if (startTime !== undefined) slotStart[slot!] = startTime;
+      }
+
+      for (const g of groups.values()) {
+        if (!g.dirty) continue;
+        for (let l = 0; l < lanes; l++) {
+          const d = g.delta[l]!;
+          if (d !== 0) g.totals[l]! += BigInt(d);
+        }
+        g.delta.fill(0);
+        g.dirty = false;
+      }
+      for (let s = 0; s < used; s++) {
+        const pid = slotPid[s]!;
+        if (pid >= 0 && tick - slotLast[s]! >= forgetAfter) {
+          slotOf.delete(pid);
+          slotPid[s] = -1;
+          free.push(s);
+        }
+      }
+      return forgetAndReport();
+    },
+
+
     update(input: Iterable<PidValues>): GroupTotals {
       tick++;
       for (const { pid, values } of input) {
@@ -126,19 +293,7 @@ export function createGroupAccumulator(
       for (const [pid, state] of pids) {
         if (tick - state.lastUpdate >= forgetAfter) pids.delete(pid);
       }
-      if (by !== 'app') {
-        let current: Set<string> | undefined;
-        for (const [name, g] of groups) {
-          if (tick - g.lastUpdate < forgetAfter) continue;
-          current ??= new Set(listed());
-          // A group still listed may get PIDs again; restarting its totals from 0 would look like a drop.
-          if (!current.has(name)) groups.delete(name);
-        }
-      }
-
-      const out = new Map<string, ReadonlyArray<bigint>>();
-      for (const [name, g] of groups) out.set(name, Object.freeze([...g.totals]));
-      return out;
+      return forgetAndReport();
     },
   };
 }

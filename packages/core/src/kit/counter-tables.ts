@@ -13,10 +13,29 @@ import type {
   GroupAccumulator,
   GroupTotals,
   PidValues,
+  ProcessGrouping,
 } from '../types.js';
 import { attachWithFallback, modeOrder } from '../attach.js';
 import { ObjectInstance } from './object-instance.js';
-import { decodePidLanes, dropDeadPids } from './pid-map.js';
+import { decodePidLanes } from './pid-map.js';
+
+/**
+ * Delete the keys of PIDs that are no longer alive from a per-PID table,
+ * after this tick's read was accounted (see `dropDeadPids`), straight from
+ * the dump's keys.
+ */
+function dropDeadKeys(map: BpfMap, dump: { count: number; keys: Buffer }, grouping: Pick<ProcessGrouping, 'isAlive'>): number {
+  let key: Buffer | undefined;
+  let dropped = 0;
+  for (let i = 0; i < dump.count; i++) {
+    const pid = dump.keys.readUInt32LE(i * 4);
+    if (grouping.isAlive(pid)) continue;
+    key ??= Buffer.alloc(4);
+    key.writeUInt32LE(pid, 0);
+    if (map.delete(key)) dropped++;
+  }
+  return dropped;
+}
 
 /** Groups and their monotonic totals for one tick. */
 export interface GroupInput {
@@ -110,15 +129,23 @@ export class CounterTablesInstance extends ObjectInstance {
       return builder.frame({ counters });
     }
     const grouping = context.grouping;
-    const pids = decodePidLanes(tables.pids.readAll(), tables.pidLanes, tables.pids.name);
-    onRead?.({ counters, pids });
+    const dump = tables.pids.readAll();
+    // Decoded per-PID objects only when someone asks for them (or an accumulator cannot take the dump).
+    let pids: PidValues[] | undefined;
+    const decoded = (): PidValues[] => (pids ??= decodePidLanes(dump, tables.pidLanes, tables.pids!.name));
+    if (onRead) onRead({ counters, pids: decoded() });
+    const totals = (accumulator: GroupAccumulator): GroupTotals => {
+      if (accumulator.updateDump === undefined) return accumulator.update(decoded());
+      if (dump.values.length < dump.count * tables.pidLanes * 8) decoded(); // throws the decoder's RangeError
+      return accumulator.updateDump(dump);
+    };
     const frame = builder.frame({
       counters,
-      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: this.#apps.update(pids) } } : {}),
-      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: this.#cgroups.update(pids) } } : {}),
-      ...(this.#services ? { services: { names: grouping.services(), totals: this.#services.update(pids) } } : {}),
+      ...(this.#apps ? { apps: { names: grouping.exposedApps(), totals: totals(this.#apps) } } : {}),
+      ...(this.#cgroups ? { cgroups: { names: grouping.cgroups(), totals: totals(this.#cgroups) } } : {}),
+      ...(this.#services ? { services: { names: grouping.services(), totals: totals(this.#services) } } : {}),
     });
-    dropDeadPids(tables.pids, pids, grouping);
+    dropDeadKeys(tables.pids, dump, grouping);
     return frame;
   }
 
