@@ -350,6 +350,12 @@ export interface CollectorDefinition {
   readonly description: string;
   /** `[global]` keys of its config file beyond Netdata's common ones (so they are not warned about as unknown). */
   readonly extraGlobalKeys?: ReadonlyArray<string>;
+  /**
+   * Sections of its config file besides `[global]` that it reads; any other
+   * section is warned about with file:line. Absent: Netdata's thread of the
+   * same name's sections, or no check for a module Netdata does not have.
+   */
+  readonly extraSections?: ReadonlyArray<string>;
   /** Load, attach, and return the running instance. Throws `AttachError` carrying the report when no mode works. */
   start(context: CollectorContext): Promise<CollectorInstance>;
   /** A workload of its own and the chart movements it must cause (`ebpf.plugin --self-test`, the VM lane, kernel tests). */

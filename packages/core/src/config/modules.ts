@@ -75,30 +75,22 @@ function module(m: ModuleDescriptor): ModuleDescriptor {
  */
 export const NETDATA_MODULES: ReadonlyArray<ModuleDescriptor> = Object.freeze([
   module({ index: 0, name: 'process', configKeys: ['process'], configFile: 'process.conf', cliFlag: 'process', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'process', extraGlobalKeys: NONE }),
-  module({ index: 1, name: 'socket', configKeys: ['socket', 'network viewer'], configFile: 'network.conf', cliFlag: 'net', enabledByDefault: false, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'socket', extraGlobalKeys: SOCKET_GLOBAL_KEYS }),
+  module({ index: 1, name: 'socket', configKeys: ['socket', 'network viewer'], configFile: 'network.conf', cliFlag: 'net', enabledByDefault: false, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'socket', extraGlobalKeys: SOCKET_GLOBAL_KEYS, extraSections: ['network connections', 'service name'] }),
   module({ index: 2, name: 'cachestat', configKeys: ['cachestat'], configFile: 'cachestat.conf', cliFlag: 'cachestat', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'cachestat', extraGlobalKeys: NONE }),
-  module({ index: 3, name: 'sync', configKeys: ['sync'], configFile: 'sync.conf', cliFlag: 'sync', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'not set', chartModule: 'sync', extraGlobalKeys: NONE }),
+  module({ index: 3, name: 'sync', configKeys: ['sync'], configFile: 'sync.conf', cliFlag: 'sync', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'not set', chartModule: 'sync', extraGlobalKeys: NONE, extraSections: ['syscalls'] }),
   module({ index: 4, name: 'dc', configKeys: ['dcstat'], configFile: 'dcstat.conf', cliFlag: 'dcstat', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'dcstat', extraGlobalKeys: NONE }),
   module({ index: 5, name: 'swap', configKeys: ['swap'], configFile: 'swap.conf', cliFlag: 'swap', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'swap', extraGlobalKeys: NONE }),
   module({ index: 6, name: 'vfs', configKeys: ['vfs'], configFile: 'vfs.conf', cliFlag: 'vfs', enabledByDefault: false, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'vfs', extraGlobalKeys: NONE }),
-  module({ index: 7, name: 'filesystem', configKeys: ['filesystem'], configFile: 'filesystem.conf', cliFlag: 'filesystem', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'not set', chartModule: 'filesystem', extraGlobalKeys: NONE }),
+  module({ index: 7, name: 'filesystem', configKeys: ['filesystem'], configFile: 'filesystem.conf', cliFlag: 'filesystem', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'not set', chartModule: 'filesystem', extraGlobalKeys: NONE, extraSections: ['filesystem'] }),
   module({ index: 8, name: 'disk', configKeys: ['disk'], configFile: 'disk.conf', cliFlag: 'disk', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'not set', chartModule: 'disk', extraGlobalKeys: NONE }),
   module({ index: 9, name: 'mount', configKeys: ['mount'], configFile: 'mount.conf', cliFlag: 'mount', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'not set', chartModule: 'mount', extraGlobalKeys: NONE }),
   module({ index: 10, name: 'fd', configKeys: ['fd'], configFile: 'fd.conf', cliFlag: 'filedescriptor', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'filedescriptor', extraGlobalKeys: NONE }),
   module({ index: 11, name: 'hardirq', configKeys: ['hardirq'], configFile: 'hardirq.conf', cliFlag: 'hardirq', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'not set', chartModule: 'hardirq', extraGlobalKeys: NONE }),
   module({ index: 12, name: 'softirq', configKeys: ['softirq'], configFile: 'softirq.conf', cliFlag: 'softirq', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'not set', chartModule: 'softirq', extraGlobalKeys: NONE }),
   module({ index: 13, name: 'oomkill', configKeys: ['oomkill'], configFile: 'oomkill.conf', cliFlag: 'oomkill', enabledByDefault: true, stockEnabled: true, defaultCollectPid: 'real parent', chartModule: 'oomkill', extraGlobalKeys: NONE }),
-  module({ index: 14, name: 'shm', configKeys: ['shm'], configFile: 'shm.conf', cliFlag: 'shm', enabledByDefault: true, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'shm', extraGlobalKeys: NONE }),
+  module({ index: 14, name: 'shm', configKeys: ['shm'], configFile: 'shm.conf', cliFlag: 'shm', enabledByDefault: true, stockEnabled: false, defaultCollectPid: 'real parent', chartModule: 'shm', extraGlobalKeys: NONE, extraSections: ['syscalls'] }),
   module({ index: 15, name: 'mdflush', configKeys: ['mdflush'], configFile: 'mdflush.conf', cliFlag: 'mdflush', enabledByDefault: false, stockEnabled: false, defaultCollectPid: 'not set', chartModule: 'mdflush', extraGlobalKeys: NONE }),
 ]);
-
-/** Sections besides `[global]` that Netdata 1.37.1's threads read from their `ebpf.d/` files. */
-const THREAD_FILE_SECTIONS: Readonly<Record<string, ReadonlyArray<string>>> = Object.freeze({
-  socket: Object.freeze(['network connections', 'service name']),
-  sync: Object.freeze(['syscalls']),
-  shm: Object.freeze(['syscalls']),
-  filesystem: Object.freeze(['filesystem']),
-});
 
 /**
  * Every section a module's `ebpf.d/` file may have, `[global]` included:
@@ -107,8 +99,8 @@ const THREAD_FILE_SECTIONS: Readonly<Record<string, ReadonlyArray<string>>> = Ob
  */
 export function moduleFileSections(spec: Pick<ModuleConfigSpec, 'name' | 'extraSections'>): ReadonlySet<string> | undefined {
   if (spec.extraSections !== undefined) return new Set(['global', ...spec.extraSections]);
-  if (!NETDATA_MODULES.some((m) => m.name === spec.name)) return undefined;
-  return new Set(['global', ...(THREAD_FILE_SECTIONS[spec.name] ?? [])]);
+  const thread = NETDATA_MODULES.find((m) => m.name === spec.name);
+  return thread ? new Set(['global', ...(thread.extraSections ?? [])]) : undefined;
 }
 
 /** The descriptor whose `name`, config key, CLI flag or chart module is `id`; `undefined` if none. */

@@ -54,6 +54,8 @@ export interface CollectorRegistration {
   readonly description: string;
   /** `[global]` keys of its file beyond Netdata's common ones. */
   readonly extraGlobalKeys?: ReadonlyArray<string>;
+  /** Sections of its file besides `[global]` that it reads (others are warned about). */
+  readonly extraSections?: ReadonlyArray<string>;
   readonly selfTest?: SelfTest;
 }
 
@@ -283,7 +285,7 @@ export function defineCounterCollector<S extends CounterSettings>(
 
 /** The registration part of a spec (what {@link defineCollector} takes). */
 export function registrationOf(spec: CollectorRegistration): CollectorRegistration {
-  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, absentModes, usesLoadMode, description, extraGlobalKeys, selfTest } = spec;
+  const { name, configKeys, configFile, cliFlag, enabledByDefault, defaultCollectPid, modes, absentModes, usesLoadMode, description, extraGlobalKeys, extraSections, selfTest } = spec;
   return {
     name,
     modes,
@@ -296,6 +298,7 @@ export function registrationOf(spec: CollectorRegistration): CollectorRegistrati
     ...(enabledByDefault !== undefined ? { enabledByDefault } : {}),
     ...(defaultCollectPid ? { defaultCollectPid } : {}),
     ...(extraGlobalKeys ? { extraGlobalKeys } : {}),
+    ...(extraSections ? { extraSections } : {}),
     ...(selfTest ? { selfTest } : {}),
   };
 }
