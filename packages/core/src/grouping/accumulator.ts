@@ -34,6 +34,8 @@ interface GroupState {
   /** `updateDump`: this tick's growth per lane, exact below 2^53, added to `totals` at the end of the tick. */
   readonly delta: Float64Array;
   dirty: boolean;
+  /** Set when the group is forgotten (a slot's cached state is then stale). */
+  gone: boolean;
 }
 
 /** 2^32, to join two u32 halves. */
@@ -106,7 +108,7 @@ export function createGroupAccumulator(
   function groupState(name: string): GroupState {
     let g = groups.get(name);
     if (g === undefined) {
-      g = { totals: new Array<bigint>(lanes).fill(0n), lastUpdate: tick, delta: new Float64Array(lanes), dirty: false };
+      g = { totals: new Array<bigint>(lanes).fill(0n), lastUpdate: tick, delta: new Float64Array(lanes), dirty: false, gone: false };
       groups.set(name, g);
     }
     g.lastUpdate = tick;
@@ -122,7 +124,15 @@ export function createGroupAccumulator(
   let slotPid = new Int32Array(0);
   let slotLast = new Int32Array(0);
   let slotStart = new Float64Array(0);
+  // The slot that followed each slot in the last dump: the kernel returns a table in the same order
+  // while its keys stay, so this finds most PIDs' slots without a Map lookup.
+  let slotNext = new Int32Array(0);
+  // Each slot's group at its last update, to skip the name lookup while it stays.
+  const slotGroupName: Array<string | undefined> = [];
+  const slotGroup: Array<GroupState | undefined> = [];
   const words = lanes * 2;
+
+  let firstSlot = -1;
 
   function newSlot(): number {
     const reused = free.pop();
@@ -138,6 +148,7 @@ export function createGroupAccumulator(
       slotPid = grow(slotPid, (n) => new Int32Array(n), capacity);
       slotLast = grow(slotLast, (n) => new Int32Array(n), capacity);
       slotStart = grow(slotStart, (n) => new Float64Array(n), capacity);
+      slotNext = grow(slotNext, (n) => new Int32Array(n), capacity);
     }
     return used++;
   }
@@ -164,7 +175,10 @@ export function createGroupAccumulator(
         if (tick - g.lastUpdate < forgetAfter) continue;
         current ??= new Set(listed());
         // A group still listed may get PIDs again; restarting its totals from 0 would look like a drop.
-        if (!current.has(name)) groups.delete(name);
+        if (!current.has(name)) {
+          groups.delete(name);
+          g.gone = true;
+        }
       }
     }
     const out = new Map<string, ReadonlyArray<bigint>>();
@@ -183,17 +197,28 @@ export function createGroupAccumulator(
       tick++;
       const keys = u32View(dump.keys, count);
       const values = u32View(dump.values, count * words);
+      let last = -1;
       for (let i = 0; i < count; i++) {
         const pid = keys[i]!;
         const group = groupOf(pid);
-        let slot = slotOf.get(pid);
+        const hint = last >= 0 ? slotNext[last]! : firstSlot;
+        let slot = hint >= 0 && hint < used && slotPid[hint] === pid ? hint : slotOf.get(pid);
         const startTime = identity?.startTimeOf(pid);
         let fresh = slot === undefined;
         // PID reused (another start time): its value counts from 0 again, in the same slot.
         if (!fresh && startTime !== undefined && !Number.isNaN(slotStart[slot!]!) && startTime !== slotStart[slot!]) fresh = true;
         if (fresh && group === undefined) continue;
 
-        const g = group === undefined ? undefined : groupState(group);
+        let g: GroupState | undefined;
+        if (group !== undefined) {
+          const cached = slot === undefined ? undefined : slotGroup[slot];
+          if (cached !== undefined && !cached.gone && slotGroupName[slot!] === group) {
+            g = cached;
+            g.lastUpdate = tick;
+          } else {
+            g = groupState(group);
+          }
+        }
         const at = i * words;
         if (fresh) {
           if (slot === undefined) {
@@ -201,6 +226,11 @@ export function createGroupAccumulator(
             slotOf.set(pid, slot);
             slotPid[slot] = pid;
           }
+          if (last >= 0) slotNext[last] = slot;
+          else firstSlot = slot;
+          last = slot;
+          slotGroupName[slot] = group;
+          slotGroup[slot] = g;
           const base = slot * words;
           for (let w = 0; w < words; w++) prev[base + w] = values[at + w]!;
           slotLast[slot] = tick;
@@ -208,6 +238,11 @@ export function createGroupAccumulator(
           if (g !== undefined) for (let l = 0; l < lanes; l++) add(g, l, values[at + 2 * l + HI]!, values[at + 2 * l + LO]!);
           continue;
         }
+        if (last >= 0) slotNext[last] = slot!;
+        else firstSlot = slot!;
+        last = slot!;
+        slotGroupName[slot!] = group;
+        slotGroup[slot!] = g;
         const base = slot! * words;
         let same = true;
         for (let w = 0; w < words; w++) {
@@ -253,6 +288,8 @@ export function createGroupAccumulator(
         if (pid >= 0 && tick - slotLast[s]! >= forgetAfter) {
           slotOf.delete(pid);
           slotPid[s] = -1;
+          slotGroup[s] = undefined;
+          slotGroupName[s] = undefined;
           free.push(s);
         }
       }

@@ -212,6 +212,10 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   #fromNetdata = false;
 
   readonly #byPid = new Map<number, PidEntry>();
+  // The last PID looked up and its entry: an accumulator asks appOf/cgroupOf/serviceOf and
+  // startTimeOf of the same PID in a row, once per PID of every per-PID table. Reset by scan().
+  #memoPid = -1;
+  #memoEntry: PidEntry | undefined;
   /** Entries in order of first sighting (Netdata walks its list newest first). */
   readonly #order: PidEntry[] = [];
   /** Entries seen by the last scan, newest first. */
@@ -283,6 +287,8 @@ export class PidTable implements ProcessGrouping, PidIdentity {
    * @throws ProcReadError (`EPROCREAD`) when `procRoot` itself cannot be listed
    */
   scan(): ScanResult {
+    this.#memoPid = -1;
+    this.#memoEntry = undefined;
     const t0 = performance.now();
     const scan = ++this.#scans;
     let added = 0;
@@ -401,6 +407,8 @@ export class PidTable implements ProcessGrouping, PidIdentity {
           '(or in the module\'s file) above the number of processes this host runs',
       );
     }
+    this.#memoPid = -1;
+    this.#memoEntry = undefined;
     const durationMs = performance.now() - t0;
     this.#lastScanMs = durationMs;
     this.#totalScanMs += durationMs;
@@ -409,20 +417,20 @@ export class PidTable implements ProcessGrouping, PidIdentity {
 
   /** {@inheritDoc ProcessGrouping.appOf} */
   appOf(pid: number): string | undefined {
-    const e = this.#byPid.get(pid);
+    const e = this.#entry(pid);
     if (e === undefined) return undefined;
     return this.#names[e.target] ?? this.#names[this.#apps.otherIndex];
   }
 
   /** {@inheritDoc ProcessGrouping.cgroupOf} */
   cgroupOf(pid: number): string | undefined {
-    const c = this.#byPid.get(pid)?.cgroup;
+    const c = this.#entry(pid)?.cgroup;
     return c?.kind === 'cgroup' ? c.name : undefined;
   }
 
   /** {@inheritDoc ProcessGrouping.serviceOf} */
   serviceOf(pid: number): string | undefined {
-    const c = this.#byPid.get(pid)?.cgroup;
+    const c = this.#entry(pid)?.cgroup;
     return c?.kind === 'service' ? c.name : undefined;
   }
 
@@ -486,7 +494,16 @@ export class PidTable implements ProcessGrouping, PidIdentity {
 
   /** Start time of the tracked process holding `pid` (see {@link PidIdentity}). */
   startTimeOf(pid: number): number | undefined {
-    return this.#byPid.get(pid)?.startTime;
+    return this.#entry(pid)?.startTime;
+  }
+
+  /** `#byPid.get(pid)`, remembering the last answer until the next scan. */
+  #entry(pid: number): PidEntry | undefined {
+    if (pid === this.#memoPid) return this.#memoEntry;
+    const e = this.#byPid.get(pid);
+    this.#memoPid = pid;
+    this.#memoEntry = e;
+    return e;
   }
 
   /** Process name of a tracked PID. */
