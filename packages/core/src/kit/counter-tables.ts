@@ -20,6 +20,13 @@ import { ObjectInstance } from './object-instance.js';
 import { decodePidLanes } from './pid-map.js';
 
 /**
+ * `EBPFC_PID_TABLE_READ=objects`: feed the accumulators a bigint array per
+ * PID as before `updateDump` existed, for bench/plugin-footprint.mjs to
+ * compare both in one run. Any other value (or none): the whole dump.
+ */
+const DECODE_OBJECTS = process.env['EBPFC_PID_TABLE_READ'] === 'objects';
+
+/**
  * Delete the keys of PIDs that are no longer alive from a per-PID table,
  * after this tick's read was accounted (see `dropDeadPids`), straight from
  * the dump's keys.
@@ -135,7 +142,7 @@ export class CounterTablesInstance extends ObjectInstance {
     const decoded = (): PidValues[] => (pids ??= decodePidLanes(dump, tables.pidLanes, tables.pids!.name));
     if (onRead) onRead({ counters, pids: decoded() });
     const totals = (accumulator: GroupAccumulator): GroupTotals => {
-      if (accumulator.updateDump === undefined) return accumulator.update(decoded());
+      if (accumulator.updateDump === undefined || DECODE_OBJECTS) return accumulator.update(decoded());
       if (dump.values.length < dump.count * tables.pidLanes * 8) decoded(); // throws the decoder's RangeError
       return accumulator.updateDump(dump);
     };
