@@ -42,6 +42,7 @@ import {
   sleep,
   startPlugin,
 } from './lib.mjs';
+import { FUNCTION_MODES, HOOK_MODES, bpftraceScript, buildFunctionHooks, functionMinimalConfigs, functionPluginConfigs } from './hook-modes.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -64,6 +65,11 @@ Options:
   --repeat N          batches per workload and round; the fastest counts (default 20)
   --cpu N             CPU the workload is pinned to (default 1)
   --no-bpftrace       leave bpftrace out
+  --mode MODE         tracepoint (default), or trampoline / probe: the collectors forced into
+                      that mode (return load mode), with minimal fexit and kretprobe programs
+                      on the same kernel functions and bpftrace on the mode's hook added
+                      (needs fentry / kprobes: bench/vm-hooks.mjs runs them in the VM lane)
+  --prebuilt DIR      use the objects and workload bench/vm-hooks.mjs built into DIR
   --help
 `;
 
@@ -102,6 +108,8 @@ export async function main(argv) {
       repeat: { type: 'string', default: '20' },
       cpu: { type: 'string', default: '1' },
       'no-bpftrace': { type: 'boolean', default: false },
+      mode: { type: 'string', default: 'tracepoint' },
+      prebuilt: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -120,11 +128,16 @@ export async function main(argv) {
     process.stderr.write(`hook-limits: ${unknown.join(', ')}: not a syscall collector this bench knows (${Object.keys(HOOKED).join(', ')})\n`);
     return EXIT_USAGE;
   }
+  const mode = values.mode;
+  if (!HOOK_MODES.includes(mode)) {
+    process.stderr.write(`hook-limits: --mode ${mode}: not one of ${HOOK_MODES.join(', ')}\n`);
+    return EXIT_USAGE;
+  }
   preflight();
 
   const work = mkdtempSync(join(tmpdir(), 'ebpfc-hook-limits-'));
   process.on('exit', () => rmSync(work, { recursive: true, force: true }));
-  const { object, loop } = build(work);
+  const { object, loop, funcObject } = values.prebuilt ? prebuilt(values.prebuilt) : build(work, mode);
   const loader = createLoader();
   const bpftrace = values['no-bpftrace'] ? undefined : findBpftrace();
 
@@ -133,11 +146,16 @@ export async function main(argv) {
     { name: 'minimal tracepoint (syscalls:sys_exit_*)', kind: 'minimal', hook: 'tracepoint', programs: ['tp_read', 'tp_openat', 'tp_close'] },
     { name: 'minimal tp_btf/sys_exit', kind: 'minimal', hook: 'tp_btf', programs: ['btf_exit'] },
     { name: 'minimal raw_tp/sys_exit', kind: 'minimal', hook: 'raw_tp', programs: ['raw_exit'] },
-    ...collectors.flatMap((c) => [
-      { name: `${c}, per-syscall tracepoints (before)`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tracepoint' } },
-      { name: `${c}, generic sys_exit (now)`, kind: 'plugin', collector: c, env: {} },
-    ]),
-    ...(bpftrace ? [{ name: `bpftrace ${bpftrace.version}`, kind: 'bpftrace' }] : []),
+    ...(FUNCTION_MODES.has(mode) ? functionMinimalConfigs(funcObject) : []),
+    ...(FUNCTION_MODES.has(mode)
+      ? functionPluginConfigs(collectors, mode)
+      : collectors.flatMap((c) => [
+          { name: `${c}, per-syscall tracepoints (before)`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tracepoint' } },
+          { name: `${c}, generic sys_exit (now)`, kind: 'plugin', collector: c, env: {} },
+        ])),
+    ...(bpftrace
+      ? [FUNCTION_MODES.has(mode) ? { name: `bpftrace ${bpftrace.version} (${mode === 'trampoline' ? 'kretfunc' : 'kretprobe'})`, kind: 'bpftrace', script: bpftraceScript(mode) } : { name: `bpftrace ${bpftrace.version}`, kind: 'bpftrace' }]
+      : []),
   ];
   const samples = new Map(configs.map((c) => [c.name, new Map(WORKLOADS.map((w) => [w.name, []]))]));
   const notes = new Map();
@@ -218,7 +236,7 @@ export async function main(argv) {
       `kernel ${release()}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; workload pinned to CPU ${cpu}, ${n} syscalls a batch, fastest of ${repeat} batches (thread CPU time) per round, ${rounds} interleaved rounds.`,
       '+ns: median over rounds of (configuration - baseline of the same round). Hooked rows: ratio to the cheapest minimal program for that workload, and to bpftrace.',
       'Not hooked rows: ratio to what the minimal per-syscall tracepoint configuration (3 syscalls:* events) adds to getppid.',
-      'Minimal programs: per-CPU global lanes + per-PID hash (tgid key, atomic adds): calls, errors, bytes. Collectors: apps on, collect pid = all, return load mode, tracepoint mode.',
+      `Minimal programs: per-CPU global lanes + per-PID hash (tgid key, atomic adds): calls, errors, bytes. Collectors: apps on, collect pid = all, return load mode, ${mode} mode.`,
       ...[...notes].map(([name, note]) => `${name}: ${note}`),
       `Goals met: ${verdicts.filter((v) => v.ok).length}/${verdicts.length}.`,
     ],
@@ -226,8 +244,13 @@ export async function main(argv) {
   return 0;
 }
 
-/** Build the minimal object and the workload into `work`. */
-function build(work) {
+/** The objects and workload bench/vm-hooks.mjs built into `dir` on the host (the VM's guest has no compiler time to spare). */
+function prebuilt(dir) {
+  return { object: join(dir, 'hook_limits.bpf.o'), loop: join(dir, 'syscall_loop'), funcObject: join(dir, 'hook_funcs.bpf.o') };
+}
+
+/** Build the minimal objects and the workload into `work` (the function-hook object only for a function mode). */
+export function build(work, mode = 'tracepoint') {
   try {
     execFileSync(process.execPath, [join(REPO, 'bpf/build.mjs'), 'hook_limits', '--src-dir', join(HERE, 'bpf'), '--out', work, '--no-ts', '--quiet'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -242,7 +265,8 @@ function build(work) {
   } catch (err) {
     throw new EnvironmentError(`cannot build bench/bpf/syscall_loop.c with ${cc}: ${String(err.stderr ?? err.message).trim()} (apt-get install gcc)`);
   }
-  return { object: join(work, 'hook_limits.bpf.o'), loop };
+  const funcObject = FUNCTION_MODES.has(mode) ? buildFunctionHooks(work) : undefined;
+  return { object: join(work, 'hook_limits.bpf.o'), loop, funcObject };
 }
 
 function runLoop(loop, op, n, repeat, cpu) {
@@ -262,14 +286,14 @@ function findBpftrace() {
   }
 }
 
-/** A user config dir: apps on, collect pid = all, return mode, tracepoint mode, only `collector` on. */
-function configDir(work, collector) {
+/** A user config dir: apps on, collect pid = all, return mode, `mode` (default tracepoint), only `collector` on. */
+function configDir(work, collector, mode = 'tracepoint') {
   const dir = join(work, `conf-${collector}`);
   mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
   const programs = ALL_COLLECTORS.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
   writeFileSync(
     join(dir, 'ebpf.d.conf'),
-    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = tracepoint\n\n[ebpf programs]\n${programs}`,
+    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = ${mode}\n\n[ebpf programs]\n${programs}`,
   );
   writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
   return dir;
@@ -279,7 +303,7 @@ function configDir(work, collector) {
 async function attach(config, { loader, object, work, bpftrace }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
   if (config.kind === 'minimal') {
-    const spec = loader.openObject(object, { name: 'hook_limits' });
+    const spec = loader.openObject(config.object ?? object, { name: 'hook_limits' });
     for (const p of spec.programs.values()) p.autoload = config.programs.includes(p.name);
     const loaded = await spec.load();
     try {
@@ -291,20 +315,22 @@ async function attach(config, { loader, object, work, bpftrace }) {
     return { detach: async () => loaded.close() };
   }
   if (config.kind === 'plugin') {
-    const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', configDir(work, config.collector)];
-    const plugin = await startPlugin(args, { expect: [config.collector], env: config.env });
+    const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', configDir(work, config.collector, config.mode)];
+    if (config.mode) args.push('--mode', config.mode);
+    // Minutes, not seconds: in the VM lane's emulated guest the plugin starts about 50x slower.
+    const plugin = await startPlugin(args, { expect: [config.collector], env: config.env, timeoutMs: 600_000 });
     await sleep(300);
     const hook = /sys_exit \((tp_btf|raw_tp)\)/.exec(plugin.stderr())?.[1];
-    return { note: `${plugin.modes[config.collector]} mode${hook ? `, ${hook}` : ''}`, detach: () => plugin.stop() };
+    return { note: `${plugin.modes[config.collector]} mode${hook ? `, ${hook}` : ''}`, detach: () => plugin.stop(300_000) };
   }
   // bpftrace: attached once it says so on stdout.
-  const child = spawn('bpftrace', ['-e', BPFTRACE_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bpftrace', ['-e', config.script ?? BPFTRACE_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within 30 s: ${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within 300 s: ${err}`)), 300_000);
     child.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
       if (/Attaching \d+ probes/.test(out)) {
