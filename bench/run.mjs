@@ -4,7 +4,7 @@
  * one's loaded maps or JIT state cannot touch the next). Progress and logs go
  * to stderr, result tables to stdout.
  *
- * Usage: node bench/run.mjs [map-read] [hook-overhead] [plugin-footprint] [plugin-stop] [kernel-functions] [soak] [-- options for each]
+ * Usage: node bench/run.mjs [map-read] [hook-overhead] [plugin-footprint] [plugin-stop] [kernel-functions] [soak] [vm-hooks] [-- options for each]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -20,15 +20,16 @@ const BENCHMARKS = {
   'kernel-functions': 'kernel-function lookups at start-up: features.hasKernelFunction vs one BTF parse per name (baseline)',
   'plugin-stop': 'SIGTERM to exit with every collector on: links detached several at once vs one by one (baseline); nothing left attached',
   soak: 'N minutes (default 10) of process churn, socket and file traffic: RSS per minute flat (±5%), CPU, forks counted vs /proc/stat; only when named',
+  'vm-hooks': 'hook-limits in trampoline and probe modes inside the VM lane (qemu TCG guest, one VM per mode under flock /tmp/ebpfc-vm.lock): ratios only; only when named',
 };
 
 /** Run only when named: they take many minutes. */
-const ON_REQUEST = new Set(['soak']);
+const ON_REQUEST = new Set(['soak', 'vm-hooks']);
 
 const HELP = `Usage: node bench/run.mjs [NAME...] [-- OPTIONS]
        pnpm bench [NAME...]
 
-Runs the named benchmarks (default: all but soak, in this order), each printing a
+Runs the named benchmarks (default: all but soak and vm-hooks, in this order), each printing a
 table with ratios against a baseline measured in the same run. Needs root.
 Results go to stdout, progress to stderr. OPTIONS after "--" are passed to
 every benchmark named (e.g. node bench/run.mjs hook-overhead -- --rounds 6).
