@@ -48,9 +48,9 @@ const HI_SAFE = 0x200000;
 const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 const HI = 1 - LO;
 
-/** A u32 view of `bytes`, copied when it is not 4-byte aligned. */
-function u32View(bytes: Uint8Array, length: number): Uint32Array {
-  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, length);
+/** A u32 view of `bytes`, copied when it is not `align`-byte aligned. */
+function u32View(bytes: Uint8Array, length: number, align = 4): Uint32Array {
+  if (bytes.byteOffset % align === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, length);
   const copy = new Uint32Array(length);
   new Uint8Array(copy.buffer).set(bytes.subarray(0, length * 4));
   return copy;
@@ -121,6 +121,9 @@ export function createGroupAccumulator(
   let used = 0;
   const free: number[] = [];
   let prev = new Uint32Array(0);
+  // The same memory as doubles: one compare per lane tells an unchanged entry (a NaN bit pattern
+  // compares unequal and takes the exact lane path).
+  let prevF = new Float64Array(0);
   let slotPid = new Int32Array(0);
   let slotLast = new Int32Array(0);
   let slotStart = new Float64Array(0);
@@ -145,6 +148,7 @@ export function createGroupAccumulator(
         return next;
       };
       prev = grow(prev, (n) => new Uint32Array(n), capacity * words);
+      prevF = new Float64Array(prev.buffer);
       slotPid = grow(slotPid, (n) => new Int32Array(n), capacity);
       slotLast = grow(slotLast, (n) => new Int32Array(n), capacity);
       slotStart = grow(slotStart, (n) => new Float64Array(n), capacity);
@@ -196,7 +200,8 @@ export function createGroupAccumulator(
       }
       tick++;
       const keys = u32View(dump.keys, count);
-      const values = u32View(dump.values, count * words);
+      const values = u32View(dump.values, count * words, 8);
+      const valuesF = new Float64Array(values.buffer, values.byteOffset, count * lanes);
       let last = -1;
       for (let i = 0; i < count; i++) {
         const pid = keys[i]!;
@@ -241,12 +246,16 @@ export function createGroupAccumulator(
         if (last >= 0) slotNext[last] = slot!;
         else firstSlot = slot!;
         last = slot!;
-        slotGroupName[slot!] = group;
-        slotGroup[slot!] = g;
+        if (slotGroup[slot!] !== g) {
+          slotGroup[slot!] = g;
+          slotGroupName[slot!] = group;
+        }
         const base = slot! * words;
         let same = true;
-        for (let w = 0; w < words; w++) {
-          if (prev[base + w] !== values[at + w]) {
+        const fBase = slot! * lanes;
+        const fAt = i * lanes;
+        for (let l = 0; l < lanes; l++) {
+          if (prevF[fBase + l] !== valuesF[fAt + l]) {
             same = false;
             break;
           }
