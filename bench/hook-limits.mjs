@@ -180,9 +180,12 @@ export async function main(argv) {
     }
   }
 
-  // ns added: per round against that round's baseline, median over rounds.
+  // ns added. The machine's noise is bimodal (a shared host: whole rounds run slow), so the figure the goals
+  // are checked on is the fastest round of the configuration against the fastest baseline round (the least
+  // disturbed, as the fastest batch within a round); the median of per-round differences is shown beside it.
   const base = samples.get(configs[0].name);
-  const added = (config, workload) =>
+  const added = (config, workload) => Math.min(...samples.get(config.name).get(workload)) - Math.min(...base.get(workload));
+  const addedMedian = (config, workload) =>
     median(samples.get(config.name).get(workload).map((v, i) => v - base.get(workload)[i]));
   const minimal = configs.filter((c) => c.kind === 'minimal');
   const bpftraceConfig = configs.find((c) => c.kind === 'bpftrace');
@@ -195,9 +198,9 @@ export async function main(argv) {
     const bpftraceAdded = bpftraceConfig ? added(bpftraceConfig, w.name) : NaN;
     const unhookedRef = added(tracepointMinimal, 'getppid');
     for (const config of configs) {
-      const ns = median(samples.get(config.name).get(w.name));
+      const ns = Math.min(...samples.get(config.name).get(w.name));
       if (config.kind === 'baseline') {
-        rows.push([w.name, config.name, fmt(ns, 1), '-', '-', '-', '-', '-']);
+        rows.push([w.name, config.name, fmt(ns, 1), '-', '-', '-', '-', '-', '-']);
         continue;
       }
       const plus = added(config, w.name);
@@ -224,17 +227,18 @@ export async function main(argv) {
           verdicts.push({ config: config.name, workload: w.name, ok });
         }
       }
-      rows.push([w.name, config.name, fmt(ns, 1), fmt(plus, 1), hooked ? 'hooked' : 'not hooked', vsMin, vsBpftrace, verdict]);
+      rows.push([w.name, config.name, fmt(ns, 1), fmt(plus, 1), fmt(addedMedian(config, w.name), 1), hooked ? 'hooked' : 'not hooked', vsMin, vsBpftrace, verdict]);
     }
-    rows.push(['', `(cheapest minimal for ${w.name}: ${cheapestName}, +${fmt(cheapest, 1)} ns)`, '', '', '', '', '', '']);
+    rows.push(['', `(cheapest minimal for ${w.name}: ${cheapestName}, +${fmt(cheapest, 1)} ns)`, '', '', '', '', '', '', '']);
   }
   printTable(
     `hook-limits: ns per syscall added by syscall collectors vs minimal programs and bpftrace (${new Date().toISOString()})`,
-    ['workload', 'configuration', 'ns/syscall', '+ns', 'hooked?', 'vs cheapest minimal / unhooked goal', 'vs bpftrace', 'goal'],
+    ['workload', 'configuration', 'ns/syscall', '+ns', '+ns median', 'hooked?', 'vs cheapest minimal / unhooked goal', 'vs bpftrace', 'goal'],
     rows,
     [
       `kernel ${release()}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; workload pinned to CPU ${cpu}, ${n} syscalls a batch, fastest of ${repeat} batches (thread CPU time) per round, ${rounds} interleaved rounds.`,
-      '+ns: median over rounds of (configuration - baseline of the same round). Hooked rows: ratio to the cheapest minimal program for that workload, and to bpftrace.',
+      'ns/syscall and +ns: fastest round (the least disturbed) of the configuration, and that minus the fastest baseline round; ratios and goals use these. +ns median: median over rounds of (configuration - baseline of the same round), for the spread.',
+      'Hooked rows: ratio to the cheapest minimal program for that workload, and to bpftrace.',
       'Not hooked rows: ratio to what the minimal per-syscall tracepoint configuration (3 syscalls:* events) adds to getppid.',
       `Minimal programs: per-CPU global lanes + per-PID hash (tgid key, atomic adds): calls, errors, bytes. Collectors: apps on, collect pid = all, return load mode, ${mode} mode.`,
       ...[...notes].map(([name, note]) => `${name}: ${note}`),

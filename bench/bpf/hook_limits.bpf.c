@@ -89,20 +89,31 @@ int tp_close(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* The generic exit: the id decides; everything else leaves at once. */
+/*
+ * The generic exit: the id decides; everything else leaves at once. Compat
+ * (32-bit) syscalls are skipped, as the syscall tracepoints skip them: the
+ * same information.
+ */
 static __always_inline void on_exit(long id, long ret)
 {
+	__u32 lane;
+
 	switch (id) {
 	case EBPFC_NR_read:
-		account(READ_LANE, ret, true);
+		lane = READ_LANE;
 		break;
 	case EBPFC_NR_openat:
-		account(OPEN_LANE, ret, false);
+		lane = OPEN_LANE;
 		break;
 	case EBPFC_NR_close:
-		account(CLOSE_LANE, ret, false);
+		lane = CLOSE_LANE;
 		break;
+	default:
+		return;
 	}
+	if (ebpfc_syscall_compat())
+		return;
+	account(lane, ret, lane == READ_LANE);
 }
 
 SEC("tp_btf/sys_exit")

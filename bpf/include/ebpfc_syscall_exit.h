@@ -67,11 +67,26 @@ static __always_inline long ebpfc_syscall_id(struct pt_regs *regs)
 #endif
 }
 
-/* The running syscall is a 32-bit compat one: its number is of another table. */
+/*
+ * The running syscall is a 32-bit compat one: its number is of another table.
+ * With bpf_get_current_task_btf (5.11+; a CO-RE constant decides) the flag
+ * is a plain load; before, a probe read.
+ */
 static __always_inline bool ebpfc_syscall_compat(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		task = bpf_get_current_task_btf();
+#if defined(__TARGET_ARCH_x86)
+		return (task->thread_info.status & EBPFC_X86_TS_COMPAT) != 0;
+#elif defined(__TARGET_ARCH_arm64)
+		return (task->thread_info.flags & (1UL << EBPFC_ARM64_TIF_32BIT)) != 0;
+#else
+		return false;
+#endif
+	}
+	task = (struct task_struct *)bpf_get_current_task();
 #if defined(__TARGET_ARCH_x86)
 	return (BPF_CORE_READ(task, thread_info.status) & EBPFC_X86_TS_COMPAT) != 0;
 #elif defined(__TARGET_ARCH_arm64)
