@@ -11,6 +11,7 @@ import {
   planSyscallExit,
   planTracepointHooks,
   type Attacher,
+  type SyscallExitHook,
 } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { fdCharts } from './charts.js';
@@ -38,15 +39,19 @@ export interface FdPlan extends CounterModePlan {
 /**
  * The programs of one mode. Entry load mode hooks function entries (calls
  * only); return mode hooks only the exits, which give the call and its error.
- * Tracepoint mode hooks the syscall exits: one program on the generic
- * `sys_exit` (tp_btf, else raw_tp) switching on the syscall id, else one
- * exit tracepoint per open/close syscall (see the README for why).
+ * Tracepoint mode hooks the syscall exits: one exit tracepoint per
+ * open/close syscall, else (no tracefs, or `EBPFC_SYSCALL_EXIT` asks) one
+ * program on the generic `sys_exit` (tp_btf, else raw_tp) switching on the
+ * syscall id. The README says why this order, with numbers.
  *
  * @throws KernelFunctionMissingError / TracepointMissingError / TracefsNotMountedError
  */
 export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>): FdPlan {
   if (mode === 'tracepoint') {
-    const plan = planSyscallExit({ program: FD_SYSCALL_EXIT_PROGRAM, perSyscall: () => planFdTracepoints(mode) }, features);
+    const plan = planSyscallExit(
+      { program: FD_SYSCALL_EXIT_PROGRAM, perSyscall: () => planFdTracepoints(mode), order: FD_SYSCALL_EXIT_ORDER },
+      features,
+    );
     return { programs: plan.programs, hooked: plan.hooked, closeReturnsFile: false };
   }
 
@@ -67,6 +72,14 @@ export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Fea
   }
   return { programs, targets, closeReturnsFile: closeFn === 'file_close_fd', hooked: [openFn, closeFn] };
 }
+
+/**
+ * Per-syscall tracepoints first: opens and closes are a small share of all
+ * syscalls, and a generic `sys_exit` program runs on every one of them
+ * (bench/hook-limits.mjs: it saves about 100 ns per open/close but adds
+ * 20-80 ns to every other syscall; README, "Cost per event").
+ */
+const FD_SYSCALL_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];
 
 /** One `syscalls/sys_exit_*` tracepoint per open/close syscall the kernel has (open and creat are absent on arm64). */
 function planFdTracepoints(mode: AttachMode): { programs: Map<string, Attacher>; hooked: string[] } {

@@ -124,9 +124,14 @@ describe('fd charts', () => {
 });
 
 describe('fd plans', () => {
-  it('tracepoint mode: one program on the generic syscall exit, tp_btf else raw_tp', () => {
-    expect([...planFd('tracepoint', true, features([])).programs.keys()]).toEqual(['tracepoint_syscall_exit_tp_btf']);
-    expect(planFd('tracepoint', false, features([], false)).hooked).toEqual(['sys_exit (raw_tp)']);
+  it('tracepoint mode: one program on the generic syscall exit (tp_btf else raw_tp) when asked, per-syscall tracepoints by default', () => {
+    process.env.EBPFC_SYSCALL_EXIT = 'tp_btf,raw_tp';
+    try {
+      expect([...planFd('tracepoint', true, features([])).programs.keys()]).toEqual(['tracepoint_syscall_exit_tp_btf']);
+      expect(planFd('tracepoint', false, features([], false)).hooked).toEqual(['sys_exit (raw_tp)']);
+    } finally {
+      delete process.env.EBPFC_SYSCALL_EXIT;
+    }
   });
 
   it('trampoline, return mode: fexit on do_sys_openat2 and file_close_fd (which returns a file)', () => {

@@ -26,6 +26,17 @@ describe('planSyscallExit', () => {
     expect(planSyscallExit({ program: 'p', perSyscall, env: { EBPFC_SYSCALL_EXIT: 'tp_btf' } }, features(false, true)).hook).toBe('tracepoint');
   });
 
+  it('a collector that prefers the per-syscall tracepoints still gets a generic hook when they cannot be planned', () => {
+    const noTracefs = () => {
+      throw new Error('tracefs is not mounted');
+    };
+    const plan = planSyscallExit({ program: 'p', perSyscall: noTracefs, order: ['tracepoint', 'tp_btf', 'raw_tp'], env: {} }, features(true, true));
+    expect(plan.hook).toBe('tp_btf');
+    expect(() => planSyscallExit({ program: 'p', perSyscall: noTracefs, order: ['tracepoint', 'tp_btf'], env: {} }, features(false, false))).toThrow(
+      'tracefs is not mounted',
+    );
+  });
+
   it('hooks the entry too when asked, entry first', () => {
     const plan = planSyscallExit({ program: 'x_exit', enterProgram: 'x_enter', perSyscall, env: {} }, features(false, true));
     expect([...plan.programs.keys()]).toEqual(['x_enter_raw_tp', 'x_exit_raw_tp']);

@@ -163,7 +163,8 @@ export interface SyscallExitOptions {
 /**
  * The syscall exits of a tracepoint mode: the first hook of the order that
  * this kernel supports (the loader's cached feature probes: `tpBtf`,
- * `rawTracepoint`), else the per-syscall tracepoints.
+ * `rawTracepoint`; for `tracepoint`, a per-syscall plan that does not throw),
+ * else the per-syscall tracepoints.
  *
  * @throws SyscallExitHookEnvError on a bad {@link SYSCALL_EXIT_HOOK_ENV}
  * @throws what `perSyscall` throws (TracepointMissingError...) when it is the one chosen
@@ -182,11 +183,20 @@ export function planSyscallExit(
     programs.set(exit[hook], attach('sys_exit'));
     return { hook, programs, hooked: [...(enter ? [`sys_enter (${hook})`] : []), `sys_exit (${hook})`] };
   };
+  let perSyscallError: unknown;
   for (const hook of order) {
     if (hook === 'tp_btf' && features.tpBtf()) return generic(hook);
     if (hook === 'raw_tp' && features.rawTracepoint()) return generic(hook);
-    if (hook === 'tracepoint') return { hook, ...options.perSyscall() };
+    if (hook === 'tracepoint') {
+      try {
+        return { hook, ...options.perSyscall() };
+      } catch (error) {
+        // No tracefs or no such events: a generic hook later in the order may still work.
+        perSyscallError = error;
+      }
+    }
   }
+  if (perSyscallError !== undefined) throw perSyscallError;
   // The order left the per-syscall tracepoints out and the kernel has neither generic hook.
   return { hook: 'tracepoint', ...options.perSyscall() };
 }
