@@ -93,6 +93,8 @@ const POLL_MS = 200;
  * @property {(chunk: Buffer) => void} [onStdout] live stdout of the command, as the guest writes it
  * @property {(chunk: Buffer) => void} [onStderr] live stderr of the command
  * @property {AbortSignal} [signal] aborting kills qemu and rejects with VmError code ABORTED
+ * @property {string[]} [qemuArgs] extra qemu arguments, appended (e.g. `['-icount', 'shift=0,sleep=off']`
+ *   for a guest clock that counts instructions, as bench/vm-hooks.mjs --icount uses); default none
  *
  * @typedef {object} RunResult
  * @property {number} exitCode     the command's exit status (128+N when killed by signal N)
@@ -841,7 +843,7 @@ function installExitHook() {
 export async function runInVm(options) {
   const {
     command, cwd = process.cwd(), env = {}, timeoutMs = 300_000, memoryMb = 2048, cpus = 2,
-    log = stderrLog, cacheDir = DEFAULT_CACHE_DIR, onStdout, onStderr, signal,
+    log = stderrLog, cacheDir = DEFAULT_CACHE_DIR, onStdout, onStderr, signal, qemuArgs = [],
   } = options;
   if (typeof command === 'string' ? command.trim() === '' : !Array.isArray(command) || command.length === 0) {
     throw new VmError('BAD_OPTIONS', 'command must be a non-empty string or argv array');
@@ -890,6 +892,7 @@ export async function runInVm(options) {
       '-device', 'virtio-9p-pci,fsdev=r,mount_tag=hostroot',
       '-fsdev', `local,id=o,path=${outDir},security_model=none`,
       '-device', 'virtio-9p-pci,fsdev=o,mount_tag=out',
+      ...qemuArgs,
     ];
     log(`booting ${kernel.release} (qemu TCG, ${cpus} CPUs, ${memoryMb} MiB); running ${describeCommand(command)}`);
     const started = Date.now();
