@@ -52,10 +52,6 @@ Options:
   --repeat N          batches per workload and round, the fastest counts (default 5)
   --timeout S         limit per VM in seconds, boot included (default 1800)
   --no-bpftrace       leave bpftrace out
-  --icount            run the guest with qemu's -icount shift=0,sleep=off: its clock
-                      counts instructions (1 ns each), so host load does not move the
-                      numbers; they become instructions added, not time (one vCPU
-                      at a time, slower)
   --help
 
 Exit codes: 0 every mode ran, 1 a mode failed in the guest, 2 the VM lane
@@ -73,7 +69,6 @@ export async function main(argv) {
       repeat: { type: 'string', default: '5' },
       timeout: { type: 'string', default: '1800' },
       'no-bpftrace': { type: 'boolean', default: false },
-      icount: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -111,12 +106,11 @@ export async function main(argv) {
     const started = Date.now();
     try {
       log(`vm-hooks: ${mode}: booting the guest (${VM_LOCK} held)`);
-      process.stdout.write(`# vm-hooks: mode ${mode}, VM lane guest (qemu TCG${values.icount ? ' -icount shift=0: ns are instructions' : ''}, emulated: only ratios count), host load at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+      process.stdout.write(`# vm-hooks: mode ${mode}, VM lane guest (qemu TCG, emulated: only ratios count), host load at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
       const result = await runInVm({
         command: [process.execPath, ...guestArgs, '--mode', mode],
         cwd: REPO,
         timeoutMs: Number(values.timeout) * 1000,
-        ...(values.icount ? { qemuArgs: ['-icount', 'shift=0,sleep=off'] } : {}),
         onStdout: (chunk) => process.stdout.write(chunk),
         onStderr: (chunk) => process.stderr.write(chunk),
       });

@@ -93,8 +93,7 @@ const POLL_MS = 200;
  * @property {(chunk: Buffer) => void} [onStdout] live stdout of the command, as the guest writes it
  * @property {(chunk: Buffer) => void} [onStderr] live stderr of the command
  * @property {AbortSignal} [signal] aborting kills qemu and rejects with VmError code ABORTED
- * @property {string[]} [qemuArgs] extra qemu arguments, appended (e.g. `['-icount', 'shift=0,sleep=off']`
- *   for a guest clock that counts instructions, as bench/vm-hooks.mjs --icount uses); default none
+ * @property {string[]} [qemuArgs] extra qemu arguments, appended; default none
  *
  * @typedef {object} RunResult
  * @property {number} exitCode     the command's exit status (128+N when killed by signal N)
