@@ -20,7 +20,7 @@
  *
  * Usage: node bench/map-read.mjs [--sizes 1024,8192,32768] [--kinds percpu_hash,hash]
  *                                [--max-entries 32768] [--budget-ms 1500]
- *                                [--grouped-rounds 5] [--groups 8] [--no-iterate]
+ *                                [--grouped-rounds 9] [--groups 8] [--no-iterate]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -44,7 +44,7 @@ Options:
   --kinds LIST        map types (default percpu_hash,hash)
   --max-entries N     map size, the same for every fill (default: the largest size)
   --budget-ms MS      time to spend reading per size and kind (default 3000)
-  --grouped-rounds N  rounds of the per-group comparison with the C program (default 5; 0 skips it)
+  --grouped-rounds N  rounds of the per-group comparison with the C program (default 9; 0 skips it)
   --groups N          groups of the per-group comparison (default 8; PID % N)
   --no-iterate        skip the batch/iterate table (only the comparison with C)
   --help
@@ -58,7 +58,7 @@ export async function main(argv) {
       kinds: { type: 'string', default: 'percpu_hash,hash' },
       'max-entries': { type: 'string' },
       'budget-ms': { type: 'string', default: '3000' },
-      'grouped-rounds': { type: 'string', default: '5' },
+      'grouped-rounds': { type: 'string', default: '9' },
       groups: { type: 'string', default: '8' },
       'no-iterate': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -122,7 +122,7 @@ export async function main(argv) {
       [
         `Median per read over ${groupedRounds} interleaved rounds; ${groups} groups (PID % ${groups}); value ${grouped[0]?.valueSize} bytes, batches of 4096.`,
         'C: bench/c/map-read.c (cc -O2, libbpf), bpf_map_lookup_batch on the same map by id, per-CPU sum, per-PID previous values, growth added to the group.',
-        'plugin: the kit\'s per-PID table read + decode and one group accumulator (as CounterTablesInstance.collect per accumulator).',
+        'plugin: readAll() (batched, per-CPU sums in the addon) and one group accumulator\'s updateDump, as CounterTablesInstance.collect per accumulator.',
         '"every value changed": all entries rewritten (untimed) before each timed read; the C program does the same work either way.',
         'The goal line takes the worse of the two plugin columns. Both computed the same group totals.',
       ],
@@ -217,7 +217,7 @@ async function measureGrouped(loader, exe, kind, n, groups, rounds) {
           const read = groupedPidTableReader(map, lanes, groups);
           for (let i = 0; i < readsPerRound; i++) js.push(time(read).ms);
           // Every value changed before each read (the rewrite is not timed).
-          for (let i = 0; i < Math.min(5, readsPerRound); i++) {
+          for (let i = 0; i < Math.min(10, readsPerRound); i++) {
             bump(map, n, round * readsPerRound + i + 1);
             jsChanged.push(time(read).ms);
           }

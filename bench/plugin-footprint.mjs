@@ -237,10 +237,11 @@ export async function main(argv) {
   const rows = [
     [`idle node ${process.version} (baseline)`, '-', '-', '-', fmt(baseline.schedCpuPerS * 100, 3), '-', '-', fmt(baseline.rssKb / 1024, 1), '-', fmt(baseline.hwmKb / 1024, 1), '-', '-', '-', '-'],
   ];
-  let prev;
+  const prevOf = new Map(); // variant -> its row at the previous PID count
   for (const r of results) {
+    const prev = prevOf.get(r.variant);
     const perPidTickUs = ((r.schedCpuPerS * 1e6) / r.livePids) * 1; // update every 1 s: one tick per second
-    const marginal = prev && prev.variant === r.variant && r.livePids > prev.livePids ? ((r.schedCpuPerS - prev.schedCpuPerS) * 1e6) / (r.livePids - prev.livePids) : undefined;
+    const marginal = prev && r.livePids > prev.livePids ? ((r.schedCpuPerS - prev.schedCpuPerS) * 1e6) / (r.livePids - prev.livePids) : undefined;
     const cpuPct = r.schedCpuPerS * 100;
     rows.push([
       r.variant,
@@ -258,7 +259,7 @@ export async function main(argv) {
       `<= ${GOALS.firstChartS} s ${check(r.firstChartMs !== undefined && r.firstChartMs / 1000 <= GOALS.firstChartS)}`,
       fmt(r.stopMs / 1000, 2),
     ]);
-    prev = r;
+    prevOf.set(r.variant, r);
   }
   printTable(
     'plugin-footprint: every collector, apps + cgroups on, update every 1 s, N live processes',
@@ -267,7 +268,7 @@ export async function main(argv) {
     [
       `Window ${windowS} s, starting ${settleS} s after ready. cpu = time on CPU of every thread (schedstat) per wall second; 100% = one core.`,
       'PIDs = processes on the machine during the window (the workload\'s plus everything else). us/PID/tick: avg = cpu per tick / PIDs;',
-      'marginal = extra cpu per extra PID against the row above. RSS steady = median VmRSS sampled every second; peak = VmHWM since exec.',
+      'marginal = extra cpu per extra PID against the same process at the previous PID count. RSS steady = median VmRSS sampled every second; peak = VmHWM since exec.',
       'ready = spawn to the last "running in <mode> mode"; first chart = spawn to the first BEGIN line (first values) on stdout. stop = SIGTERM to exit.',
       `pid table size above ${DEFAULT_PID_TABLE_SIZE} (the default) was raised by the bench so that every workload process fits the per-PID kernel tables (a third of it).`,
       `Workload: bench/c/pid-workload.c, ${WORKLOAD_GROUPS} app groups${cgroupPrefix ? `, one cgroup each (${cgroupPrefix}N)` : ' (no writable cgroup v2 hierarchy: no cgroups)'}, ` +
