@@ -12,6 +12,8 @@
  *                       writeback/writeback_dirty_folio (folio_account_dirtied),
  *                       block/block_dirty_buffer (mark_buffer_dirty).
  *                       No tracepoint marks a page accessed: that lane stays 0.
+ *                       Each has a tracepoint_<event>_tp_btf and _raw_tp twin on
+ *                       the same raw tracepoint, preferred to the perf event.
  * There is no release_task hook: user space drops the entries of dead PIDs.
  */
 #include "vmlinux.h"
@@ -19,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "ebpfc_pid.h"
+#include "ebpfc_tracepoint.h"
 #include "cachestat.h"
 
 /* PID_MAX_DEFAULT; user space resizes it from `pid table size` before load. */
@@ -120,6 +123,30 @@ int BPF_KPROBE(probe_buffer_dirty)
 }
 
 /* ------------------------------------------------------------ tracepoint */
+
+/*
+ * The same three events through their raw tracepoints (tp_btf, else raw_tp:
+ * cheaper per event, and no wait when detached); the perf-event tracepoints
+ * below are the fallback. Only the hit counts, so no argument is read.
+ */
+static __always_inline void cachestat_add_args(const __u64 *args)
+{
+	cachestat_count(EBPFC_CACHESTAT_ADD);
+}
+
+static __always_inline void cachestat_dirtied_args(const __u64 *args)
+{
+	cachestat_count(EBPFC_CACHESTAT_DIRTIED);
+}
+
+static __always_inline void cachestat_buffer_dirty_args(const __u64 *args)
+{
+	cachestat_count(EBPFC_CACHESTAT_BUFFER_DIRTY);
+}
+
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_add, mm_filemap_add_to_page_cache, cachestat_add_args)
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_dirtied, writeback_dirty_folio, cachestat_dirtied_args)
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_buffer_dirty, block_dirty_buffer, cachestat_buffer_dirty_args)
 
 SEC("tracepoint/filemap/mm_filemap_add_to_page_cache")
 int tracepoint_add(void *ctx)

@@ -3,7 +3,7 @@
  * reads its counters every tick and turns them into Netdata's cachestat charts.
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterSettings, FunctionHook, TracepointHook } from '@ebpf-collectors/core';
-import { defineCounterCollector, planFunctionHooks, planTracepointHooks, type Attacher } from '@ebpf-collectors/core';
+import { defineCounterCollector, planFunctionHooks, planTracepointHooks, tracepointKind, type Attacher } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { CachestatChartBuilder, type CachestatChartOptions } from './charts.js';
 import { EVENT_FUNCTIONS, EVENT_TRACEPOINTS, MAP, PID_LANES, eventProgram, type CachestatEvent } from './internal-types.js';
@@ -23,24 +23,26 @@ export interface CachestatPlan {
 /**
  * Programs of one mode. Trampoline and probe hook, for each event, the first
  * function of its candidates the kernel has (BTF); tracepoint hooks the three
- * tracepoints that sit in those functions (no tracepoint marks a page accessed).
+ * tracepoints that sit in those functions (no tracepoint marks a page accessed),
+ * as tp_btf, else raw_tp, else perf-event tracepoints (the kit's `tracepointKind`).
  *
  * @throws KernelFunctionMissingError when an event has none of its functions
  * @throws TracepointMissingError when a tracepoint is missing
  */
 export function planPrograms(
   mode: AttachMode,
-  features: Pick<Features, 'hasKernelFunction'>,
+  features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>,
   eventExists?: (category: string, event: string) => boolean,
 ): CachestatPlan {
   if (mode === 'tracepoint') {
     const hooks: TracepointHook[] = [];
     for (const event of EVENTS) {
       const tp = EVENT_TRACEPOINTS[event];
-      if (tp) hooks.push({ program: eventProgram('tracepoint', event), ...tp });
+      if (tp) hooks.push({ program: eventProgram('tracepoint', event), ...tp, typed: true });
     }
-    const programs = planTracepointHooks(MODULE, hooks, eventExists);
-    return { programs, hooked: hooks.map((h) => `${h.category}/${h.event}`) };
+    const kind = tracepointKind(features);
+    const programs = planTracepointHooks(MODULE, hooks, eventExists, mode, { kind });
+    return { programs, hooked: hooks.map((h) => `${h.category}/${h.event} (${kind})`) };
   }
   const family = mode === 'trampoline' ? 'trampoline' : 'probe';
   const hooks: FunctionHook[] = EVENTS.map((event) => ({ program: eventProgram(family, event), fn: EVENT_FUNCTIONS[event] }));

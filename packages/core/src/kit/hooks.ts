@@ -6,6 +6,7 @@
  */
 import type { Features } from '@ebpf-collectors/loader-native';
 import type { AttachMode } from '../types.js';
+import { printable } from '../text.js';
 import { TracepointMissingError } from './errors.js';
 import { pickKernelFunction, tracepointExists } from './kernel.js';
 import type { Attacher } from './load.js';
@@ -69,11 +70,88 @@ export interface TracepointHook {
   readonly raw?: boolean;
   /** Left out, instead of failing the mode, when the event does not exist (architectures and versions differ). */
   readonly optional?: boolean;
+  /**
+   * The object also has `<program>_tp_btf` and `<program>_raw_tp` for this
+   * one event (`EBPFC_TRACEPOINT_PROGRAMS` in bpf/include/ebpfc_tracepoint.h):
+   * with a {@link TracepointHookOptions.kind} other than `tracepoint`, that
+   * twin is planned instead of `program`.
+   */
+  readonly typed?: boolean;
+}
+
+/**
+ * How hooks marked {@link TracepointHook.typed} attach:
+ * - `tp_btf`: `<program>_tp_btf` on the raw tracepoint, BTF-typed arguments (5.5+);
+ * - `raw_tp`: `<program>_raw_tp`, the same arguments as u64 (4.17+);
+ * - `tracepoint`: `<program>` on the perf-event tracepoint, reading the event's record.
+ *
+ * The first two cost less per event (no record copied into the perf buffer)
+ * and detach without waiting: the kernel releases each perf-event
+ * tracepoint's last link with an RCU grace-period wait under `event_mutex`
+ * (`perf_trace_destroy`), one after the other, about 20 ms each.
+ */
+export type TracepointKind = 'tp_btf' | 'raw_tp' | 'tracepoint';
+
+/** Every {@link TracepointKind}, preferred first. */
+export const TRACEPOINT_KINDS: ReadonlyArray<TracepointKind> = ['tp_btf', 'raw_tp', 'tracepoint'];
+
+/**
+ * Environment variable overriding the order of {@link TRACEPOINT_KINDS} for
+ * typed tracepoint hooks: a comma-separated list (`tracepoint` forces the
+ * perf-event tracepoints, as tests and benchmarks do to compare).
+ */
+export const TRACEPOINT_KIND_ENV = 'EBPFC_TRACEPOINT_HOOK';
+
+/** A bad {@link TRACEPOINT_KIND_ENV} value. */
+export class TracepointKindEnvError extends Error {
+  readonly code = 'EBADENV';
+  constructor(value: string) {
+    super(
+      `${TRACEPOINT_KIND_ENV}="${printable(value)}": expected a comma-separated list of ${TRACEPOINT_KINDS.join(', ')}; unset it for the default order`,
+    );
+    this.name = 'TracepointKindEnvError';
+  }
+}
+
+/**
+ * The kind typed tracepoint hooks use here: the first of the order (from
+ * {@link TRACEPOINT_KIND_ENV}, else {@link TRACEPOINT_KINDS}) that this
+ * kernel supports (the loader's cached probes), `tracepoint` when none is.
+ *
+ * @throws TracepointKindEnvError on an unknown name or an empty list
+ */
+export function tracepointKind(
+  features: Pick<Features, 'tpBtf' | 'rawTracepoint'>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TracepointKind {
+  const value = env[TRACEPOINT_KIND_ENV];
+  let order: ReadonlyArray<TracepointKind> = TRACEPOINT_KINDS;
+  if (value !== undefined && value.trim() !== '') {
+    const list = value.split(',').map((s) => s.trim());
+    if (list.some((k) => !(TRACEPOINT_KINDS as ReadonlyArray<string>).includes(k))) throw new TracepointKindEnvError(value);
+    order = list as TracepointKind[];
+  }
+  for (const kind of order) {
+    if (kind === 'tracepoint' || (kind === 'tp_btf' ? features.tpBtf() : features.rawTracepoint())) return kind;
+  }
+  return 'tracepoint';
+}
+
+/** The program a typed hook's `program` stands for with `kind`. */
+export function typedTracepointProgram(program: string, kind: TracepointKind): string {
+  return kind === 'tracepoint' ? program : `${program}_${kind}`;
+}
+
+/** Options of {@link planTracepointHooks}. */
+export interface TracepointHookOptions {
+  /** How hooks marked `typed` attach (see {@link tracepointKind}). Default `tracepoint`. */
+  readonly kind?: TracepointKind;
 }
 
 /**
  * Programs of tracepoint hooks whose events exist, each attached to all of
- * its events (the object owns every link).
+ * its events (the object owns every link). Typed hooks (one event per
+ * program) become their `kind` twin.
  *
  * @param exists - whether `category/event` exists; default: tracefs of the running kernel
  * @throws TracepointMissingError naming every missing required event
@@ -84,7 +162,9 @@ export function planTracepointHooks(
   hooks: ReadonlyArray<TracepointHook>,
   exists: (category: string, event: string) => boolean = (category, event) => tracepointExists(collector, category, event),
   mode: AttachMode = 'tracepoint',
+  options: TracepointHookOptions = {},
 ): Map<string, Attacher> {
+  const kind = options.kind ?? 'tracepoint';
   const byProgram = new Map<string, TracepointHook[]>();
   const missing: string[] = [];
   for (const hook of hooks) {
@@ -92,13 +172,21 @@ export function planTracepointHooks(
       if (!hook.optional) missing.push(`${hook.category}/${hook.event}`);
       continue;
     }
-    byProgram.set(hook.program, [...(byProgram.get(hook.program) ?? []), hook]);
+    const program = hook.typed ? typedTracepointProgram(hook.program, kind) : hook.program;
+    byProgram.set(program, [...(byProgram.get(program) ?? []), hook]);
   }
   if (missing.length > 0) throw new TracepointMissingError(collector, mode, missing);
   const programs = new Map<string, Attacher>();
   for (const [program, list] of byProgram) {
+    if (list.length > 1 && list[0]!.typed) {
+      throw new Error(`${collector}: typed tracepoint program ${list[0]!.program} lists ${list.length} events; a typed program has exactly one`);
+    }
     programs.set(program, (p) => {
-      const links = list.map((h) => (h.raw ? p.attachRawTracepoint(h.event) : p.attachTracepoint(h.category, h.event)));
+      const links = list.map((h) => {
+        if (h.typed && kind === 'tp_btf') return p.attachTrace();
+        if (h.raw || (h.typed && kind === 'raw_tp')) return p.attachRawTracepoint(h.event);
+        return p.attachTracepoint(h.category, h.event);
+      });
       return links[links.length - 1]!;
     });
   }
