@@ -267,7 +267,16 @@ export function createGroupAccumulator(
             const phi = prev[base + 2 * l + HI]!;
             const plo = prev[base + 2 * l + LO]!;
             if (g !== undefined) {
-              if (hi > phi || (hi === phi && lo >= plo)) {
+              if (hi === phi && lo >= plo) {
+                // The common case, inline: growth below 2^32 into the group's double delta.
+                const sum = g.delta[l]! + (lo - plo);
+                if (sum <= SAFE) {
+                  g.delta[l] = sum;
+                  g.dirty = true;
+                } else {
+                  add(g, l, 0, lo - plo);
+                }
+              } else if (hi > phi) {
                 // Growth; borrow from the high half when the low half wrapped.
                 if (lo >= plo) add(g, l, hi - phi, lo - plo);
                 else add(g, l, hi - phi - 1, lo + TWO_32 - plo);
