@@ -20,7 +20,7 @@
  *
  * Usage: node bench/map-read.mjs [--sizes 1024,8192,32768] [--kinds percpu_hash,hash]
  *                                [--max-entries 32768] [--budget-ms 1500]
- *                                [--grouped-rounds 9] [--groups 8] [--no-iterate]
+ *                                [--grouped-rounds 15] [--groups 8] [--no-iterate]
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -44,7 +44,7 @@ Options:
   --kinds LIST        map types (default percpu_hash,hash)
   --max-entries N     map size, the same for every fill (default: the largest size)
   --budget-ms MS      time to spend reading per size and kind (default 3000)
-  --grouped-rounds N  rounds of the per-group comparison with the C program (default 9; 0 skips it)
+  --grouped-rounds N  rounds of the per-group comparison with the C program (default 15; 0 skips it)
   --groups N          groups of the per-group comparison (default 8; PID % N)
   --no-iterate        skip the batch/iterate table (only the comparison with C)
   --help
@@ -58,7 +58,7 @@ export async function main(argv) {
       kinds: { type: 'string', default: 'percpu_hash,hash' },
       'max-entries': { type: 'string' },
       'budget-ms': { type: 'string', default: '3000' },
-      'grouped-rounds': { type: 'string', default: '9' },
+      'grouped-rounds': { type: 'string', default: '15' },
       groups: { type: 'string', default: '8' },
       'no-iterate': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -188,7 +188,7 @@ async function measureGrouped(loader, exe, kind, n, groups, rounds) {
     const map = object.map(MAP);
     const lanes = map.valueSize / 8;
     fill(map, n);
-    const readsPerRound = 20;
+    const readsPerRound = 10;
     const js = [];
     const jsChanged = [];
     const jsObjects = [];
