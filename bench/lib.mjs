@@ -294,11 +294,13 @@ export function procState(pid) {
  * `apps = yes` in a user file keeps the per-PID tables in every attach mode,
  * so this is the heavier, per-application configuration.
  */
-export function makeConfigDir(collectors = ALL_COLLECTORS, { cgroups = false, pidTableSize, appsGroups } = {}) {
+export function makeConfigDir(collectors = ALL_COLLECTORS, { cgroups = false, pidTableSize, appsGroups, collectPid } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ebpfc-bench-conf-'));
   mkdirSync(join(dir, 'ebpf.d'));
   const programs = ALL_COLLECTORS.map((c) => `    ${c} = ${collectors.includes(c) ? 'yes' : 'no'}\n`).join('');
-  const size = pidTableSize === undefined ? '' : `    pid table size = ${pidTableSize}\n`;
+  const size =
+    (pidTableSize === undefined ? '' : `    pid table size = ${pidTableSize}\n`) +
+    (collectPid === undefined ? '' : `    collect pid = ${collectPid}\n`);
   writeFileSync(
     join(dir, 'ebpf.d.conf'),
     `[global]\n    update every = 1\n    apps = yes\n    cgroups = ${cgroups ? 'yes' : 'no'}\n${size}\n[ebpf programs]\n${programs}`,
