@@ -150,8 +150,8 @@ export async function main(argv) {
     ...(FUNCTION_MODES.has(mode)
       ? functionPluginConfigs(collectors, mode)
       : collectors.flatMap((c) => [
-          { name: `${c}, per-syscall tracepoints (before)`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tracepoint' } },
-          { name: `${c}, generic sys_exit (now)`, kind: 'plugin', collector: c, env: {} },
+          { name: `${c}, per-syscall tracepoints`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tracepoint' } },
+          { name: `${c}, generic sys_exit`, kind: 'plugin', collector: c, env: { EBPFC_SYSCALL_EXIT: 'tp_btf,raw_tp,tracepoint' } },
         ])),
     ...(bpftrace
       ? [FUNCTION_MODES.has(mode) ? { name: `bpftrace ${bpftrace.version} (${mode === 'trampoline' ? 'kretfunc' : 'kretprobe'})`, kind: 'bpftrace', script: bpftraceScript(mode) } : { name: `bpftrace ${bpftrace.version}`, kind: 'bpftrace' }]
