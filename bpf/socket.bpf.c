@@ -13,8 +13,9 @@
  *                errors from `ret`; 6.3+) or, on older kernels, the socket
  *                I/O syscalls (tracepoint_sys_*_sock_io), inet_sock_set_state
  *                (connects and failed connects), tcp_retransmit_skb,
- *                tcp_destroy_sock, and the accept/accept4 syscall exits
- *                (inbound connections)
+ *                tcp_destroy_sock (each also as tp_btf/raw_tp twins,
+ *                preferred to the perf event), and the accept/accept4
+ *                syscall exits (inbound connections)
  *
  * The *_entry programs count what a call asked for (entry load mode); the
  * *_exit ones count what it did and its errors (return load mode).
@@ -32,6 +33,7 @@
 
 #include "ebpfc_counters.h"
 #include "ebpfc_pid.h"
+#include "ebpfc_tracepoint.h"
 #include "socket.h"
 
 /* Macros of include/linux/socket.h and uapi/linux/in.h are not part of BTF. */
@@ -692,6 +694,48 @@ int tracepoint_tcp_destroy_sock(void *ctx)
 	count_close(false);
 	return 0;
 }
+
+/*
+ * The same three events through their raw tracepoints (tp_btf, else raw_tp;
+ * the `tracepoint/` programs above are the fallback), reading from the
+ * arguments what the record above holds:
+ *   inet_sock_set_state(const struct sock *sk, int oldstate, int newstate):
+ *     the record's family and protocol are sk->sk_family and sk->sk_protocol;
+ *   tcp_retransmit_skb(const struct sock *sk, const struct sk_buff *skb, ...):
+ *     the record's skaddr is sk;
+ *   tcp_destroy_sock(struct sock *sk).
+ */
+static __always_inline void inet_sock_set_state_args(const __u64 *args)
+{
+	struct sock *sk = (struct sock *)args[0];
+	int oldstate = (int)args[1];
+	int newstate = (int)args[2];
+	bool v6;
+
+	/* Probed: sk_protocol was a bitfield before 5.6. */
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != EBPFC_IPPROTO_TCP)
+		return;
+	v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == EBPFC_AF_INET6;
+	if (oldstate == EBPFC_TCP_CLOSE && newstate == EBPFC_TCP_SYN_SENT)
+		count_connect(v6, false);
+	else if (oldstate == EBPFC_TCP_SYN_SENT && newstate == EBPFC_TCP_CLOSE)
+		count_connect(v6, true);
+}
+
+static __always_inline void tcp_retransmit_skb_args(const __u64 *args)
+{
+	count_retransmit(false);
+	nv_count((struct sock *)args[0], EBPFC_NV_RETRANSMIT, 0, 0);
+}
+
+static __always_inline void tcp_destroy_sock_args(const __u64 *args)
+{
+	count_close(false);
+}
+
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_inet_sock_set_state, inet_sock_set_state, inet_sock_set_state_args)
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_tcp_retransmit_skb, tcp_retransmit_skb, tcp_retransmit_skb_args)
+EBPFC_TRACEPOINT_PROGRAMS(tracepoint_tcp_destroy_sock, tcp_destroy_sock, tcp_destroy_sock_args)
 
 /*
  * The AF_INET/AF_INET6 socket behind one of the current task's fds, or NULL

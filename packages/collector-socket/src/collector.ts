@@ -22,6 +22,7 @@ import {
   registrationOf,
   startCounterCollector,
   tracepointExists,
+  tracepointKind,
   type Attacher,
 } from '@ebpf-collectors/core';
 import type { BpfMap, Features } from '@ebpf-collectors/core';
@@ -79,7 +80,7 @@ export function socketIoSource(exists: (category: string, event: string) => bool
  * Tracepoint programs whose events exist, each attached to all of its events;
  * a missing required event fails the mode.
  */
-function tracepointPlan(options: PlanOptions): Map<string, Attacher> {
+function tracepointPlan(options: PlanOptions, features: Pick<Features, 'tpBtf' | 'rawTracepoint'>): Map<string, Attacher> {
   const exists = (category: string, event: string) => tracepointExists(MODULE, category, event);
   const source = options.tracepointIo ?? socketIoSource(exists);
   if (source === 'syscalls') {
@@ -87,7 +88,9 @@ function tracepointPlan(options: PlanOptions): Map<string, Attacher> {
       `socket: tracepoint mode counts socket I/O from the read/write/send/recv syscalls (${options.tracepointIo ? 'as asked' : 'this kernel has no sock:sock_send_length/sock_recv_length, Linux 6.3+'})`,
     );
   }
-  return planTracepointHooks(MODULE, [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS], exists);
+  return planTracepointHooks(MODULE, [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS], exists, 'tracepoint', {
+    kind: tracepointKind(features),
+  });
 }
 
 /** What {@link planMode} may be told besides the mode. */
@@ -104,12 +107,12 @@ export interface PlanOptions {
 export function planMode(
   mode: AttachMode,
   settings: Pick<ModeSettings, 'returnMode' | 'networkViewer'>,
-  features: Pick<Features, 'hasKernelFunction'>,
+  features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>,
   options: PlanOptions = {},
 ): CounterModePlan {
   const fromFunctions =
     mode === 'tracepoint'
-      ? { programs: tracepointPlan(options), targets: new Map<string, string>() }
+      ? { programs: tracepointPlan(options, features), targets: new Map<string, string>() }
       : functionPlan(mode, mode === 'trampoline' ? TRAMPOLINE_HOOKS : PROBE_HOOKS, settings, features);
   return {
     programs: fromFunctions.programs,

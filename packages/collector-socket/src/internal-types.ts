@@ -182,6 +182,8 @@ export interface TracepointHook {
   readonly raw?: boolean;
   /** The mode still works without it (accept(2) is missing on some architectures). */
   readonly optional?: boolean;
+  /** Has `<program>_tp_btf` and `<program>_raw_tp` twins, preferred where the kernel has them (the kit's `tracepointKind`). */
+  readonly typed?: boolean;
 }
 
 /**
@@ -189,9 +191,9 @@ export interface TracepointHook {
  * both load modes (errors come from the same `ret`).
  */
 export const TRACEPOINT_HOOKS: ReadonlyArray<TracepointHook> = [
-  { program: 'tracepoint_inet_sock_set_state', category: 'sock', event: 'inet_sock_set_state' },
-  { program: 'tracepoint_tcp_retransmit_skb', category: 'tcp', event: 'tcp_retransmit_skb' },
-  { program: 'tracepoint_tcp_destroy_sock', category: 'tcp', event: 'tcp_destroy_sock' },
+  { program: 'tracepoint_inet_sock_set_state', category: 'sock', event: 'inet_sock_set_state', typed: true },
+  { program: 'tracepoint_tcp_retransmit_skb', category: 'tcp', event: 'tcp_retransmit_skb', typed: true },
+  { program: 'tracepoint_tcp_destroy_sock', category: 'tcp', event: 'tcp_destroy_sock', typed: true },
   { program: 'tracepoint_sys_exit_accept', category: 'syscalls', event: 'sys_exit_accept', optional: true },
   { program: 'tracepoint_sys_exit_accept4', category: 'syscalls', event: 'sys_exit_accept4' },
 ];

@@ -72,6 +72,11 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
       const section = hook.raw ? `raw_tp/${hook.event}` : `tracepoint/${hook.category}/${hook.event}`;
       sections.set(hook.program, [...(sections.get(hook.program) ?? []), section]);
     }
+    // Typed hooks have tp_btf and raw_tp twins on the same event.
+    for (const hook of tracepoints.filter((h) => h.typed)) {
+      sections.set(`${hook.program}_tp_btf`, [`tp_btf/${hook.event}`]);
+      sections.set(`${hook.program}_raw_tp`, [`raw_tp/${hook.event}`]);
+    }
     for (const [program, allowed] of sections) expect(allowed, program).toContain(programs.get(program)?.sectionName);
     expect(programs.size).toBe(TRAMPOLINE_HOOKS.length + PROBE_HOOKS.length + sections.size);
     spec!.close();

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
+import { AttachError, PidTable, TRACEPOINT_KIND_ENV, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import {
   chartOf,
@@ -57,7 +57,11 @@ const FAILED_UDP_SENDS = 5;
  * the kernel keeps 15 characters, and those 15 ("tracepoint_sys_") would
  * match other collectors' programs.
  */
-const OUR_PROGRAMS = new Set([...TRAMPOLINE_HOOKS, ...PROBE_HOOKS, ...TRACEPOINT_HOOKS, ...SOCK_LENGTH_HOOKS, ...SYSCALL_IO_HOOKS].map((h) => h.program));
+const OUR_PROGRAMS = new Set(
+  [...TRAMPOLINE_HOOKS, ...PROBE_HOOKS, ...TRACEPOINT_HOOKS, ...SOCK_LENGTH_HOOKS, ...SYSCALL_IO_HOOKS].flatMap((h) =>
+    'typed' in h && h.typed ? [h.program, `${h.program}_tp_btf`, `${h.program}_raw_tp`] : [h.program],
+  ),
+);
 /** Closing sockets finishes in softirq after the process exits: let it land. */
 const SETTLE_MS = 300;
 
@@ -362,18 +366,24 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     }
   });
   it.each([
-    { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent' },
-    { io: 'sock_length', loadMode: 'return', collectPid: 'all' },
-    { io: 'syscalls', loadMode: 'entry', collectPid: 'all' },
-    { io: 'syscalls', loadMode: 'return', collectPid: 'real parent' },
-  ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid', async ({ io, loadMode, collectPid }) => {
+    { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent', kind: 'tp_btf' },
+    { io: 'sock_length', loadMode: 'return', collectPid: 'all', kind: 'raw_tp' },
+    { io: 'syscalls', loadMode: 'entry', collectPid: 'all', kind: 'tracepoint' },
+    { io: 'syscalls', loadMode: 'return', collectPid: 'real parent', kind: 'tp_btf' },
+  ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid, sock/tcp events on $kind', async ({ io, loadMode, collectPid, kind }) => {
+    // tp_btf is what this kernel picks; raw_tp and the perf-event tracepoints are the fallbacks, forced here.
+    process.env[TRACEPOINT_KIND_ENV] = kind;
     const { instance, table, logger, config } = await start(
       randomComm(),
       { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid },
       false,
       { tracepointIo: io },
-    );
+    ).finally(() => {
+      delete process.env[TRACEPOINT_KIND_ENV];
+    });
     expect(instance.attachMode).toBe('tracepoint');
+    const suffix = kind === 'tracepoint' ? '' : `_${kind}`;
+    expect(logger.lines.join('\n')).toContain(`tracepoint_inet_sock_set_state${suffix}, tracepoint_tcp_retransmit_skb${suffix}, tracepoint_tcp_destroy_sock${suffix},`);
     if (io === 'syscalls') expect(logger.lines.join('\n')).toMatch(/counts socket I\/O from the read\/write\/send\/recv syscalls/);
     const result = await runSelfTest({ name: 'socket', selfTest: socketSelfTest, instance, config, grouping: table, logger });
     expect(result.error).toBeUndefined();
