@@ -23,7 +23,9 @@ import {
   planTracepointHooks,
   shippedObjectPath,
   tracepointExists,
+  tracepointKind,
   type Attacher,
+  type TracepointKind,
 } from '@ebpf-collectors/core';
 import { OomkillCharts } from './charts.js';
 import { appsGroupsOfGrouping } from './groups.js';
@@ -38,7 +40,9 @@ import { attributeVictim, decodeVictims } from './victims.js';
 export const OOMKILL_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
 
 /**
- * The program and its attach step (the same in every mode).
+ * The program and its attach step (the same in every mode): the tp_btf or
+ * raw_tp twin of {@link PROGRAM} with `kind` (see the kit's `tracepointKind`),
+ * else the perf-event tracepoint.
  *
  * @throws TracepointMissingError when the kernel has no `oom/mark_victim`
  * @throws TracefsNotMountedError without tracefs
@@ -46,8 +50,9 @@ export const OOMKILL_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 
 export function planPrograms(
   mode: AttachMode,
   exists: (category: string, event: string) => boolean = (category, event) => tracepointExists(MODULE, category, event),
+  kind: TracepointKind = 'tracepoint',
 ): Map<string, Attacher> {
-  return planTracepointHooks(MODULE, [{ program: PROGRAM, ...TRACEPOINT }], exists, mode);
+  return planTracepointHooks(MODULE, [{ program: PROGRAM, ...TRACEPOINT, typed: true }], exists, mode, { kind });
 }
 
 /** A running oomkill collector. */
@@ -138,9 +143,10 @@ export function createOomkillCollector(options: OomkillCollectorOptions = {}): C
     async start(context: CollectorContext): Promise<CollectorInstance> {
       const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
       const { value, mode, report } = await attachFirstMode(MODULE, OOMKILL_MODES, context, async (mode) => {
-        const programs = planPrograms(mode);
+        const kind = tracepointKind(context.loader.features);
+        const programs = planPrograms(mode, undefined, kind);
         const object = await loadAndAttach(context, objectPath, MODULE, { programs });
-        context.logger.debug(`${MODULE}: ${mode} mode, program ${PROGRAM} on ${TRACEPOINT.category}/${TRACEPOINT.event}`);
+        context.logger.debug(`${MODULE}: ${mode} mode, program ${[...programs.keys()].join(', ')} on ${TRACEPOINT.category}/${TRACEPOINT.event} (${kind})`);
         return object;
       });
       return new OomkillInstance({ object: value, mode, report, context, mountinfoPath: options.mountinfoPath, onRead: options.onRead });

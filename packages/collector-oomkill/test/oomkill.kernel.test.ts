@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachMode, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { PidTable, chartKey, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
+import { PidTable, TRACEPOINT_KIND_ENV, chartKey, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import {
   chartValue,
@@ -76,8 +76,10 @@ describe.skipIf(skip !== undefined)(`oomkill collector on ${release()}${skip ? `
   }
 
   it('counts the OOM kill of a hog in its app group and its cgroup, in the same interval, and obsoletes the cgroup once it is gone', async () => {
-    const { instance, table, readings } = await start('tracepoint');
+    const { instance, table, readings, logger } = await start('tracepoint');
     expect(instance.attachMode).toBe('tracepoint');
+    // What this kernel picks; the self-test below runs the fallbacks.
+    expect(logger.lines.join('\n')).toContain('program tracepoint_oom_mark_victim_tp_btf on oom/mark_victim (tp_btf)');
     await instance.collect(); // baseline
     const hog = await runOomHog(scratch);
     hogs.push(hog);
@@ -118,8 +120,12 @@ describe.skipIf(skip !== undefined)(`oomkill collector on ${release()}${skip ? `
     });
   }
 
-  it('passes its self-test (what ebpf.plugin --self-test and the VM lane run)', async () => {
-    const { instance, table } = await start('tracepoint');
+  it.each(['raw_tp', 'tracepoint'] as const)('passes its self-test (what ebpf.plugin --self-test and the VM lane run) with the event on %s', async (kind) => {
+    process.env[TRACEPOINT_KIND_ENV] = kind;
+    const { instance, table, logger } = await start('tracepoint').finally(() => {
+      delete process.env[TRACEPOINT_KIND_ENV];
+    });
+    expect(logger.lines.join('\n')).toContain(`program tracepoint_oom_mark_victim${kind === 'raw_tp' ? '_raw_tp' : ''} on oom/mark_victim (${kind})`);
     const config = collectorConfig('oomkill', { typeFormat: 'co-re', coreTracing: 'tracepoint', apps: true, cgroups: true });
     const result = await runSelfTest({ name: 'oomkill', selfTest: oomkillSelfTest, instance, config, grouping: table, logger: memoryLogger() });
     expect(result.error).toBeUndefined();
