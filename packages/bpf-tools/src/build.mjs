@@ -44,6 +44,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTypes, scanFiles, typesStamp } from './generate-types.mjs';
+import { syscallNumbersHeader } from './syscall-nr.mjs';
 
 /** This package's root. */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,6 +180,8 @@ function run(file, args, what, options = {}) {
     let hint = '';
     if (/bpf\/bpf_helpers\.h['"]? file not found/.test(stderr)) {
       hint = '\nhint: libbpf headers are missing: install the Debian package libbpf-dev';
+    } else if (/ebpfc_syscall_nr\.h['"]? file not found/.test(stderr)) {
+      hint = "\nhint: ebpfc_syscall_nr.h is generated from the kernel's UAPI headers: install the Debian package linux-libc-dev (see the build log above)";
     } else if (/vmlinux\.h['"]? file not found/.test(stderr)) {
       hint = '\nhint: vmlinux.h is missing: pass --vmlinux or let the build generate it (needs bpftool and kernel BTF)';
     }
@@ -234,6 +237,36 @@ export function ensureVmlinuxHeader(options) {
   }
   options.log(`generated ${file} from ${btf}`);
   return { dir: GENERATED_DIR, file };
+}
+
+/**
+ * Make sure `ebpfc_syscall_nr.h` (syscall numbers from the kernel's UAPI
+ * headers, see syscall-nr.mjs) exists in {@link GENERATED_DIR}; written only
+ * when missing, atomically like vmlinux.h.
+ * @param {{ log: (m: string) => void }} options
+ * @returns {string} the directory holding it
+ */
+export function ensureSyscallNumbersHeader(options) {
+  const file = join(GENERATED_DIR, 'ebpfc_syscall_nr.h');
+  if (existsSync(file)) return GENERATED_DIR;
+  let generated;
+  try {
+    generated = syscallNumbersHeader({ cc: findTool('clang', process.env.CLANG, versioned('clang')) });
+  } catch (error) {
+    // Only sources that include it need it: theirs fail to compile with the hint below.
+    options.log(`ebpfc_syscall_nr.h not generated: ${error instanceof Error ? error.message : String(error)}`);
+    return GENERATED_DIR;
+  }
+  mkdirSync(GENERATED_DIR, { recursive: true });
+  const tmp = tempPath(file);
+  try {
+    writeFileSync(tmp, generated.text);
+    renameSync(tmp, file);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  options.log(`generated ${file} (${generated.counts.x86_64} x86_64 and ${generated.counts.arm64} arm64 syscall numbers)`);
+  return GENERATED_DIR;
 }
 
 /** sha256 of a file's content, or null when it is gone. */
@@ -319,6 +352,8 @@ export function buildBpfObject(options) {
   if (!arch) throw new BpfBuildError(`no __TARGET_ARCH_ known for ${process.arch}: pass --arch`, 'EUSAGE');
 
   const header = ensureVmlinuxHeader({ vmlinux: options.vmlinux, btf: options.btf, log });
+  const generatedDir = ensureSyscallNumbersHeader({ log });
+  const generatedDirs = generatedDir === header.dir ? [header.dir] : [header.dir, generatedDir];
   const clang = findTool('clang', process.env.CLANG, versioned('clang'));
 
   // Everything that shapes the output, in a stable order; paths are absolute
@@ -331,10 +366,10 @@ export function buildBpfObject(options) {
     '-I', srcDir,
     ...(options.includeDirs ?? []).flatMap((dir) => ['-I', resolve(dir)]),
     '-I', HEADERS_DIR,
-    '-I', header.dir,
+    ...generatedDirs.flatMap((dir) => ['-I', dir]),
     // BTF line info names the source files: keep this machine's paths out of
     // the shipped object (a published package must not carry them).
-    ...[srcDir, ...(options.includeDirs ?? []).map((dir) => resolve(dir)), HEADERS_DIR, header.dir]
+    ...[srcDir, ...(options.includeDirs ?? []).map((dir) => resolve(dir)), HEADERS_DIR, ...generatedDirs]
       .map((dir) => `-fdebug-prefix-map=${dir}=${basename(dir)}`),
     '-fdebug-compilation-dir=.',
   ];
