@@ -73,6 +73,8 @@ interface DeclaredChart {
   readonly dimensions: ReadonlyMap<string, DeclaredDimension>;
   /** Everything the agent was told, to detect a changed definition. */
   readonly signature: string;
+  /** {@link fingerprint} of the definition it was rendered from. */
+  readonly fingerprint: string;
 }
 
 /**
@@ -181,10 +183,17 @@ export class NetdataSerializer {
   #declare(chart: ChartDefinition, note: Note, lines: string[]): DeclaredChart | undefined {
     // Notes about the definition itself are only worth reporting when it is
     // (re)sent or refused, not on every tick it is merely reused.
+    // Most ticks repeat last tick's definitions: compare raw fields before rendering anything.
+    const print = fingerprint(chart);
+    const known = this.#declared.get(chartKey(chart));
+    if (known?.fingerprint === print) return known;
     const notes: Array<Parameters<Note>> = [];
-    const next = declaration(chart, this.plugin, (...args) => notes.push(args));
+    const next = declaration(chart, this.plugin, print, (...args) => notes.push(args));
     const previous = next ? this.#declared.get(next.key) : undefined;
-    if (next && previous?.signature === next.signature) return previous;
+    if (next && previous?.signature === next.signature) {
+      this.#declared.set(next.key, next);
+      return next;
+    }
     for (const args of notes) note(...args);
     if (!next) return undefined;
 
@@ -233,7 +242,20 @@ function joinLines(lines: ReadonlyArray<string>): string {
 }
 
 /** Renders a chart's declaration, or reports why it cannot be declared. */
-function declaration(chart: ChartDefinition, plugin: string, note: Note): DeclaredChart | undefined {
+/**
+ * Every field of a definition that shapes what is declared, joined raw (no
+ * quoting or checks): equal fingerprints render to the same declaration, so
+ * an unchanged chart costs one string per tick instead of a rendering.
+ */
+function fingerprint(chart: ChartDefinition): string {
+  const parts: unknown[] = [chart.type, chart.id, chart.title, chart.units, chart.family, chart.context, chart.chartType, chart.priority, chart.updateEvery, chart.module];
+  if (chart.labels) for (const [name, value] of Object.entries(chart.labels)) parts.push(name, value);
+  parts.push(chart.dimensions.length);
+  for (const d of chart.dimensions) parts.push(d.id, d.name, d.algorithm, d.multiplier, d.divisor, d.hidden);
+  return parts.join('\u0001');
+}
+
+function declaration(chart: ChartDefinition, plugin: string, print: string, note: Note): DeclaredChart | undefined {
   const key = chartKey(chart);
   if (chart.type === '' || chart.id === '') {
     note('invalid-chart', key, `chart ${key} has an empty type or id; the agent needs both`);
@@ -303,7 +325,7 @@ function declaration(chart: ChartDefinition, plugin: string, note: Note): Declar
   }
 
   const signature = [chartLine, ...labelLines, ...[...dimensions.values()].map((d) => d.line)].join('\n');
-  return { key, word: id.word, chartLine, obsoleteLine, labelLines, dimensions, signature };
+  return { key, word: id.word, chartLine, obsoleteLine, labelLines, dimensions, signature, fingerprint: print };
 }
 
 function dimensionDeclaration(dimension: DimensionDefinition, chart: string, note: Note): DeclaredDimension | undefined {
