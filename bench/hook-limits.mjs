@@ -236,7 +236,7 @@ export async function main(argv) {
     ['workload', 'configuration', 'ns/syscall', '+ns', '+ns median', 'hooked?', 'vs cheapest minimal / unhooked goal', 'vs bpftrace', 'goal'],
     rows,
     [
-      `kernel ${release()}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; workload pinned to CPU ${cpu}, ${n} syscalls a batch, fastest of ${repeat} batches (thread CPU time) per round, ${rounds} interleaved rounds.`,
+      `kernel ${release()}, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}; workload pinned to CPU ${cpu}, ${n} syscalls a batch, fastest of ${repeat} batches (${process.env.SYSCALL_LOOP_CLOCK === 'monotonic' ? 'CLOCK_MONOTONIC' : 'thread CPU time'}) per round, ${rounds} interleaved rounds.`,
       'ns/syscall and +ns: fastest round (the least disturbed) of the configuration, and that minus the fastest baseline round; ratios and goals use these. +ns median: median over rounds of (configuration - baseline of the same round), for the spread.',
       'Hooked rows: ratio to the cheapest minimal program for that workload, and to bpftrace.',
       'Not hooked rows: ratio to what the minimal per-syscall tracepoint configuration (3 syscalls:* events) adds to getppid.',

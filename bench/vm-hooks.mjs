@@ -17,7 +17,7 @@
  * Not part of any test suite or CI: run by hand, as root, on a host that has
  * the VM lane's tools (`node test/vm/run.mjs --check`).
  *
- * Usage: node bench/vm-hooks.mjs [--modes trampoline,probe] [--rounds 3] [--n 3000] [--repeat 5]
+ * Usage: node bench/vm-hooks.mjs [--modes trampoline,probe] [--rounds 3] [--n 1000] [--repeat 15]
  *                                [--collectors vfs,fd] [--timeout 1800] [--no-bpftrace]
  */
 import { spawn } from 'node:child_process';
@@ -48,8 +48,9 @@ Options:
   --modes LIST        function modes to run (default trampoline,probe)
   --collectors LIST   passed on (default vfs,fd)
   --rounds N          interleaved rounds in the guest (default 3)
-  --n N               syscalls per timed batch in the guest (default 3000)
-  --repeat N          batches per workload and round, the fastest counts (default 5)
+  --n N               syscalls per timed batch in the guest (default 1000)
+  --repeat N          batches per workload and round, the fastest counts (default 15;
+                      small batches, many of them: a host preemption spoils fewer)
   --timeout S         limit per VM in seconds, boot included (default 1800)
   --no-bpftrace       leave bpftrace out
   --help
@@ -65,8 +66,8 @@ export async function main(argv) {
       modes: { type: 'string', default: 'trampoline,probe' },
       collectors: { type: 'string', default: 'vfs,fd' },
       rounds: { type: 'string', default: '3' },
-      n: { type: 'string', default: '3000' },
-      repeat: { type: 'string', default: '5' },
+      n: { type: 'string', default: '1000' },
+      repeat: { type: 'string', default: '15' },
       timeout: { type: 'string', default: '1800' },
       'no-bpftrace': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
