@@ -117,6 +117,20 @@ interface Running {
   config: CollectorConfig;
   /** Consecutive failed collections, to keep logs quiet while a collector is broken. */
   failures: number;
+  /** First second of its next collection; undefined until the first. */
+  nextDue?: number;
+}
+
+/**
+ * Whether a schedule is due at `second`, advancing it when it is. The first
+ * collection is the first tick after start (charts appear within a second
+ * of attaching, not up to `update every` later); each next one comes
+ * `every` seconds after the previous, so every interval is a whole one.
+ */
+function due(schedule: { nextDue?: number }, every: number, second: number): boolean {
+  if (schedule.nextDue !== undefined && second < schedule.nextDue) return false;
+  schedule.nextDue = second + every;
+  return true;
 }
 
 /** The collector name the internal charts' frames carry. */
@@ -133,6 +147,7 @@ export function createAgent(options: AgentOptions): Agent {
   let closed = false;
   let enabled = 0;
   const internal = options.internalCharts ? new InternalCharts(options.internalCharts.updateEvery) : undefined;
+  const internalSchedule: { nextDue?: number } = {};
 
   async function startOne(definition: CollectorDefinition, config: CollectorConfig): Promise<Running> {
     const log = childLogger(logger, definition.name);
@@ -230,11 +245,11 @@ export function createAgent(options: AgentOptions): Agent {
     scanProcesses(second);
     const frames: Array<{ collector: string; frame: CollectorFrame }> = [];
     for (const entry of running) {
-      if (second % entry.config.updateEvery !== 0) continue;
+      if (!due(entry, entry.config.updateEvery, second)) continue;
       const frame = await collectOne(entry);
       if (frame) frames.push({ collector: entry.name, frame });
     }
-    if (internal && second % internal.updateEvery === 0 && running.length > 0) {
+    if (internal && running.length > 0 && due(internalSchedule, internal.updateEvery, second)) {
       frames.push({
         collector: INTERNAL_COLLECTOR,
         frame: internal.frame({
@@ -256,7 +271,9 @@ export function createAgent(options: AgentOptions): Agent {
     if (signal?.aborted) stopper.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      let next = Math.floor(clock.now() / 1000) + 1;
+      // The first tick is the current second, at once: charts appear as soon as
+      // collectors are attached. Later ticks fall on whole wall-clock seconds.
+      let next = Math.floor(clock.now() / 1000);
       while (!stopper.signal.aborted) {
         await clock.sleep(Math.max(0, next * 1000 - clock.now()), stopper.signal);
         if (stopper.signal.aborted) break;

@@ -135,6 +135,17 @@ describe('agent scheduling', () => {
     expect(slow.closed).toBe(1);
   });
 
+  it('collects first at the first tick after start, then every update every from there, also after skipped ticks', async () => {
+    const probe: Probe = { collects: 0, closed: 0 };
+    const frames: OutputFrame[] = [];
+    const agent = createAgent(base([collector('five', probe)], [config('five', 5)], frames));
+    await agent.start();
+    // 101 is not a multiple of 5: the first charts still come at once, not at 105.
+    for (const second of [101, 102, 105, 106, 110, 111, 118, 120, 123]) await agent.tick(second);
+    expect(frames.map((f) => f.wallTimeMs / 1000)).toEqual([101, 106, 111, 118, 123]);
+    await agent.close();
+  });
+
   it('skips disabled collectors and keeps going when one cannot attach', async () => {
     const ok: Probe = { collects: 0, closed: 0 };
     const off: Probe = { collects: 0, closed: 0 };
