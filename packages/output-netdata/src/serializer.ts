@@ -386,11 +386,13 @@ function adjusted(rendered: RenderedWord, note: Note, chart: string, what: strin
 }
 
 /**
- * An interval this much longer than the chart's `update every` (the plugin
- * was stopped, the machine stalled) has its per-interval amounts scaled back
- * to one `update every`; shorter ones are timer jitter and sent exact.
+ * An interval more than this fraction of the chart's `update every` off (a
+ * stopped plugin or a stalled machine; the short interval after the first
+ * collection, which comes at once rather than on the schedule) has its
+ * per-interval amounts scaled to one `update every`; closer ones are timer
+ * jitter and sent exact.
  */
-const LATE_INTERVAL_FACTOR = 1.5;
+const OFF_INTERVAL_FRACTION = 0.5;
 
 /**
  * BEGIN (with the microseconds since the chart's previous block, so the
@@ -398,9 +400,9 @@ const LATE_INTERVAL_FACTOR = 1.5;
  * declared dimension with a value (definition order), END.
  *
  * `absolute` values of a per-second chart are amounts of one interval, which
- * the agent stores as they are: after a late interval they are scaled to one
- * `update every`, so a stopped plugin does not draw ten seconds of events as
- * one second's rate.
+ * the agent stores as they are: after an interval far from `update every`
+ * they are scaled to one, so a stopped plugin does not draw ten seconds of
+ * events as one second's rate.
  */
 function blockLines(
   chart: DeclaredChart,
@@ -411,14 +413,15 @@ function blockLines(
 ): string[] {
   const lines = [microseconds === undefined ? `BEGIN ${chart.word}` : `BEGIN ${chart.word} ${microseconds}`];
   const nominal = definition.updateEvery * 1_000_000;
-  const late = microseconds !== undefined && Number.isFinite(nominal) && nominal > 0 && microseconds > nominal * LATE_INTERVAL_FACTOR;
+  const off =
+    microseconds !== undefined && Number.isFinite(nominal) && nominal > 0 && Math.abs(microseconds - nominal) > nominal * OFF_INTERVAL_FRACTION;
   const emitted = new Set<string>();
   for (const dimensionDefinition of definition.dimensions) {
     const dimension = chart.dimensions.get(dimensionDefinition.id);
     if (!dimension || emitted.has(dimensionDefinition.id) || !values.has(dimensionDefinition.id)) continue;
     emitted.add(dimensionDefinition.id);
     let raw = values.get(dimensionDefinition.id);
-    if (late && typeof raw === 'bigint' && isPerIntervalAmount(definition, dimensionDefinition)) {
+    if (off && typeof raw === 'bigint' && isPerIntervalAmount(definition, dimensionDefinition)) {
       raw = scaled(raw, BigInt(nominal), BigInt(microseconds));
     }
     const value = integerValue(raw, chart.key, dimensionDefinition.id, note);

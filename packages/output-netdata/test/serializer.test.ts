@@ -362,6 +362,12 @@ describe('NetdataSerializer intervals', () => {
     );
   });
 
+  it('scales the per-interval amounts of a short interval (the one after the first collection) up to one update every', () => {
+    const serializer = new NetdataSerializer();
+    serializer.serialize(frameAt(1000, 0n, 0n));
+    expect(serializer.serialize(frameAt(1250, 30n, 1n))).toContain('BEGIN apps.process_create 250000\nSET ssh = 120\nSET other = 4\nEND\n');
+  });
+
   it('sends no microseconds on the first block after a chart came back from obsolete', () => {
     const serializer = new NetdataSerializer();
     serializer.serialize(frameAt(1000, 1n, 1n));
