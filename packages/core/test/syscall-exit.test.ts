@@ -1,6 +1,6 @@
 /** The kit's choice of hook for a syscall collector's exits (no kernel: feature answers are given). */
 import { describe, expect, it } from 'vitest';
-import { SyscallExitHookEnvError, planSyscallExit, syscallExitHookOrder, syscallExitPrograms } from '../src/index.js';
+import { HookOrderEnvError, planSyscallExit, syscallExitHookOrder, syscallExitPrograms } from '../src/index.js';
 
 const perSyscall = () => ({ programs: new Map([['tracepoint_sys_exit_read', () => ({}) as never]]), hooked: ['syscalls/sys_exit_read'] });
 const features = (tpBtf: boolean, rawTracepoint: boolean) => ({ tpBtf: () => tpBtf, rawTracepoint: () => rawTracepoint });
@@ -49,7 +49,7 @@ describe('planSyscallExit', () => {
 
   it('refuses an unknown hook in the environment, naming the variable and the choices', () => {
     expect(syscallExitHookOrder(undefined, { EBPFC_SYSCALL_EXIT: ' tracepoint , tp_btf' })).toEqual(['tracepoint', 'tp_btf']);
-    expect(() => syscallExitHookOrder(undefined, { EBPFC_SYSCALL_EXIT: 'kprobe' })).toThrow(SyscallExitHookEnvError);
+    expect(() => syscallExitHookOrder(undefined, { EBPFC_SYSCALL_EXIT: 'kprobe' })).toThrow(HookOrderEnvError);
     expect(() => syscallExitHookOrder(undefined, { EBPFC_SYSCALL_EXIT: 'kprobe' })).toThrow(/EBPFC_SYSCALL_EXIT="kprobe".*tp_btf, raw_tp, tracepoint/);
   });
 });

@@ -1,7 +1,7 @@
 /** The kit's choice of hook for typed tracepoint hooks and the programs it plans (no kernel: feature answers are given). */
 import { describe, expect, it } from 'vitest';
 import type { Link, Program } from '@ebpf-collectors/loader-native';
-import { TracepointKindEnvError, planTracepointHooks, tracepointKind, typedTracepointProgram } from '../src/index.js';
+import { HookOrderEnvError, planTracepointHooks, tracepointKind, typedTracepointProgram } from '../src/index.js';
 
 const features = (tpBtf: boolean, rawTracepoint: boolean) => ({ tpBtf: () => tpBtf, rawTracepoint: () => rawTracepoint });
 const hooks = [
@@ -35,7 +35,7 @@ describe('typed tracepoint hooks', () => {
     expect(tracepointKind(features(true, true), { EBPFC_TRACEPOINT_HOOK: 'raw_tp' })).toBe('raw_tp');
     expect(tracepointKind(features(true, true), { EBPFC_TRACEPOINT_HOOK: ' tracepoint , tp_btf' })).toBe('tracepoint');
     expect(tracepointKind(features(false, true), { EBPFC_TRACEPOINT_HOOK: 'tp_btf' })).toBe('tracepoint');
-    expect(() => tracepointKind(features(true, true), { EBPFC_TRACEPOINT_HOOK: 'kprobe' })).toThrow(TracepointKindEnvError);
+    expect(() => tracepointKind(features(true, true), { EBPFC_TRACEPOINT_HOOK: 'kprobe' })).toThrow(HookOrderEnvError);
     expect(() => tracepointKind(features(true, true), { EBPFC_TRACEPOINT_HOOK: 'kprobe' })).toThrow(/EBPFC_TRACEPOINT_HOOK="kprobe".*tp_btf, raw_tp, tracepoint/);
   });
 

@@ -102,15 +102,33 @@ export const TRACEPOINT_KINDS: ReadonlyArray<TracepointKind> = ['tp_btf', 'raw_t
  */
 export const TRACEPOINT_KIND_ENV = 'EBPFC_TRACEPOINT_HOOK';
 
-/** A bad {@link TRACEPOINT_KIND_ENV} value. */
-export class TracepointKindEnvError extends Error {
+/** A bad value of an environment variable that orders hook kinds ({@link TRACEPOINT_KIND_ENV}, `EBPFC_SYSCALL_EXIT`). */
+export class HookOrderEnvError extends Error {
   readonly code = 'EBADENV';
-  constructor(value: string) {
+  constructor(variable: string, value: string) {
     super(
-      `${TRACEPOINT_KIND_ENV}="${printable(value)}": expected a comma-separated list of ${TRACEPOINT_KINDS.join(', ')}; unset it for the default order`,
+      `${variable}="${printable(value)}": expected a comma-separated list of ${TRACEPOINT_KINDS.join(', ')}; unset it for the default order`,
     );
-    this.name = 'TracepointKindEnvError';
+    this.name = 'HookOrderEnvError';
   }
+}
+
+/**
+ * The order of hook kinds to try: the comma-separated list in `env[variable]`,
+ * else `fallback`.
+ *
+ * @throws HookOrderEnvError on an unknown name
+ */
+export function hookOrder(
+  variable: string,
+  fallback: ReadonlyArray<TracepointKind>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TracepointKind[] {
+  const value = env[variable];
+  if (value === undefined || value.trim() === '') return [...fallback];
+  const list = value.split(',').map((s) => s.trim());
+  if (list.some((k) => !(TRACEPOINT_KINDS as ReadonlyArray<string>).includes(k))) throw new HookOrderEnvError(variable, value);
+  return list as TracepointKind[];
 }
 
 /**
@@ -118,20 +136,13 @@ export class TracepointKindEnvError extends Error {
  * {@link TRACEPOINT_KIND_ENV}, else {@link TRACEPOINT_KINDS}) that this
  * kernel supports (the loader's cached probes), `tracepoint` when none is.
  *
- * @throws TracepointKindEnvError on an unknown name or an empty list
+ * @throws HookOrderEnvError on an unknown name
  */
 export function tracepointKind(
   features: Pick<Features, 'tpBtf' | 'rawTracepoint'>,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): TracepointKind {
-  const value = env[TRACEPOINT_KIND_ENV];
-  let order: ReadonlyArray<TracepointKind> = TRACEPOINT_KINDS;
-  if (value !== undefined && value.trim() !== '') {
-    const list = value.split(',').map((s) => s.trim());
-    if (list.some((k) => !(TRACEPOINT_KINDS as ReadonlyArray<string>).includes(k))) throw new TracepointKindEnvError(value);
-    order = list as TracepointKind[];
-  }
-  for (const kind of order) {
+  for (const kind of hookOrder(TRACEPOINT_KIND_ENV, TRACEPOINT_KINDS, env)) {
     if (kind === 'tracepoint' || (kind === 'tp_btf' ? features.tpBtf() : features.rawTracepoint())) return kind;
   }
   return 'tracepoint';

@@ -8,7 +8,7 @@ import type { Features } from '@ebpf-collectors/loader-native';
 import { netdataBoolean } from '../config/ini.js';
 import { printable } from '../text.js';
 import type { AttachMode, CollectorConfig } from '../types.js';
-import { planFunctionHooks, planTracepointHooks, type FunctionHook, type TracepointHook } from './hooks.js';
+import { hookOrder, planFunctionHooks, planTracepointHooks, TRACEPOINT_KINDS, type FunctionHook, type TracepointHook, type TracepointKind } from './hooks.js';
 import type { Attacher } from './load.js';
 
 /**
@@ -94,10 +94,10 @@ export function planSyscallHooks(
  * runs on every syscall of the system; bench/hook-limits.mjs measures both
  * sides (bpf/include/ebpfc_syscall_exit.h has the BPF half).
  */
-export type SyscallExitHook = 'tp_btf' | 'raw_tp' | 'tracepoint';
+export type SyscallExitHook = TracepointKind;
 
 /** Every {@link SyscallExitHook}, cheapest per counted event first. */
-export const SYSCALL_EXIT_HOOKS: ReadonlyArray<SyscallExitHook> = ['tp_btf', 'raw_tp', 'tracepoint'];
+export const SYSCALL_EXIT_HOOKS: ReadonlyArray<SyscallExitHook> = TRACEPOINT_KINDS;
 
 /**
  * Environment variable that overrides the order of {@link SYSCALL_EXIT_HOOKS}
@@ -106,31 +106,16 @@ export const SYSCALL_EXIT_HOOKS: ReadonlyArray<SyscallExitHook> = ['tp_btf', 'ra
  */
 export const SYSCALL_EXIT_HOOK_ENV = 'EBPFC_SYSCALL_EXIT';
 
-/** A bad {@link SYSCALL_EXIT_HOOK_ENV} value. */
-export class SyscallExitHookEnvError extends Error {
-  readonly code = 'EBADENV';
-  constructor(value: string) {
-    super(
-      `${SYSCALL_EXIT_HOOK_ENV}="${printable(value)}": expected a comma-separated list of ${SYSCALL_EXIT_HOOKS.join(', ')}; unset it for the default order`,
-    );
-    this.name = 'SyscallExitHookEnvError';
-  }
-}
-
 /**
  * The order to try, from the environment or the collector's default.
  *
- * @throws SyscallExitHookEnvError on an unknown name or an empty list
+ * @throws HookOrderEnvError on an unknown name
  */
 export function syscallExitHookOrder(
   fallback: ReadonlyArray<SyscallExitHook> = SYSCALL_EXIT_HOOKS,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): SyscallExitHook[] {
-  const value = env[SYSCALL_EXIT_HOOK_ENV];
-  if (value === undefined || value.trim() === '') return [...fallback];
-  const list = value.split(',').map((s) => s.trim());
-  if (list.some((h) => !(SYSCALL_EXIT_HOOKS as ReadonlyArray<string>).includes(h))) throw new SyscallExitHookEnvError(value);
-  return list as SyscallExitHook[];
+  return hookOrder(SYSCALL_EXIT_HOOK_ENV, fallback, env);
 }
 
 /** The two programs `EBPFC_SYSCALL_EXIT_PROGRAMS(name, handler)` defines. */
@@ -166,7 +151,7 @@ export interface SyscallExitOptions {
  * `rawTracepoint`; for `tracepoint`, a per-syscall plan that does not throw),
  * else the per-syscall tracepoints.
  *
- * @throws SyscallExitHookEnvError on a bad {@link SYSCALL_EXIT_HOOK_ENV}
+ * @throws HookOrderEnvError on a bad {@link SYSCALL_EXIT_HOOK_ENV}
  * @throws what `perSyscall` throws (TracepointMissingError...) when it is the one chosen
  */
 export function planSyscallExit(
