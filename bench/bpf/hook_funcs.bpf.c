@@ -13,9 +13,8 @@
  * lane's guest (Debian's 6.1) has; later kernels renamed the function that
  * returns the file (file_close_fd) and these programs fail to attach there.
  *
- * Accounting: the same as hook_limits.bpf.c's (a per-CPU array of global
- * lanes and a hash keyed by tgid with atomic adds), kept separate so that
- * each object holds only its own hook type's programs.
+ * Accounting: hook_account.h, as hook_limits.bpf.c's (a separate object, so
+ * that each holds only its own hook type's programs).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,53 +22,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Lanes: calls, errors, bytes per kind. */
-enum { READ_LANE = 0, OPEN_LANE = 3, CLOSE_LANE = 6, LANES = 9 };
-
-struct lanes {
-	__u64 lane[LANES];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct lanes);
-	__uint(max_entries, 1);
-} fn_global SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct lanes);
-	__uint(max_entries, 10240);
-} fn_pid SEC(".maps");
-
-static __always_inline void account(__u32 lane, long ret, bool bytes)
-{
-	struct lanes *global, *pid, zero = {};
-	__u32 index = 0, key = bpf_get_current_pid_tgid() >> 32;
-
-	global = bpf_map_lookup_elem(&fn_global, &index);
-	if (global) {
-		global->lane[lane] += 1;
-		if (ret < 0)
-			global->lane[lane + 1] += 1;
-		else if (bytes)
-			global->lane[lane + 2] += ret;
-	}
-	pid = bpf_map_lookup_elem(&fn_pid, &key);
-	if (!pid) {
-		bpf_map_update_elem(&fn_pid, &key, &zero, BPF_NOEXIST);
-		pid = bpf_map_lookup_elem(&fn_pid, &key);
-		if (!pid)
-			return;
-	}
-	__sync_fetch_and_add(&pid->lane[lane], 1);
-	if (ret < 0)
-		__sync_fetch_and_add(&pid->lane[lane + 1], 1);
-	else if (bytes)
-		__sync_fetch_and_add(&pid->lane[lane + 2], ret);
-}
+#define ACCOUNT_GLOBAL fn_global
+#define ACCOUNT_PID fn_pid
+#include "hook_account.h"
 
 /* ssize_t vfs_read(struct file *, char __user *, size_t, loff_t *) */
 SEC("fexit/vfs_read")

@@ -9,8 +9,8 @@
  *   btf_exit  tp_btf/sys_exit: one program, switch on the syscall id
  *   raw_exit  raw_tp/sys_exit: the same as a raw tracepoint
  *
- * Accounting (the collectors' with apps on and `collect pid = all`): a
- * per-CPU array of global lanes, and a hash keyed by tgid with atomic adds.
+ * Accounting: hook_account.h (the collectors' with apps on and `collect pid
+ * = all`).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,53 +20,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Lanes: calls, errors, bytes per kind. */
-enum { READ_LANE = 0, OPEN_LANE = 3, CLOSE_LANE = 6, LANES = 9 };
-
-struct lanes {
-	__u64 lane[LANES];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, struct lanes);
-	__uint(max_entries, 1);
-} min_global SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u32);
-	__type(value, struct lanes);
-	__uint(max_entries, 10240);
-} min_pid SEC(".maps");
-
-static __always_inline void account(__u32 lane, long ret, bool bytes)
-{
-	struct lanes *global, *pid, zero = {};
-	__u32 index = 0, key = bpf_get_current_pid_tgid() >> 32;
-
-	global = bpf_map_lookup_elem(&min_global, &index);
-	if (global) {
-		global->lane[lane] += 1;
-		if (ret < 0)
-			global->lane[lane + 1] += 1;
-		else if (bytes)
-			global->lane[lane + 2] += ret;
-	}
-	pid = bpf_map_lookup_elem(&min_pid, &key);
-	if (!pid) {
-		bpf_map_update_elem(&min_pid, &key, &zero, BPF_NOEXIST);
-		pid = bpf_map_lookup_elem(&min_pid, &key);
-		if (!pid)
-			return;
-	}
-	__sync_fetch_and_add(&pid->lane[lane], 1);
-	if (ret < 0)
-		__sync_fetch_and_add(&pid->lane[lane + 1], 1);
-	else if (bytes)
-		__sync_fetch_and_add(&pid->lane[lane + 2], ret);
-}
+#define ACCOUNT_GLOBAL min_global
+#define ACCOUNT_PID min_pid
+#include "hook_account.h"
 
 SEC("tracepoint/syscalls/sys_exit_read")
 int tp_read(struct trace_event_raw_sys_exit *ctx)
