@@ -32,6 +32,19 @@ export const SHORT_ID_LENGTH = 12;
 
 const NONE: CgroupClass = Object.freeze({ kind: 'none' });
 
+/** Calls `line` with the three fields of each `<hierarchy id>:<controllers>:<path>` line; other lines are skipped. */
+function forEachCgroupLine(text: string, line: (id: string, controllers: string, path: string) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const c1 = text.indexOf(':', start);
+    const c2 = c1 < 0 || c1 >= end ? -1 : text.indexOf(':', c1 + 1);
+    if (c2 >= 0 && c2 < end) line(text.slice(start, c1), text.slice(c1 + 1, c2), text.slice(c2 + 1, end));
+    start = end + 1;
+  }
+}
+
 /**
  * Pick the cgroup path of a process from the text of `/proc/<pid>/cgroup`.
  *
@@ -52,32 +65,20 @@ export function parseProcCgroup(text: string): CgroupMembership | undefined {
   let anyV1 = false;
   const preferred: (string | undefined)[] = [undefined, undefined, undefined, undefined];
 
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const c1 = text.indexOf(':', start);
-    const c2 = c1 < 0 || c1 >= end ? -1 : text.indexOf(':', c1 + 1);
-    if (c2 >= 0 && c2 < end) {
-      const id = text.slice(start, c1);
-      const controllers = text.slice(c1 + 1, c2);
-      const path = text.slice(c2 + 1, end);
-      if (path.startsWith('/')) {
-        if (id === '0' && controllers === '') {
-          unified = path;
-        } else {
-          anyV1 = true;
-          for (const controller of controllers.split(',')) {
-            const rank = (PREFERRED_V1 as ReadonlyArray<string>).indexOf(controller);
-            if (rank >= 0) preferred[rank] = path;
-            else if (controller === 'name=systemd') systemd = path;
-            else if (path !== '/' && other === undefined) other = path;
-          }
-        }
-      }
+  forEachCgroupLine(text, (id, controllers, path) => {
+    if (!path.startsWith('/')) return;
+    if (id === '0' && controllers === '') {
+      unified = path;
+      return;
     }
-    start = end + 1;
-  }
+    anyV1 = true;
+    for (const controller of controllers.split(',')) {
+      const rank = (PREFERRED_V1 as ReadonlyArray<string>).indexOf(controller);
+      if (rank >= 0) preferred[rank] = path;
+      else if (controller === 'name=systemd') systemd = path;
+      else if (path !== '/' && other === undefined) other = path;
+    }
+  });
 
   for (let i = 0; i < PREFERRED_V1.length; i++) {
     const path = preferred[i];
@@ -274,23 +275,16 @@ export type CgroupExitShape = 'deleted' | 'v1-root' | undefined;
 export function cgroupExitShape(text: string): CgroupExitShape {
   let v1 = 0;
   let v1Root = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const c1 = text.indexOf(':', start);
-    const c2 = c1 < 0 || c1 >= end ? -1 : text.indexOf(':', c1 + 1);
-    if (c2 >= 0 && c2 < end) {
-      const path = text.slice(c2 + 1, end);
-      if (c1 === start + 1 && text[start] === '0' && c2 === c1 + 1) {
-        if (path.endsWith(' (deleted)')) return 'deleted';
-      } else {
-        v1++;
-        if (path === '/') v1Root++;
-      }
+  let deleted = false;
+  forEachCgroupLine(text, (id, controllers, path) => {
+    if (id === '0' && controllers === '') {
+      if (path.endsWith(' (deleted)')) deleted = true;
+    } else {
+      v1++;
+      if (path === '/') v1Root++;
     }
-    start = end + 1;
-  }
+  });
+  if (deleted) return 'deleted';
   return v1 > 0 && v1 === v1Root ? 'v1-root' : undefined;
 }
 
