@@ -1,5 +1,10 @@
 #include "link.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace ebpfc {
 
 Napi::Function LinkHandle::Define(Napi::Env env) {
@@ -8,6 +13,7 @@ Napi::Function LinkHandle::Define(Napi::Env env) {
                          InstanceMethod<&LinkHandle::Id>("id"),
                          InstanceMethod<&LinkHandle::Closed>("closed"),
                          InstanceMethod<&LinkHandle::Close>("close"),
+                         InstanceMethod<&LinkHandle::ReadIter>("readIter"),
                      });
 }
 
@@ -32,6 +38,58 @@ Napi::Value LinkHandle::Closed(const Napi::CallbackInfo& info) {
 Napi::Value LinkHandle::Close(const Napi::CallbackInfo& info) {
   core_->Destroy();
   return info.Env().Undefined();
+}
+
+// readIter(maxBytes: number) -> Buffer: one pass of a BPF iterator (bpf_iter_create + read to EOF).
+Napi::Value LinkHandle::ReadIter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string op = "read iterator " + core_->description;
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "readIter(maxBytes: number)");
+  double limit = info[0].As<Napi::Number>().DoubleValue();
+  if (!(limit >= 1 && limit <= double(1u << 30))) {
+    throw Napi::RangeError::New(env, op + ": maxBytes must be between 1 and 2^30, got " + std::to_string(limit));
+  }
+  if (core_->link == nullptr) ThrowErrno(env, EBADF, op, "the link is closed");
+  size_t maxBytes = size_t(limit);
+  int fd = bpf_iter_create(bpf_link__fd(core_->link));
+  if (fd < 0) ThrowErrno(env, errno, op, "bpf_iter_create");
+  std::vector<uint8_t> out;
+  // A seq_file hands out at most its buffer (8 pages for BPF iterators) per read.
+  constexpr size_t kChunk = 64 * 1024;
+  int err = 0;
+  bool tooBig = false;
+  try {
+    for (;;) {
+      size_t want = std::min(kChunk, maxBytes + 1 - out.size());
+      size_t at = out.size();
+      out.resize(at + want);
+      ssize_t n = read(fd, out.data() + at, want);
+      if (n < 0) {
+        if (errno == EINTR) {
+          out.resize(at);
+          continue;
+        }
+        err = errno;
+        out.resize(at);
+        break;
+      }
+      out.resize(at + size_t(n));
+      if (n == 0) break;
+      if (out.size() > maxBytes) {
+        tooBig = true;
+        break;
+      }
+    }
+  } catch (const std::bad_alloc&) {
+    close(fd);
+    throw Napi::RangeError::New(env, op + ": cannot allocate the output (out of memory)");
+  }
+  close(fd);
+  if (err != 0) ThrowErrno(env, err, op, "read");
+  if (tooBig) {
+    throw Napi::RangeError::New(env, op + ": the iterator wrote more than maxBytes (" + std::to_string(maxBytes) + ")");
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
 }
 
 Napi::Value LinkHandle::DetachMany(const Napi::CallbackInfo& info) {

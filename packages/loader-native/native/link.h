@@ -17,6 +17,7 @@ class LinkHandle : public Napi::ObjectWrap<LinkHandle> {
   Napi::Value Id(const Napi::CallbackInfo& info);
   Napi::Value Closed(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value ReadIter(const Napi::CallbackInfo& info);
 
   // Shared with the object that made the link, which detaches it when it closes.
   std::shared_ptr<LinkCore> core_;

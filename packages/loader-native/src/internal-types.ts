@@ -100,6 +100,7 @@ export interface NativeLinkHandle {
   id(): number;
   closed(): boolean;
   close(): void;
+  readIter(maxBytes: number): Buffer;
 }
 
 export interface NativeProbeResult {

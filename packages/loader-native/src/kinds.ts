@@ -17,6 +17,8 @@ const SECTION_KINDS: ReadonlyMap<string, ProgramKind> = new Map<string, ProgramK
   ['kretprobe', 'kretprobe'],
   ['ksyscall', 'ksyscall'],
   ['kretsyscall', 'kretsyscall'],
+  ['iter', 'iter'],
+  ['iter.s', 'iter'],
 ]);
 
 /** The kind libbpf infers from an ELF section name (`tracepoint/sched/sched_process_fork` -> `tracepoint`). */

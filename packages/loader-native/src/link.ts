@@ -3,6 +3,9 @@ import { nativeBinding } from './native.js';
 import type { NativeLinkHandle } from './internal-types.js';
 import type { Link } from './types.js';
 
+/** Default bound of {@link BpfLink.readIter}'s output. */
+const DEFAULT_ITER_MAX_BYTES = 64 * 1024 * 1024;
+
 /** An attachment; detaches on close(). */
 export class BpfLink implements Link {
   readonly #handle: NativeLinkHandle;
@@ -21,6 +24,12 @@ export class BpfLink implements Link {
 
   get closed(): boolean {
     return this.#handle.closed();
+  }
+
+  /** {@inheritDoc Link.readIter} */
+  readIter(options: { maxBytes?: number } = {}): Buffer {
+    const maxBytes = options.maxBytes ?? DEFAULT_ITER_MAX_BYTES;
+    return runQuiet(() => this.#handle.readIter(maxBytes));
   }
 
   /** Detaches. Idempotent; also done by closing the object. */

@@ -111,6 +111,8 @@ export class BpfProgram implements Program {
       case 'fexit':
       case 'tp_btf':
         return this.attachTrace();
+      case 'iter':
+        return this.#link(`attach iterator program ${this.name} (${this.sectionName})`, () => this.#handle.attach());
       case 'other':
         return this.#link(`attach program ${this.name} (${this.sectionName})`, () => this.#handle.attach());
     }

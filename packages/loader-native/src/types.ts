@@ -27,6 +27,7 @@ export type ProgramKind =
   | 'kretprobe'
   | 'ksyscall'
   | 'kretsyscall'
+  | 'iter'
   | 'other';
 
 /** Kernel map types, by libbpf's name without the prefix (e.g. `percpu_hash`). */
@@ -146,6 +147,15 @@ export interface Link extends Disposable {
   readonly id: number;
   readonly closed: boolean;
   close(): void;
+  /**
+   * One pass of a BPF iterator link (`iter/...` programs): a new iterator fd
+   * read to its end, everything the program wrote with `bpf_seq_write` /
+   * `bpf_seq_printf`. Synchronous; the program runs inside the read.
+   * @param options.maxBytes largest output accepted (default 64 MiB)
+   * @throws RangeError when the output would exceed `maxBytes`; BpfError
+   *   (`EINVAL`) when this is not an iterator link, (`EBADF`) when closed
+   */
+  readIter(options?: { maxBytes?: number }): Buffer;
 }
 
 /** Result of a whole-map read. */

@@ -3,6 +3,8 @@
  * count a getppid() workload made here; fentry/fexit, kprobe, kretprobe and
  * syscall kprobes end in NotSupportedError where the kernel lacks them.
  */
+import { spawnSync } from 'node:child_process';
+
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { BpfError, closeObjects, createLoader, ensureTracefs, NotSupportedError, type BpfObject } from '../src/index.js';
@@ -185,5 +187,45 @@ describe.runIf(isRoot)('attach kinds', () => {
       expect.objectContaining({ name: 'BpfError', code: 'ENOENT', op: 'attach tracepoint syscalls/lnt_no_such_event' }),
     );
     expect(obj.links).toHaveLength(0);
+  });
+});
+
+describe.runIf(isRoot)('iterators', () => {
+  const loader = createLoader({ logger: collectingLogger() });
+  const open: BpfObject[] = [];
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close();
+  });
+
+  it('attach() makes an iterator link; readIter() runs it over every process', async () => {
+    const obj = await loader.openObject(objectPath('iter')).load();
+    open.push(obj);
+    const program = obj.program('lnt_iter_tgids');
+    expect(program.kind).toBe('iter');
+    const link = program.attach();
+    const tgids = (buf: Buffer) => new Set(Array.from({ length: buf.length / 4 }, (_, i) => buf.readUInt32LE(i * 4)));
+    const first = tgids(link.readIter());
+    expect(first.has(process.pid)).toBe(true);
+    expect(first.size).toBeGreaterThan(10);
+    // Each read is a new pass: a process started meanwhile is in the next one.
+    const child = spawnSync('sh', ['-c', 'sleep 5 >/dev/null 2>&1 & echo $!'], { encoding: 'utf8' });
+    const childPid = Number(child.stdout.trim());
+    try {
+      expect(tgids(link.readIter()).has(childPid)).toBe(true);
+    } finally {
+      process.kill(childPid, 'SIGKILL');
+    }
+    expect(() => link.readIter({ maxBytes: 8 })).toThrow(RangeError);
+    expect(() => link.readIter({ maxBytes: 0 })).toThrow(RangeError);
+    link.close();
+    expect(() => link.readIter()).toThrow(expect.objectContaining({ name: 'BpfError', code: 'EBADF' }));
+  });
+
+  it('readIter() on a link that is no iterator is a BpfError', async () => {
+    const spec = loader.openObject(objectPath('counters'));
+    const obj = await spec.load();
+    open.push(obj);
+    const link = obj.program('lnt_raw_enter').attachRawTracepoint('sys_enter');
+    expect(() => link.readIter()).toThrow(expect.objectContaining({ name: 'BpfError', code: 'EINVAL' }));
   });
 });

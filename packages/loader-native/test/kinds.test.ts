@@ -21,6 +21,8 @@ describe('programKindOf', () => {
     ['kretprobe/vfs_read', 'kretprobe'],
     ['ksyscall/clone', 'ksyscall'],
     ['kretsyscall/clone', 'kretsyscall'],
+    ['iter/task', 'iter'],
+    ['iter.s/task_file', 'iter'],
     ['xdp', 'other'],
     ['tracepointx/a/b', 'other'],
   ] as const)('%s -> %s', (section, kind) => {
