@@ -28,6 +28,13 @@ export interface GroupingSource extends ProcessGrouping {
   noteExit?(pid: number): void;
   /** Processes tracked and left out at the last scan (a full table): charted in `netdata.ebpf_pid_table`. */
   stats?(): { readonly tracked: number; readonly dropped: number };
+  /**
+   * Load what it lists processes with (the PID table's BPF task iterator),
+   * while the agent still holds the privileges to load; never throws.
+   */
+  open?(loader: Loader): Promise<void>;
+  /** Release what `open` loaded. */
+  close?(): void;
 }
 
 /** Time source, injectable so the scheduler can be tested without waiting. */
@@ -179,6 +186,8 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function startAll(failed: FailedCollector[], reports: AttachReport[]): Promise<AgentStartResult> {
+    // Loads beside the collectors; until it is ready scans read /proc.
+    const groupingOpened = options.grouping.open?.(options.loader);
     // The grouping must know processes before the first apps charts are built.
     scanProcesses(Math.floor(clock.now() / 1000));
     for (const definition of options.collectors) {
@@ -206,6 +215,7 @@ export function createAgent(options: AgentOptions): Agent {
         logger.error(`${definition.name}: not started: ${err.message}`);
       }
     }
+    await groupingOpened;
     return {
       running: running.map(({ name, instance, config }) => ({ name, instance, config })),
       failed,
@@ -312,6 +322,7 @@ export function createAgent(options: AgentOptions): Agent {
         logger.error(`${entry.name}: close failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    options.grouping.close?.();
     for (const output of options.outputs) {
       try {
         await output.close();

@@ -42,6 +42,7 @@ export {
   type PidTableStats,
   type ScanResult,
 } from './pid-table.js';
+export { PID_SCAN_ENV, TASK_RECORD_BYTES, TASK_SNAPSHOT_OBJECT, TaskRecords, TaskSnapshot } from './task-snapshot.js';
 export {
   DEFAULT_FORGET_AFTER,
   createGroupAccumulator,

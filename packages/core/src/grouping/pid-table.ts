@@ -5,12 +5,14 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import type { Loader } from '@ebpf-collectors/loader-native';
 import type { Logger, ProcessGrouping } from '../types.js';
 import { AppsGroups, emptyAppsGroups } from './apps-groups.js';
 import { cgroupExitShape, classifyProcCgroup, type CgroupClass } from './cgroups.js';
 import { ProcReadError } from './errors.js';
 import { NetdataCgroupTable } from './netdata-cgroup-table.js';
 import { NETDATA_CGROUP_REFRESH_MS, NETDATA_CGROUP_SHM_PATH } from './netdata-cgroups.js';
+import { PID_SCAN_ENV, TaskSnapshot, type TaskRecords } from './task-snapshot.js';
 
 /** Netdata's `PID_MAX_DEFAULT`, the default `pid table size`. */
 export const DEFAULT_MAX_PIDS = 32768;
@@ -167,7 +169,8 @@ class PidEntry {
  * The PID table (implements {@link ProcessGrouping}).
  *
  * `scan()` walks `<procRoot>/[0-9]*`, reads each process's `stat` (name and
- * parent), its `cmdline` only when a `*substring*` pattern needs it and only
+ * parent; or takes the same fields for every process from one read of a BPF
+ * task iterator once {@link PidTable.open} loaded it), its `cmdline` only when a `*substring*` pattern needs it and only
  * when the name changed, and its `cgroup` file when cgroups are on. It then
  * assigns application groups with Netdata's inheritance rules:
  * 0. PID 1 (and 0) are `other`, whatever their name matches;
@@ -232,6 +235,12 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   #cgroupList: ReadonlyArray<string> = [];
   #serviceList: ReadonlyArray<string> = [];
 
+  /** Lists processes when open (see {@link PidTable.open}); /proc otherwise. */
+  #tasks: TaskSnapshot | undefined;
+  #closed = false;
+  /** State of the scan running now, shared with #see. */
+  #pass: ScanPass = { scan: 0, readCgroups: false, refreshCgroups: false, fromNetdata: false, fresh: [], added: 0, removed: 0, dropped: 0 };
+
   #scans = 0;
   #dropped = 0;
   #droppedTotal = 0;
@@ -279,10 +288,50 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   }
 
   /**
-   * Rescan /proc and reassign groups. Synchronous: three system calls per
-   * known process (open, read, close of `stat`), no allocation for processes
-   * whose name did not change. A process that vanishes while being read is
-   * simply missing from this scan.
+   * List processes with a BPF task iterator from the next scan on: one read
+   * for every process instead of a `stat` file each (same fields, same
+   * results; cmdline and cgroup files are still read from /proc when
+   * needed). Where it cannot load (kernel without BTF or task iterators,
+   * missing CAP_BPF/CAP_PERFMON, a PID namespace) the table keeps reading
+   * /proc and logs why at info level. Not with a custom `procRoot`, nor with
+   * `EBPFC_PID_SCAN=proc` in the environment. Never throws.
+   */
+  async open(loader: Loader, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+    if (this.#tasks !== undefined || this.#closed || this.#procRoot !== '/proc') return;
+    const choice = env[PID_SCAN_ENV];
+    if (choice === 'proc') return;
+    if (choice !== undefined && choice !== '' && choice !== 'iterator') {
+      this.#logger?.warn(`${PID_SCAN_ENV}=${choice}: expected "proc" or "iterator"; using the task iterator`);
+    }
+    try {
+      const tasks = await TaskSnapshot.open(loader);
+      // Closed while loading (a stop during start-up): nothing may stay loaded.
+      if (this.#closed) tasks.close();
+      else this.#tasks = tasks;
+    } catch (error) {
+      this.#logger?.info(`process scan reads /proc (the task iterator is not usable here: ${errorText(error)})`);
+    }
+  }
+
+  /** How the last scans listed processes. */
+  get source(): 'iterator' | 'proc' {
+    return this.#tasks === undefined ? 'proc' : 'iterator';
+  }
+
+  /** Unload the task iterator, if open, and open none later. Idempotent; scans go on with /proc. */
+  close(): void {
+    this.#closed = true;
+    const tasks = this.#tasks;
+    this.#tasks = undefined;
+    tasks?.close();
+  }
+
+  /**
+   * List processes again and reassign groups. Synchronous: with the task
+   * iterator (see {@link PidTable.open}) one read for all of them, else
+   * three system calls per known process (open, read, close of `stat`); no
+   * allocation for processes whose name did not change. A process that
+   * vanishes while being read is simply missing from this scan.
    *
    * @throws ProcReadError (`EPROCREAD`) when `procRoot` itself cannot be listed
    */
@@ -291,77 +340,42 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     this.#memoEntry = undefined;
     const t0 = performance.now();
     const scan = ++this.#scans;
-    let added = 0;
-    let removed = 0;
-    let dropped = 0;
-
     const wasFromNetdata = this.#fromNetdata;
     const fromNetdata = this.#netdata?.refresh() ?? false;
     this.#fromNetdata = fromNetdata;
     const readCgroups = this.#cgroupsOn && !fromNetdata;
     // Back from Netdata's names to /proc: every process still carries a Netdata placement.
     const refreshCgroups = readCgroups && (scan % this.#cgroupRefresh === 0 || wasFromNetdata);
-    let names: string[];
-    try {
-      names = readdirSync(this.#procRoot);
-    } catch (err) {
-      throw new ProcReadError(this.#procRoot, err);
-    }
-
     const fresh: PidEntry[] = [];
-    for (const name of names) {
-      const pid = parsePid(name);
-      if (pid < 0) continue;
-      let entry = this.#byPid.get(pid);
-      const statPath = entry?.statPath ?? `${this.#procRoot}/${name}/stat`;
-      const n = readInto(statPath, this.#statBuf);
-      // Exited between readdir and open: it will be missing from this scan.
-      if (n <= 0) continue;
-      const buf = this.#statBuf;
-      const open = buf.indexOf(0x28);
-      const close = buf.lastIndexOf(0x29, n - 1);
-      if (open < 0 || close < open) continue;
+    this.#pass = { scan, readCgroups, refreshCgroups, fromNetdata, fresh, added: 0, removed: 0, dropped: 0 };
+    const records = this.#readTasks();
+    if (records !== undefined) {
       const fields = this.#fields;
-      if (!parseStatFields(buf, close + 2, n, fields)) continue;
-
-      if (entry !== undefined && entry.startTime !== fields.startTime) {
-        // PID reused by a new process: nothing of the old one applies.
-        this.#byPid.delete(pid);
-        removed++;
-        entry = undefined;
+      const buf = records.buf;
+      for (let i = 0; i < records.count; i++) {
+        const at = records.at(i);
+        fields.state = records.exitLetter(at);
+        fields.ppid = records.ppid(at);
+        fields.flags = records.flags(at);
+        fields.startTime = records.startTicks(at);
+        this.#see(records.pid(at), undefined, buf, records.commStart(at), records.commEnd(at));
       }
-      if (entry === undefined) {
-        if (this.#byPid.size >= this.#maxPids) {
-          dropped++;
-          continue;
-        }
-        entry = new PidEntry(pid, `${this.#procRoot}/${name}`);
-        entry.startTime = fields.startTime;
-        this.#byPid.set(pid, entry);
-        fresh.push(entry);
-        added++;
+      // The kernel's task iterator starts after PID 1 in the first PID namespace (seen on 6.18).
+      if (this.#byPid.get(INIT_PID)?.seenScan !== scan) this.#seeProc(INIT_PID, String(INIT_PID));
+    } else {
+      let names: string[];
+      try {
+        names = readdirSync(this.#procRoot);
+      } catch (err) {
+        throw new ProcReadError(this.#procRoot, err);
       }
-
-      entry.ppid = fields.ppid;
-      entry.zombie = fields.state === 0x5a /* Z */ || fields.state === 0x58; /* X */
-      entry.exiting = entry.zombie || (fields.flags & PF_EXITING) !== 0;
-      entry.seenScan = scan;
-      entry.goneScan = 0;
-      // An exit event for a process that is still running was for another task: keep it.
-      if (entry.exited && !entry.zombie) entry.exited = false;
-
-      const commLen = close - open - 1;
-      const known = entry.commBytes;
-      if (known === undefined || known.length !== commLen || buf.compare(known, 0, commLen, open + 1, close) !== 0) {
-        entry.commBytes = Buffer.from(buf.subarray(open + 1, close));
-        entry.comm = buf.toString('utf8', open + 1, close);
-        this.#assignFromName(entry);
-        if (readCgroups) this.#readCgroup(entry);
-      } else if (refreshCgroups) {
-        this.#readCgroup(entry);
+      for (const name of names) {
+        const pid = parsePid(name);
+        if (pid >= 0) this.#seeProc(pid, name);
       }
-      if (fromNetdata) entry.cgroup = this.#netdata!.classOf(pid);
     }
+    const { added, dropped } = this.#pass;
+    let removed = this.#pass.removed;
 
     // Not seen by this scan: gone. Kept for one more scan (a process missing once, e.g. a failed
     // read, comes back with its group), except after noteExit.
@@ -413,6 +427,80 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     this.#lastScanMs = durationMs;
     this.#totalScanMs += durationMs;
     return { tracked: this.#byPid.size, added, removed, dropped, durationMs };
+  }
+
+  /**
+   * One process seen by this scan: `this.#fields` holds its stat fields and
+   * `buf[commStart, commEnd)` its name. `name` is its /proc directory's name
+   * (`undefined`: the decimal PID).
+   */
+  #see(pid: number, name: string | undefined, buf: Buffer, commStart: number, commEnd: number): void {
+    const pass = this.#pass;
+    const fields = this.#fields;
+    let entry = this.#byPid.get(pid);
+    if (entry !== undefined && entry.startTime !== fields.startTime) {
+      // PID reused by a new process: nothing of the old one applies.
+      this.#byPid.delete(pid);
+      pass.removed++;
+      entry = undefined;
+    }
+    if (entry === undefined) {
+      if (this.#byPid.size >= this.#maxPids) {
+        pass.dropped++;
+        return;
+      }
+      entry = new PidEntry(pid, `${this.#procRoot}/${name ?? pid}`);
+      entry.startTime = fields.startTime;
+      this.#byPid.set(pid, entry);
+      pass.fresh.push(entry);
+      pass.added++;
+    }
+
+    entry.ppid = fields.ppid;
+    entry.zombie = fields.state === 0x5a /* Z */ || fields.state === 0x58; /* X */
+    entry.exiting = entry.zombie || (fields.flags & PF_EXITING) !== 0;
+    entry.seenScan = pass.scan;
+    entry.goneScan = 0;
+    // An exit event for a process that is still running was for another task: keep it.
+    if (entry.exited && !entry.zombie) entry.exited = false;
+
+    const commLen = commEnd - commStart;
+    const known = entry.commBytes;
+    if (known === undefined || known.length !== commLen || buf.compare(known, 0, commLen, commStart, commEnd) !== 0) {
+      entry.commBytes = Buffer.from(buf.subarray(commStart, commEnd));
+      entry.comm = buf.toString('utf8', commStart, commEnd);
+      this.#assignFromName(entry);
+      if (pass.readCgroups) this.#readCgroup(entry);
+    } else if (pass.refreshCgroups) {
+      this.#readCgroup(entry);
+    }
+    if (pass.fromNetdata) entry.cgroup = this.#netdata!.classOf(pid);
+  }
+
+  /** Read `<procRoot>/<name>/stat` and see the process; nothing when it exited meanwhile. */
+  #seeProc(pid: number, name: string): void {
+    const buf = this.#statBuf;
+    const n = readInto(this.#byPid.get(pid)?.statPath ?? `${this.#procRoot}/${name}/stat`, buf);
+    if (n <= 0) return;
+    const open = buf.indexOf(0x28);
+    const close = buf.lastIndexOf(0x29, n - 1);
+    if (open < 0 || close < open) return;
+    if (!parseStatFields(buf, close + 2, n, this.#fields)) return;
+    this.#see(pid, name, buf, open + 1, close);
+  }
+
+  /** The task iterator's records, or undefined to read /proc (no iterator, or it just failed). */
+  #readTasks(): TaskRecords | undefined {
+    const tasks = this.#tasks;
+    if (tasks === undefined) return undefined;
+    try {
+      return tasks.read();
+    } catch (error) {
+      this.#tasks = undefined;
+      tasks.close();
+      this.#logger?.warn(`process scan: the task iterator failed, reading /proc from now on: ${errorText(error)}`);
+      return undefined;
+    }
   }
 
   /** {@inheritDoc ProcessGrouping.appOf} */
@@ -700,6 +788,22 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     if (!sameMembers(this.#cgroupList, cgroups)) this.#cgroupList = Object.freeze([...cgroups].sort());
     if (!sameMembers(this.#serviceList, services)) this.#serviceList = Object.freeze([...services].sort());
   }
+}
+
+/** What one scan does, shared by the loop that lists processes and {@link PidTable#see}. */
+interface ScanPass {
+  scan: number;
+  readCgroups: boolean;
+  refreshCgroups: boolean;
+  fromNetdata: boolean;
+  fresh: PidEntry[];
+  added: number;
+  removed: number;
+  dropped: number;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function sameClass(a: CgroupClass, b: CgroupClass): boolean {
