@@ -94,7 +94,14 @@ export interface Agent extends AsyncDisposable {
    * When `signal` aborts, loading stops at the next step (what was attached is closed by `close()`).
    */
   start(signal?: AbortSignal): Promise<AgentStartResult>;
-  /** Run the heartbeat until `signal` aborts or an output closes. */
+  /**
+   * Run the heartbeat until `signal` aborts or an output closes. May be
+   * called while {@link Agent.start} is still loading: the first tick then
+   * comes as soon as the first collector runs (charts appear without waiting
+   * for the slowest collector), and each collector that attaches later is
+   * collected from the next tick on. Returns `'no-collectors'` when none is
+   * running once loading is over.
+   */
   run(signal?: AbortSignal): Promise<AgentStopReason>;
   /** Collect the collectors due at `second` (epoch seconds) and write one frame to the outputs. For tests and tools. */
   tick(second: number): Promise<void>;
@@ -155,6 +162,9 @@ export function createAgent(options: AgentOptions): Agent {
   let enabled = 0;
   const internal = options.internalCharts ? new InternalCharts(options.internalCharts.updateEvery) : undefined;
   const internalSchedule: { nextDue?: number } = {};
+  /** While start() loads: settles when the first collector runs or loading ends, whichever comes first. */
+  let starting: Promise<unknown> | undefined;
+  let firstRunning: (() => void) | undefined;
 
   async function startOne(definition: CollectorDefinition, config: CollectorConfig): Promise<Running> {
     const log = childLogger(logger, definition.name);
@@ -178,9 +188,13 @@ export function createAgent(options: AgentOptions): Agent {
     const onAbort = () => stopper.abort(signal?.reason);
     if (signal?.aborted) stopper.abort(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    const all = startAll(failed, reports);
+    starting = Promise.race([all, new Promise<void>((resolve) => (firstRunning = resolve))]).catch(() => undefined);
     try {
-      return await startAll(failed, reports);
+      return await all;
     } finally {
+      firstRunning?.();
+      starting = undefined;
       signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -198,6 +212,7 @@ export function createAgent(options: AgentOptions): Agent {
       try {
         const started = await startOne(definition, config);
         running.push(started);
+        firstRunning?.();
         reports.push(started.instance.report);
         const tried = started.instance.report.attempts
           .filter((a) => !a.ok)
@@ -275,6 +290,7 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function run(signal?: AbortSignal): Promise<AgentStopReason> {
+    if (starting) await starting;
     if (running.length === 0) return 'no-collectors';
     const onAbort = () => stopper.abort();
     // Aborted while start() was still loading (a short --duration): 'abort' will not fire again.

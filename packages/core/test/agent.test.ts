@@ -216,6 +216,62 @@ describe('agent scheduling', () => {
     expect(probe.closed).toBe(1);
   });
 
+  it('run() during start() ticks once the first collector runs and adds the later ones as they attach', async () => {
+    let now = 7_000_000;
+    const stop = new AbortController();
+    const clock: AgentClock = {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const late = collector('late', { collects: 0, closed: 0 });
+    const lateStart = late.start.bind(late);
+    const frames: OutputFrame[] = [];
+    const options = base(
+      [collector('early', { collects: 0, closed: 0 }), { ...late, start: async (context) => (await gate, lateStart(context)) }],
+      [config('early', 1), config('late', 1)],
+      frames,
+    );
+    const agent = createAgent({
+      ...options,
+      clock,
+      outputs: [
+        {
+          name: 'memory',
+          write: (f: OutputFrame) => {
+            frames.push(f);
+            if (frames.length === 2) release();
+            if (frames.length === 5) stop.abort();
+          },
+          close: () => {},
+        },
+      ],
+    });
+    const starting = agent.start(stop.signal);
+    const ran = agent.run(stop.signal);
+    expect((await starting).running.map((r) => r.name)).toEqual(['early', 'late']);
+    await expect(ran).resolves.toBe('signal');
+    const collectors = frames.map((f) => f.frames.map((x) => x.collector).join('+'));
+    expect(collectors.slice(0, 2)).toEqual(['early', 'early']);
+    expect(collectors.at(-1)).toBe('early+late');
+    await agent.close();
+  });
+
+  it('run() during start() returns no-collectors when none attaches', async () => {
+    const report = { collector: 'broken', attempts: [{ mode: 'tracepoint' as const, ok: false, reason: 'EPERM' }] };
+    const agent = createAgent(
+      base([collector('broken', { collects: 0, closed: 0 }, { startError: new AttachError(report) })], [config('broken', 1)], [], recordingLogger()),
+    );
+    const starting = agent.start();
+    await expect(agent.run()).resolves.toBe('no-collectors');
+    expect((await starting).failed).toHaveLength(1);
+    await agent.close();
+  });
+
   it('run() stops on abort and rescans processes every scanEvery seconds', async () => {
     let now = 5_000_000;
     const stop = new AbortController();

@@ -219,8 +219,14 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     ? setTimeout(() => stop.abort(`--duration ${args.durationSeconds} s elapsed`), args.durationSeconds * 1000)
     : undefined;
 
+  let ticking: Promise<unknown> | undefined;
   try {
-    const started = await agent.start(stop.signal);
+    const starting = agent.start(stop.signal);
+    // Charts go out as soon as the first collector runs, while the others still load
+    // (bench/README.md, issue 12: exec to first chart); --check and --self-test wait for all.
+    const runner = args.check || args.selfTest ? undefined : agent.run(stop.signal);
+    ticking = runner?.catch(() => undefined);
+    const started = await starting;
     // Told to stop while loading: what attached is detached by close(), and that is a normal stop.
     if (stop.signal.aborted) {
       logger.info('stopping (asked to while collectors were loading)');
@@ -248,12 +254,16 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
       return EXIT.failure;
     }
     if (env.EBPF_PLUGIN_KEEP_CAPABILITIES?.toLowerCase() !== 'yes') dropPrivileges(logger);
-    const reason = await agent.run(stop.signal);
+    const reason = await (runner ?? agent.run(stop.signal));
     // Who asked: a signal's name, a closed stdout, --duration (the agent only knows "signal").
     logger.info(`stopping (${typeof stop.signal.reason === 'string' ? stop.signal.reason : reason})`);
     return EXIT.ok;
   } finally {
     if (durationTimer) clearTimeout(durationTimer);
+    // A heartbeat started beside loading ends at its next step once stopped; wait for it
+    // so no collection is in flight while the objects close.
+    if (!stop.signal.aborted) stop.abort('exiting');
+    await ticking;
     await agent.close();
     for (const s of signals) process.off(s, onSignal);
     stdout.off('error', onStdoutError);
