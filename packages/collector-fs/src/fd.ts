@@ -42,14 +42,15 @@ export interface FdPlan extends CounterModePlan {
  * Tracepoint mode hooks the syscall exits: one exit tracepoint per
  * open/close syscall, else (no tracefs, or `EBPFC_SYSCALL_EXIT` asks) one
  * program on the generic `sys_exit` (tp_btf, else raw_tp) switching on the
- * syscall id. The README says why this order, with numbers.
+ * syscall id; the generic program first when another collector (vfs,
+ * filesystem) already put one there. The README says why this order, with numbers.
  *
  * @throws KernelFunctionMissingError / TracepointMissingError / TracefsNotMountedError
  */
 export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint'>): FdPlan {
   if (mode === 'tracepoint') {
     const plan = planSyscallExit(
-      { program: FD_SYSCALL_EXIT_PROGRAM, perSyscall: () => planFdTracepoints(mode), order: FD_SYSCALL_EXIT_ORDER },
+      { program: FD_SYSCALL_EXIT_PROGRAM, perSyscall: () => planFdTracepoints(mode), order: FD_SYSCALL_EXIT_ORDER, shareGeneric: true },
       features,
     );
     return { programs: plan.programs, hooked: plan.hooked, closeReturnsFile: false };
@@ -77,7 +78,9 @@ export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Fea
  * Per-syscall tracepoints first: opens and closes are a small share of all
  * syscalls, and a generic `sys_exit` program runs on every one of them
  * (bench/hook-limits.mjs: it saves about 100 ns per open/close but adds
- * 20-80 ns to every other syscall; README, "Cost per event").
+ * 20-80 ns to every other syscall; README, "Cost per event"). Once another
+ * collector runs a generic program, a second one adds nothing measurable
+ * there and saves the 5 links (planFd shares it).
  */
 const FD_SYSCALL_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];
 

@@ -37,6 +37,19 @@ describe('planSyscallExit', () => {
     );
   });
 
+  it('shares a generic hook another collector planned when asked, unless the environment says otherwise', () => {
+    const planned = new Set<'tp_btf' | 'raw_tp'>();
+    const order = ['tracepoint', 'tp_btf', 'raw_tp'] as const;
+    expect(planSyscallExit({ program: 'p', perSyscall, order, shareGeneric: true, planned, env: {} }, features(true, true)).hook).toBe('tracepoint');
+    expect(planSyscallExit({ program: 'q', perSyscall, planned, env: {} }, features(true, true)).hook).toBe('tp_btf');
+    expect([...planned]).toEqual(['tp_btf']);
+    expect(planSyscallExit({ program: 'p', perSyscall, order, shareGeneric: true, planned, env: {} }, features(true, true)).hook).toBe('tp_btf');
+    expect(planSyscallExit({ program: 'p', perSyscall, order, planned, env: {} }, features(true, true)).hook).toBe('tracepoint');
+    for (const env of [{ EBPFC_SYSCALL_EXIT: 'tracepoint' }, { EBPFC_SYSCALL_EXIT_SHARE: 'no' }]) {
+      expect(planSyscallExit({ program: 'p', perSyscall, order, shareGeneric: true, planned, env }, features(true, true)).hook).toBe('tracepoint');
+    }
+  });
+
   it('hooks the entry too when asked, entry first', () => {
     const plan = planSyscallExit({ program: 'x_exit', enterProgram: 'x_enter', perSyscall, env: {} }, features(false, true));
     expect([...plan.programs.keys()]).toEqual(['x_enter_raw_tp', 'x_exit_raw_tp']);

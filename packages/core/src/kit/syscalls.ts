@@ -143,7 +143,25 @@ export interface SyscallExitOptions {
   readonly order?: ReadonlyArray<SyscallExitHook>;
   /** Environment to read {@link SYSCALL_EXIT_HOOK_ENV} from. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Take a generic hook first when another collector of this process already
+   * planned one: that hook already runs on every syscall, and a second
+   * program there added no more to other syscalls than per-syscall
+   * tracepoints did, while it saves their links, whose detach waits for a
+   * grace period each (bench/README.md, issue 12, session 5). The environment
+   * still wins: {@link SYSCALL_EXIT_HOOK_ENV}, and {@link SYSCALL_EXIT_SHARE_ENV}`=no`
+   * turns sharing off (for same-run comparisons).
+   */
+  readonly shareGeneric?: boolean;
+  /** Generic hooks planned so far; default: this process's, which every plan adds to. */
+  readonly planned?: Set<'tp_btf' | 'raw_tp'>;
 }
+
+/** Environment variable that turns {@link SyscallExitOptions.shareGeneric} off when `no`. */
+export const SYSCALL_EXIT_SHARE_ENV = 'EBPFC_SYSCALL_EXIT_SHARE';
+
+/** Generic exit hooks the collectors of this process planned (see {@link SyscallExitOptions.shareGeneric}). */
+const plannedGeneric = new Set<'tp_btf' | 'raw_tp'>();
 
 /**
  * The syscall exits of a tracepoint mode: the first hook of the order that
@@ -158,7 +176,11 @@ export function planSyscallExit(
   options: SyscallExitOptions,
   features: Pick<Features, 'tpBtf' | 'rawTracepoint'>,
 ): SyscallExitPlan {
-  const order = syscallExitHookOrder(options.order, options.env);
+  const planned = options.planned ?? plannedGeneric;
+  const fallback = options.order ?? SYSCALL_EXIT_HOOKS;
+  const share = options.shareGeneric && (options.env ?? process.env)[SYSCALL_EXIT_SHARE_ENV]?.toLowerCase() !== 'no';
+  const shared = share ? fallback.filter((hook) => hook !== 'tracepoint' && planned.has(hook)) : [];
+  const order = syscallExitHookOrder([...shared, ...fallback.filter((hook) => !shared.includes(hook))], options.env);
   const exit = syscallExitPrograms(options.program);
   const enter = options.enterProgram === undefined ? undefined : syscallExitPrograms(options.enterProgram);
   const generic = (hook: 'tp_btf' | 'raw_tp'): SyscallExitPlan => {
@@ -166,6 +188,7 @@ export function planSyscallExit(
     const attach = (event: string): Attacher => (hook === 'tp_btf' ? (p) => p.attachTrace() : (p) => p.attachRawTracepoint(event));
     if (enter) programs.set(enter[hook], attach('sys_enter'));
     programs.set(exit[hook], attach('sys_exit'));
+    planned.add(hook);
     return { hook, programs, hooked: [...(enter ? [`sys_enter (${hook})`] : []), `sys_exit (${hook})`] };
   };
   let perSyscallError: unknown;
