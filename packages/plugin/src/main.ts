@@ -223,8 +223,10 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
   try {
     const starting = agent.start(stop.signal);
     // Charts go out as soon as the first collector runs, while the others still load
-    // (bench/README.md, issue 12: exec to first chart); --check and --self-test wait for all.
-    const runner = args.check || args.selfTest ? undefined : agent.run(stop.signal);
+    // (bench/README.md, issue 12: exec to first chart); --check and --self-test wait for all,
+    // and so does EBPF_PLUGIN_CHARTS_WHILE_LOADING=no (for same-run comparisons).
+    const early = !args.check && !args.selfTest && env.EBPF_PLUGIN_CHARTS_WHILE_LOADING?.toLowerCase() !== 'no';
+    const runner = early ? agent.run(stop.signal) : undefined;
     ticking = runner?.catch(() => undefined);
     const started = await starting;
     // Told to stop while loading: what attached is detached by close(), and that is a normal stop.
