@@ -1,5 +1,5 @@
 /** Facts about the running kernel that need no BPF: release, version code, BTF files, syscall prefix. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,6 +35,15 @@ export function resolveBtfFile(btfPath: string): string {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
   throw notFound(`find BTF in ${btfPath}`, `no ${rel}.btf, ${rel} or vmlinux file in the directory`);
+}
+
+/** Whether `file` is the running kernel's BTF ({@link VMLINUX_BTF}, through any symlink). */
+export function isRunningKernelBtf(file: string): boolean {
+  try {
+    return realpathSync(file) === realpathSync(VMLINUX_BTF);
+  } catch {
+    return false;
+  }
 }
 
 /** Files already parsed as BTF, by path, with the size and mtime they had. */

@@ -1,10 +1,10 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { resolveBtfFile, versionCodeOf } from '../src/kernel.js';
+import { isRunningKernelBtf, resolveBtfFile, VMLINUX_BTF, versionCodeOf } from '../src/kernel.js';
 import { mapKindOf, mapTypeOf, programKindOf, sectionTarget } from '../src/kinds.js';
 
 describe('programKindOf', () => {
@@ -53,6 +53,18 @@ describe('versionCodeOf', () => {
     expect(versionCodeOf('4.19.300')).toBe(4 * 65536 + 19 * 256 + 255);
     expect(versionCodeOf('6.1')).toBe(6 * 65536 + 256);
     expect(versionCodeOf('garbage')).toBe(0);
+  });
+});
+
+describe('isRunningKernelBtf', () => {
+  it.runIf(existsSync(VMLINUX_BTF))('is true for the kernel\'s own BTF, through a symlink too, and false for any other file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lnt-btf-'));
+    symlinkSync(VMLINUX_BTF, join(dir, 'vmlinux'));
+    writeFileSync(join(dir, 'copy.btf'), 'x');
+    expect(isRunningKernelBtf(VMLINUX_BTF)).toBe(true);
+    expect(isRunningKernelBtf(join(dir, 'vmlinux'))).toBe(true);
+    expect(isRunningKernelBtf(join(dir, 'copy.btf'))).toBe(false);
+    expect(isRunningKernelBtf(join(dir, 'missing'))).toBe(false);
   });
 });
 
