@@ -200,8 +200,6 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function startAll(failed: FailedCollector[], reports: AttachReport[]): Promise<AgentStartResult> {
-    // Loads beside the collectors; until it is ready scans read /proc.
-    const groupingOpened = options.grouping.open?.(options.loader);
     // The grouping must know processes before the first apps charts are built.
     scanProcesses(Math.floor(clock.now() / 1000));
     for (const definition of options.collectors) {
@@ -230,7 +228,9 @@ export function createAgent(options: AgentOptions): Agent {
         logger.error(`${definition.name}: not started: ${err.message}`);
       }
     }
-    await groupingOpened;
+    // After the collectors, not beside them: each load parses the kernel's BTF (about 15 MB for a
+    // moment), and two at once raised the plugin's peak memory. Scans read /proc until then.
+    if (!stopper.signal.aborted) await options.grouping.open?.(options.loader);
     return {
       running: running.map(({ name, instance, config }) => ({ name, instance, config })),
       failed,
