@@ -34,6 +34,7 @@
 #include "ebpfc_counters.h"
 #include "ebpfc_pid.h"
 #include "ebpfc_tracepoint.h"
+#include "ebpfc_syscall_exit.h"
 #include "socket.h"
 
 /* Macros of include/linux/socket.h and uapi/linux/in.h are not part of BTF. */
@@ -801,6 +802,22 @@ int tracepoint_sys_exit_accept4(struct trace_event_raw_sys_exit *ctx)
 	count_accept(ctx->ret);
 	return 0;
 }
+
+/*
+ * The same two exits from one program on the generic syscall exit
+ * (tp_btf, else raw_tp), chosen when another collector of the plugin
+ * already has a program there: no perf-event links to tear down.
+ */
+static __always_inline void socket_syscall_exit(long id, long ret, struct pt_regs *regs)
+{
+	if (id != EBPFC_NR_accept && id != EBPFC_NR_accept4)
+		return;
+	if (ebpfc_syscall_compat())
+		return;
+	count_accept(ret);
+}
+
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, socket_syscall_exit)
 
 /*
  * Before 6.3 there is no sock_send_length / sock_recv_length: the family

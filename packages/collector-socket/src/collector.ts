@@ -18,18 +18,22 @@ import {
   CounterTablesInstance,
   defineCollector,
   planFunctionHooks,
+  planSyscallExit,
   planTracepointHooks,
   registrationOf,
   startCounterCollector,
   tracepointExists,
   tracepointKind,
   type Attacher,
+  type SyscallExitHook,
 } from '@ebpf-collectors/core';
 import type { BpfMap, Features } from '@ebpf-collectors/core';
 import { socketCharts } from './charts.js';
 import { ConnectionCharts, decodeConnections, readListeningTcpPorts } from './connections.js';
 import { HostNames } from './hostnames.js';
 import {
+  ACCEPT_HOOKS,
+  ACCEPT_SYSCALL_EXIT_PROGRAM,
   GLOBAL,
   MAP,
   PID_LANES,
@@ -88,10 +92,34 @@ function tracepointPlan(options: PlanOptions, features: Pick<Features, 'tpBtf' |
       `socket: tracepoint mode counts socket I/O from the read/write/send/recv syscalls (${options.tracepointIo ? 'as asked' : 'this kernel has no sock:sock_send_length/sock_recv_length, Linux 6.3+'})`,
     );
   }
-  return planTracepointHooks(MODULE, [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS], exists, 'tracepoint', {
+  const programs = planTracepointHooks(MODULE, [...(source === 'sock_length' ? SOCK_LENGTH_HOOKS : SYSCALL_IO_HOOKS), ...TRACEPOINT_HOOKS], exists, 'tracepoint', {
     kind: tracepointKind(features),
   });
+  const accept = planSyscallExit(
+    {
+      program: ACCEPT_SYSCALL_EXIT_PROGRAM,
+      perSyscall: () => {
+        const perSyscall = planTracepointHooks(MODULE, ACCEPT_HOOKS, exists);
+        return { programs: perSyscall, hooked: ACCEPT_HOOKS.filter((h) => perSyscall.has(h.program)).map((h) => `${h.category}/${h.event}`) };
+      },
+      order: ACCEPT_EXIT_ORDER,
+      shareGeneric: true,
+    },
+    features,
+  );
+  for (const [program, attacher] of accept.programs) programs.set(program, attacher);
+  return programs;
 }
+
+/**
+ * The accept exits: per-syscall tracepoints first, since a generic `sys_exit`
+ * program of socket's own runs on every syscall (socket alone, same run:
+ * +125 ns on getppid and +130 on read against +85 and +64 with the two
+ * tracepoints); the generic program when another collector (vfs, fd,
+ * filesystem) already has one there, which costs the other syscalls nothing
+ * more and saves two perf-event links (bench/README.md, issue 12, session 5).
+ */
+const ACCEPT_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];
 
 /** What {@link planMode} may be told besides the mode. */
 export interface PlanOptions {

@@ -194,9 +194,20 @@ export const TRACEPOINT_HOOKS: ReadonlyArray<TracepointHook> = [
   { program: 'tracepoint_inet_sock_set_state', category: 'sock', event: 'inet_sock_set_state', typed: true },
   { program: 'tracepoint_tcp_retransmit_skb', category: 'tcp', event: 'tcp_retransmit_skb', typed: true },
   { program: 'tracepoint_tcp_destroy_sock', category: 'tcp', event: 'tcp_destroy_sock', typed: true },
+];
+
+/**
+ * accept(2)/accept4(2) exits as per-syscall tracepoints; the generic
+ * `sys_exit` program {@link ACCEPT_SYSCALL_EXIT_PROGRAM} serves both instead
+ * where the kit's `planSyscallExit` chooses it.
+ */
+export const ACCEPT_HOOKS: ReadonlyArray<TracepointHook> = [
   { program: 'tracepoint_sys_exit_accept', category: 'syscalls', event: 'sys_exit_accept', optional: true },
   { program: 'tracepoint_sys_exit_accept4', category: 'syscalls', event: 'sys_exit_accept4' },
 ];
+
+/** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in bpf/socket.bpf.c (accept and accept4 by syscall id). */
+export const ACCEPT_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
 
 /** Socket I/O (calls, bytes, errors) from the two `sock` length tracepoints, Linux 6.3+. */
 export const SOCK_LENGTH_HOOKS: ReadonlyArray<TracepointHook> = [

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLoader } from '@ebpf-collectors/loader-native';
 import {
+  ACCEPT_HOOKS,
+  ACCEPT_SYSCALL_EXIT_PROGRAM,
   COUNTER,
   COUNTER_LANES,
   FAMILY_PREFIX,
@@ -66,7 +68,7 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
       expect(programs.get(hook.program)?.sectionName, hook.program).toBe(`${hook.retprobe ? 'kretprobe' : 'kprobe'}/${hook.fn}`);
     }
     // A program attached to several events is named in its section after one of them.
-    const tracepoints = [...TRACEPOINT_HOOKS, ...SOCK_LENGTH_HOOKS, ...SYSCALL_IO_HOOKS];
+    const tracepoints = [...TRACEPOINT_HOOKS, ...ACCEPT_HOOKS, ...SOCK_LENGTH_HOOKS, ...SYSCALL_IO_HOOKS];
     const sections = new Map<string, string[]>();
     for (const hook of tracepoints) {
       const section = hook.raw ? `raw_tp/${hook.event}` : `tracepoint/${hook.category}/${hook.event}`;
@@ -77,6 +79,9 @@ describe.skipIf(!existsSync(OBJECT))('the built object', () => {
       sections.set(`${hook.program}_tp_btf`, [`tp_btf/${hook.event}`]);
       sections.set(`${hook.program}_raw_tp`, [`raw_tp/${hook.event}`]);
     }
+    // The accept exits' generic twin on the syscall exit (EBPFC_SYSCALL_EXIT_PROGRAMS).
+    sections.set(`${ACCEPT_SYSCALL_EXIT_PROGRAM}_tp_btf`, ['tp_btf/sys_exit']);
+    sections.set(`${ACCEPT_SYSCALL_EXIT_PROGRAM}_raw_tp`, ['raw_tp/sys_exit']);
     for (const [program, allowed] of sections) expect(allowed, program).toContain(programs.get(program)?.sectionName);
     expect(programs.size).toBe(TRAMPOLINE_HOOKS.length + PROBE_HOOKS.length + sections.size);
     spec!.close();

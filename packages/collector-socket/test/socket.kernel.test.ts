@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { AttachError, PidTable, TRACEPOINT_KIND_ENV, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
+import { AttachError, PidTable, SYSCALL_EXIT_HOOK_ENV, TRACEPOINT_KIND_ENV, chartKey, chartMovement, checkExpectations, parseAppsGroups, runSelfTest } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import {
   chartOf,
@@ -366,13 +366,15 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     }
   });
   it.each([
-    { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent', kind: 'tp_btf' },
-    { io: 'sock_length', loadMode: 'return', collectPid: 'all', kind: 'raw_tp' },
-    { io: 'syscalls', loadMode: 'entry', collectPid: 'all', kind: 'tracepoint' },
-    { io: 'syscalls', loadMode: 'return', collectPid: 'real parent', kind: 'tp_btf' },
-  ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid, sock/tcp events on $kind', async ({ io, loadMode, collectPid, kind }) => {
+    { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent', kind: 'tp_btf', accept: 'tp_btf' },
+    { io: 'sock_length', loadMode: 'return', collectPid: 'all', kind: 'raw_tp', accept: 'raw_tp' },
+    { io: 'syscalls', loadMode: 'entry', collectPid: 'all', kind: 'tracepoint', accept: 'tracepoint' },
+    { io: 'syscalls', loadMode: 'return', collectPid: 'real parent', kind: 'tp_btf', accept: 'tracepoint' },
+  ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid, sock/tcp events on $kind, accept exits on $accept', async ({ io, loadMode, collectPid, kind, accept }) => {
     // tp_btf is what this kernel picks; raw_tp and the perf-event tracepoints are the fallbacks, forced here.
+    // The accept exits: per-syscall tracepoints alone, the generic sys_exit program when shared (forced here).
     process.env[TRACEPOINT_KIND_ENV] = kind;
+    process.env[SYSCALL_EXIT_HOOK_ENV] = accept;
     const { instance, table, logger, config } = await start(
       randomComm(),
       { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode, collectPid },
@@ -380,10 +382,12 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
       { tracepointIo: io },
     ).finally(() => {
       delete process.env[TRACEPOINT_KIND_ENV];
+      delete process.env[SYSCALL_EXIT_HOOK_ENV];
     });
     expect(instance.attachMode).toBe('tracepoint');
     const suffix = kind === 'tracepoint' ? '' : `_${kind}`;
     expect(logger.lines.join('\n')).toContain(`tracepoint_inet_sock_set_state${suffix}, tracepoint_tcp_retransmit_skb${suffix}, tracepoint_tcp_destroy_sock${suffix},`);
+    expect(logger.lines.join('\n')).toContain(accept === 'tracepoint' ? 'tracepoint_sys_exit_accept4' : `tracepoint_syscall_exit_${accept}`);
     if (io === 'syscalls') expect(logger.lines.join('\n')).toMatch(/counts socket I\/O from the read\/write\/send\/recv syscalls/);
     const result = await runSelfTest({ name: 'socket', selfTest: socketSelfTest, instance, config, grouping: table, logger });
     expect(result.error).toBeUndefined();
