@@ -79,7 +79,7 @@ export function planFd(mode: AttachMode, returnMode: boolean, features: Pick<Fea
  * syscalls, and a generic `sys_exit` program runs on every one of them
  * (bench/hook-limits.mjs: it saves about 100 ns per open/close but adds
  * 20-80 ns to every other syscall; README, "Cost per event"). Once another
- * collector runs a generic program, fd's own there adds only 10-25 ns to
+ * collector runs a generic program, fd's own there adds only 15-25 ns to
  * other syscalls over the tracepoints, and saves their 5 links (planFd shares it).
  */
 const FD_SYSCALL_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];

@@ -117,7 +117,7 @@ function tracepointPlan(options: PlanOptions, features: Pick<Features, 'tpBtf' |
  * +125 ns on getppid and +130 on read against +85 and +64 with the two
  * tracepoints); the generic program when another collector (vfs, fd,
  * filesystem) already has one there: then only its own run is added to other
- * syscalls (fd's beside vfs: 10-25 ns), and two perf-event links are saved
+ * syscalls (fd's beside vfs: 15-25 ns), and two perf-event links are saved
  * (bench/README.md, issue 12, session 5).
  */
 const ACCEPT_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];

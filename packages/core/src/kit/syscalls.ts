@@ -147,8 +147,8 @@ export interface SyscallExitOptions {
    * Take a generic hook first when another collector of this process already
    * planned one: that hook already runs on every syscall, so a second
    * program there costs other syscalls only its own run (fd beside vfs:
-   * 10-25 ns more than fd's per-syscall tracepoints, ~100 ns less per
-   * open/close pair), and it saves the per-syscall links, whose detach waits
+   * 15-25 ns more than fd's per-syscall tracepoints, ~90 ns less per open
+   * or close; bench/shared-sys-exit.mjs), and it saves the per-syscall links, whose detach waits
    * for a grace period each (bench/README.md, issue 12, session 5). The environment
    * still wins: {@link SYSCALL_EXIT_HOOK_ENV}, and {@link SYSCALL_EXIT_SHARE_ENV}`=no`
    * turns sharing off (for same-run comparisons).
