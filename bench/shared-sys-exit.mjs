@@ -9,7 +9,7 @@
  * rounds; bench/bpf/syscall_loop.c times getppid (no collector hooks it),
  * read (vfs counts it) and openat+close (fd counts them).
  *
- * Usage: node bench/shared-sys-exit.mjs [--rounds 5] [--collector fd|socket] [--n 50000] [--repeat 20] [--cpu 1]
+ * Usage: node bench/shared-sys-exit.mjs [--rounds 5] [--collector fd|socket|mount] [--n 50000] [--repeat 20] [--cpu 1]
  * Run under `flock /tmp/ebpfc-kernel.lock` on a shared machine.
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ its per-syscall tracepoints (EBPFC_SYSCALL_EXIT_SHARE=no) or sharing vfs's
 generic sys_exit hook (default), and the perf-event links each holds.
 
 Options:
-  --collector NAME    fd (default) or socket
+  --collector NAME    fd (default), socket or mount
   --rounds N          interleaved rounds (default 5)
   --n N               syscalls per timed batch (default 50000)
   --repeat N          batches per workload and round; the fastest counts (default 20)
@@ -56,8 +56,8 @@ export async function main(argv) {
     return 0;
   }
   const rounds = Number(values.rounds);
-  if (!['fd', 'socket'].includes(values.collector) || !Number.isInteger(rounds) || rounds < 1) {
-    process.stderr.write(`shared-sys-exit: bad option value (--collector fd or socket, --rounds a positive integer)\n${HELP}`);
+  if (!['fd', 'socket', 'mount'].includes(values.collector) || !Number.isInteger(rounds) || rounds < 1) {
+    process.stderr.write(`shared-sys-exit: bad option value (--collector fd, socket or mount, --rounds a positive integer)\n${HELP}`);
     return EXIT_USAGE;
   }
   preflight();

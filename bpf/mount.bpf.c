@@ -10,6 +10,10 @@
  *   probe_mnt_<op>           kprobe (entry load mode)
  *   probe_mnt_<op>_ret       kretprobe (return load mode)
  *   tracepoint_mnt_<op>      syscalls/sys_exit_<op>: calls and errors, both load modes
+ *   tracepoint_syscall_exit_{tp_btf,raw_tp}
+ *                            the same on the generic sys_exit, switching on the
+ *                            syscall id: used when another collector already
+ *                            has a program there (the kit's planSyscallExit)
  * <op> is mount, umount (umount2's kernel name) or move_mount. User space
  * sets the trampolines' targets to the function BTF has.
  */
@@ -18,6 +22,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "ebpfc_counters.h"
+#include "ebpfc_syscall_exit.h"
 #include "mount.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -68,3 +73,26 @@ static __always_inline void mount_account(__u32 calls, long ret)
 MOUNT_PROGRAMS(mount, EBPFC_MOUNT_MOUNT_CALLS)
 MOUNT_PROGRAMS(umount, EBPFC_MOUNT_UMOUNT_CALLS)
 MOUNT_PROGRAMS(move_mount, EBPFC_MOUNT_MOUNT_CALLS)
+
+/* The generic exit: every syscall of the system comes here; the ones not counted leave after the switch. */
+static __always_inline void mount_syscall_exit(long id, long ret, struct pt_regs *regs)
+{
+	__u32 lane;
+
+	switch (id) {
+	case EBPFC_NR_mount:
+	case EBPFC_NR_move_mount:
+		lane = EBPFC_MOUNT_MOUNT_CALLS;
+		break;
+	case EBPFC_NR_umount2:
+		lane = EBPFC_MOUNT_UMOUNT_CALLS;
+		break;
+	default:
+		return;
+	}
+	if (ebpfc_syscall_compat())
+		return;
+	mount_account(lane, ret);
+}
+
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, mount_syscall_exit)

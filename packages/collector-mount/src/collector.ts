@@ -4,10 +4,10 @@
  * `mount_points.*` charts.
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec } from '@ebpf-collectors/core';
-import { defineCounterCollector, planSyscallHooks, type SyscallPlan } from '@ebpf-collectors/core';
+import { defineCounterCollector, planSyscallExit, planSyscallHooks, type SyscallExitHook, type SyscallPlan } from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { mountCharts } from './charts.js';
-import { MAP, OPS, programOf } from './internal-types.js';
+import { MAP, MOUNT_SYSCALL_EXIT_PROGRAM, OPS, programOf } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { mountSelfTest } from './self-test.js';
 import type { MountCollectorOptions } from './types.js';
@@ -20,7 +20,12 @@ export type MountPlan = SyscallPlan;
  * entry load mode, its return side (calls and errors) in return load mode,
  * or the `syscalls/sys_exit_*` events (calls and errors in both load modes:
  * the event carries the result anyway). move_mount is left out where the
- * kernel lacks it.
+ * kernel lacks it. In tracepoint mode the exits join a generic `sys_exit`
+ * program (tp_btf, else raw_tp) when another collector of the plugin (vfs,
+ * filesystem, fd) already put one there: mounts are rare, so the program
+ * costs other syscalls only its switch on the id, and the three perf-event
+ * links it replaces each waited a grace period at stop (bench/README.md,
+ * issue 12, session 5). Alone, mount keeps its three tracepoints.
  *
  * @throws KernelFunctionMissingError when mount's or umount's function is absent
  * @throws TracepointMissingError when sys_exit_mount or sys_exit_umount is absent
@@ -28,18 +33,29 @@ export type MountPlan = SyscallPlan;
 export function planPrograms(
   mode: AttachMode,
   returnMode: boolean,
-  features: Pick<Features, 'hasKernelFunction'>,
+  features: Pick<Features, 'hasKernelFunction'> & Partial<Pick<Features, 'tpBtf' | 'rawTracepoint'>>,
   eventExists?: (category: string, event: string) => boolean,
 ): MountPlan {
   // The exit event carries the result, so tracepoint mode counts errors in both load modes.
-  return planSyscallHooks(MODULE, mode, OPS.map(({ op }) => op), features, {
-    program: (m, op) => programOf(m, op as (typeof OPS)[number]['op'], m === 'tracepoint' || returnMode),
-    side: 'exit',
-    retprobe: returnMode,
-    optional: new Set(OPS.filter((o) => o.optional).map((o) => o.op)),
-    ...(eventExists ? { eventExists } : {}),
-  });
+  const perSyscall = (m: AttachMode) =>
+    planSyscallHooks(MODULE, m, OPS.map(({ op }) => op), features, {
+      program: (pm, op) => programOf(pm, op as (typeof OPS)[number]['op'], pm === 'tracepoint' || returnMode),
+      side: 'exit',
+      retprobe: returnMode,
+      optional: new Set(OPS.filter((o) => o.optional).map((o) => o.op)),
+      ...(eventExists ? { eventExists } : {}),
+    });
+  if (mode !== 'tracepoint' || features.tpBtf === undefined || features.rawTracepoint === undefined) return perSyscall(mode);
+  const generic = { tpBtf: features.tpBtf.bind(features), rawTracepoint: features.rawTracepoint.bind(features) };
+  const plan = planSyscallExit(
+    { program: MOUNT_SYSCALL_EXIT_PROGRAM, perSyscall: () => perSyscall(mode), order: MOUNT_EXIT_ORDER, shareGeneric: true },
+    generic,
+  );
+  return { programs: plan.programs, targets: new Map(), hooked: plan.hooked };
 }
+
+/** Per-syscall tracepoints unless a generic `sys_exit` program is already there (see {@link planPrograms}). */
+const MOUNT_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];
 
 /** Netdata's mount thread as the kit's counter collector. */
 const MOUNT: Omit<CounterCollectorSpec, 'selfTest'> = {

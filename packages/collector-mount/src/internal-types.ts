@@ -27,6 +27,9 @@ export const OPS: ReadonlyArray<{ readonly op: MountOp; readonly optional: boole
   { op: 'move_mount', optional: true },
 ];
 
+/** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in bpf/mount.bpf.c. */
+export const MOUNT_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
+
 /** Program of an operation: entry or return side in trampoline/probe, the exit event in tracepoint mode. */
 export function programOf(mode: 'trampoline' | 'probe' | 'tracepoint', op: MountOp, returnSide: boolean): ProgramName {
   if (mode === 'tracepoint') return `tracepoint_mnt_${op}`;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KernelFunctionMissingError, TracepointMissingError, chartKey } from '@ebpf-collectors/core';
+import { KernelFunctionMissingError, SYSCALL_EXIT_HOOK_ENV, TracepointMissingError, chartKey } from '@ebpf-collectors/core';
 import { createLoader } from '@ebpf-collectors/loader-native';
 import { MountChartBuilder, countsErrors, decodeCounters, mountExpectations, planPrograms } from '../src/index.js';
 import { COUNTER, COUNTER_LANES, MAP } from '../src/internal-types.js';
@@ -43,10 +43,12 @@ describe('mount charts (Netdata 1.37.1 mount thread)', () => {
     expect(COUNTER_LANES).toBe(4);
   });
 
-  it.skipIf(!existsSync(OBJECT))('the object has five programs per syscall and the counter map', () => {
+  it.skipIf(!existsSync(OBJECT))('the object has five programs per syscall, the generic exit twins and the counter map', () => {
     const spec = createLoader().openObject(OBJECT);
     try {
-      expect(spec.programs.size).toBe(15);
+      expect(spec.programs.size).toBe(17);
+      expect(spec.programs.has('tracepoint_syscall_exit_tp_btf')).toBe(true);
+      expect(spec.programs.has('tracepoint_syscall_exit_raw_tp')).toBe(true);
       expect([...spec.maps.keys()]).toContain(MAP.totals);
     } finally {
       spec.close();
@@ -78,6 +80,24 @@ describe('mount charts (Netdata 1.37.1 mount thread)', () => {
       'tracepoint_mnt_move_mount',
     ]);
     expect(() => planPrograms('tracepoint', true, none, (_c, event) => event !== 'sys_exit_umount')).toThrow(TracepointMissingError);
+  });
+
+  it('tracepoint mode takes the generic sys_exit program when asked (as when another collector has one there)', () => {
+    const features = { hasKernelFunction: () => false, tpBtf: () => true, rawTracepoint: () => true };
+    // Nothing shared in this process and no override: the per-syscall tracepoints come first.
+    expect(planPrograms('tracepoint', true, features, () => true).hooked).toEqual([
+      'syscalls/sys_exit_mount',
+      'syscalls/sys_exit_umount',
+      'syscalls/sys_exit_move_mount',
+    ]);
+    process.env[SYSCALL_EXIT_HOOK_ENV] = 'raw_tp';
+    try {
+      const plan = planPrograms('tracepoint', true, features, () => true);
+      expect([...plan.programs.keys()]).toEqual(['tracepoint_syscall_exit_raw_tp']);
+      expect(plan.hooked).toEqual(['sys_exit (raw_tp)']);
+    } finally {
+      delete process.env[SYSCALL_EXIT_HOOK_ENV];
+    }
   });
 
   it('expects errors only where they are counted', () => {

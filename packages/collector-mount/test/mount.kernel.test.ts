@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectorConfig, CollectorInstance } from '@ebpf-collectors/core';
-import { PidTable, chartKey, chartMovement, checkExpectations, runSelfTest } from '@ebpf-collectors/core';
+import { PidTable, SYSCALL_EXIT_HOOK_ENV, chartKey, chartMovement, checkExpectations, runSelfTest } from '@ebpf-collectors/core';
 import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import {
   collectorConfig,
@@ -81,6 +81,24 @@ describe.skipIf(skip !== undefined)(`mount collector on ${release()}${skip ? ` (
     expect(checks).toHaveLength(4);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
+
+  it.each(['tp_btf', 'raw_tp'] as const)(
+    'on the generic sys_exit (%s, as beside vfs): the same counts, one program instead of three tracepoints',
+    async (hook) => {
+      // Alone, mount keeps its tracepoints; beside another collector's generic program it joins it (forced here).
+      process.env[SYSCALL_EXIT_HOOK_ENV] = hook;
+      const { instance, logger } = await start({ loadMode: 'return' }).finally(() => delete process.env[SYSCALL_EXIT_HOOK_ENV]);
+      expect(instance.attachMode).toBe('tracepoint');
+      expect(loadedPrograms(isOurs)).toEqual([]);
+      expect(logger.lines.join('\n')).toContain(`sys_exit (${hook})`);
+      const before = await instance.collect();
+      const report = await runMountWorkload(dir, MOUNT_WORKLOAD);
+      const after = await instance.collect();
+      const checks = checkExpectations(chartMovement(before, [after]), mountExpectations(report, true));
+      expect(checks).toHaveLength(4);
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+    },
+  );
 
   it('the shipped self-test passes in tracepoint mode with the error bounds', async () => {
     const { instance, config, logger } = await start({ loadMode: 'return' });
