@@ -13,6 +13,9 @@ namespace ebpfc {
 // privileges.cc
 Napi::Value Capabilities(const Napi::CallbackInfo& info);
 Napi::Value DropCapabilities(const Napi::CallbackInfo& info);
+// sha256.cc, heap.cc
+Napi::Value Sha256(const Napi::CallbackInfo& info);
+Napi::Value TrimHeap(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -69,6 +72,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("possibleCpus", Napi::Function::New<NumPossibleCpus>(env, "possibleCpus"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("dropCapabilities", Napi::Function::New<DropCapabilities>(env, "dropCapabilities"));
+  exports.Set("sha256", Napi::Function::New<Sha256>(env, "sha256"));
+  exports.Set("trimHeap", Napi::Function::New<TrimHeap>(env, "trimHeap"));
   exports.Set("libbpfVersion",
               Napi::String::New(env, std::to_string(libbpf_major_version()) + "." + std::to_string(libbpf_minor_version())));
   return exports;

@@ -129,5 +129,9 @@ export interface NativeBinding {
   /** Detach every handle's link, several at once (threads); returns when all are detached. */
   detachLinks(handles: NativeLinkHandle[]): void;
   possibleCpus(): number;
+  /** SHA-256 of the bytes, 64 lowercase hex digits. */
+  sha256(bytes: Uint8Array): string;
+  /** malloc_trim(0): true when memory went back to the kernel; false where the C library cannot (not glibc). */
+  trimHeap(): boolean;
   libbpfVersion: string;
 }

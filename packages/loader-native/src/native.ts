@@ -13,7 +13,7 @@
  * `src/` and `dist/` both sit one level below the package root, so the same
  * relative paths work for tests (run from `src/`) and for the published build.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +30,20 @@ const PREBUILT = ['linux-x64-gnu', 'linux-arm64-gnu'];
 
 let cached: NativeBinding | undefined;
 
-/** `gnu` or `musl`: Node's own report names the glibc it runs on, and nothing on musl. */
-function libcFlavour(): 'gnu' | 'musl' {
+/**
+ * `gnu` or `musl`: the C library mapped into this process (/proc/self/maps);
+ * where that cannot tell, Node's own report, which names the glibc it runs on
+ * and nothing on musl. Not the report first: it builds a whole diagnostic
+ * report (stacks, handles, environment) and loads its module for good.
+ */
+export function libcFlavour(maps?: string): 'gnu' | 'musl' {
+  try {
+    const text = maps ?? readFileSync('/proc/self/maps', 'latin1');
+    if (/\/(ld-musl-[^/\s]*|libc\.musl-[^/\s]*)\.so/.test(text)) return 'musl';
+    if (/\/libc\.so\.6\n/.test(text)) return 'gnu';
+  } catch {
+    // no /proc: ask the report
+  }
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   return header?.glibcVersionRuntime ? 'gnu' : 'musl';
 }

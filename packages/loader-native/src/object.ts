@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -75,7 +74,7 @@ function checkRecordedDigest(path: string, name: string): void {
   }
   let actual: string;
   try {
-    actual = createHash('sha256').update(readFileSync(path)).digest('hex');
+    actual = nativeBinding().sha256(readFileSync(path));
   } catch {
     return; // unreadable: libbpf's open says why
   }
