@@ -13,15 +13,14 @@
  * Each bound asks for half of N: other processes dirty pages in the same
  * interval, which Netdata's formula subtracts from misses.
  */
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, mkdtemp, rm, statfs, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { ChartMovement, SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { WorkloadError } from '@ebpf-collectors/core';
+import { childProcess, execFileAsync, WorkloadError } from '@ebpf-collectors/core';
 import { CHARTS, TYPE_MEM } from './metrics.js';
 
-const run = promisify(execFile);
+const run = execFileAsync;
 
 /** Page size the workload writes and reads in. */
 export const PAGE = 4096;
@@ -109,7 +108,7 @@ async function ext4Dir(dir: string): Promise<Ext4Dir> {
 
 /** The python3 child, with a way to run one phase. */
 async function startChild(script: string): Promise<{ phase(name: string): Promise<void>; stop(): Promise<void> }> {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcessWithoutNullStreams = childProcess().spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   let waiter: { phase: string; resolve: () => void; reject: (e: Error) => void } | undefined;

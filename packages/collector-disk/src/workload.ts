@@ -2,10 +2,9 @@
  * The disk workload: direct I/O on a loop device backed by a file, so every
  * read and write is one block request the kernel must count.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
+import { childProcess, SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
 import { kernelDev } from './partitions.js';
 
 /** Bytes per direct read and write: one request each. */
@@ -23,7 +22,7 @@ export interface LoopDevice {
 }
 
 function run(command: string, args: ReadonlyArray<string>): string {
-  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  const r = childProcess().spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new SelfTestSkipped(`${command} is not installed (apt install ${command === 'losetup' ? 'mount' : 'coreutils'})`);
   }
@@ -57,7 +56,7 @@ export function attachLoop(dir: string, bytes = 8 * 1024 * 1024): LoopDevice {
 
 /** Detach a loop device (best effort: it may be gone already). */
 export function detachLoop(loop: LoopDevice): void {
-  spawnSync('losetup', ['--detach', loop.path], { timeout: 30_000 });
+  childProcess().spawnSync('losetup', ['--detach', loop.path], { timeout: 30_000 });
 }
 
 /**

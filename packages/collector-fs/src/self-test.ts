@@ -3,11 +3,9 @@
  * the VM lane's attach-mode matrix, and the kernel tests): each generates its
  * own workload and says how far the charts must move because of it.
  */
-import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, realpath, rm, truncate, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import type {
   ChartMovement,
   CollectorConfig,
@@ -17,7 +15,7 @@ import type {
   SelfTestContext,
   SelfTestExpectation,
 } from '@ebpf-collectors/core';
-import { OTHER_GROUP, effectiveAppsCgroups } from '@ebpf-collectors/core';
+import { effectiveAppsCgroups, execFileAsync, OTHER_GROUP } from '@ebpf-collectors/core';
 import { NoScratchFilesystemError, WorkloadError } from './errors.js';
 import { enabledFilesystems } from './filesystem-config.js';
 import { FS_OPS, type FilesystemName } from './internal-types.js';
@@ -33,7 +31,7 @@ import {
   type FileWork,
 } from './workload.js';
 
-const run = promisify(execFile);
+const run = execFileAsync;
 
 // ---------------------------------------------------------------------------
 // fd

@@ -3,9 +3,9 @@
  * tests. Each one reports exactly which calls it made, so lower bounds on the
  * charts can be derived from what really happened.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { childProcess } from '@ebpf-collectors/core';
 import { WorkloadError } from './errors.js';
 
 /** What the fd workload does (or did). */
@@ -108,7 +108,7 @@ const go = await new Promise((resolve) => {
 process.stdin.destroy();
 if (!go) process.exit(3);
 ${fdWorkloadScript(dir, work)}`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', body], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(process.execPath, ['--input-type=module', '-e', body], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -9,10 +9,9 @@
  * file I/O is asynchronous and the busy parts run in worker threads or a
  * child process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { childProcess, workerThreads } from '@ebpf-collectors/core';
 import { WorkloadError } from './errors.js';
 
 /** Exit status of the child when this namespace's loopback cannot carry the transfer (`lo` down). */
@@ -90,7 +89,7 @@ function runChild(command: string, args: ReadonlyArray<string>, bytes: number, t
   return new Promise((resolve) => {
     // `ip` lives in sbin, which a minimal PATH may lack.
     const env = { ...process.env, PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` };
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, timeout: timeoutMs });
+    const child = childProcess().spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env, timeout: timeoutMs });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -171,7 +170,7 @@ export async function pingPong(rounds: number): Promise<void> {
     }
     parentPort.postMessage(sink);
   `;
-  const workers = [0, 1].map((me) => new Worker(source, { eval: true, workerData: { shared, me, rounds } }));
+  const workers = [0, 1].map((me) => new (workerThreads().Worker)(source, { eval: true, workerData: { shared, me, rounds } }));
   try {
     await Promise.all(
       workers.map(

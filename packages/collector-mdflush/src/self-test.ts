@@ -4,17 +4,15 @@
  * followed by fsync(2) on the array's block device (every fsync of a block
  * device sends it a flush), then the array stopped and everything undone.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { WorkloadError } from '@ebpf-collectors/core';
+import { execFileAsync, WorkloadError } from '@ebpf-collectors/core';
 import { CHART } from './metrics.js';
 
-const run = promisify(execFile);
+const run = execFileAsync;
 const TIMEOUT_MS = 120_000;
 
 /** fsyncs at scale 1; each sends the array at least one flush. */

@@ -6,10 +6,9 @@
  * workload checks that afterwards: the system-wide `oom_kill` count of
  * /proc/vmstat must have grown by exactly the cgroup's own.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SelfTestSkipped, WorkloadError, classifyProcCgroup } from '@ebpf-collectors/core';
+import { childProcess, classifyProcCgroup, SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
 
 /** The hog's process name (the name of the symlink it is executed through). */
 export const HOG_COMM = 'ebpfcoomhog';
@@ -92,7 +91,7 @@ export function findMemoryHierarchy(scratchDir: string): MemoryHierarchy {
   if (mounts.v2) throw new SelfTestSkipped(`the memory controller is not available in ${mounts.v2} (cgroup.controllers)`);
   const mountPoint = join(scratchDir, 'cgroup2');
   mkdirSync(mountPoint, { recursive: true });
-  const r = spawnSync('mount', ['-t', 'cgroup2', 'cgroup2', mountPoint], { encoding: 'utf8' });
+  const r = childProcess().spawnSync('mount', ['-t', 'cgroup2', 'cgroup2', mountPoint], { encoding: 'utf8' });
   if (r.status !== 0) throw new WorkloadError(`cannot mount cgroup2 on ${mountPoint}: ${r.stderr || r.error?.message}`);
   return { version: 2, mountPoint, mountedHere: true };
 }
@@ -162,7 +161,7 @@ export async function runOomHog(scratchDir: string): Promise<HogResult> {
     const before = oomKills();
     const script = `$x = "a" x ${HOG_ALLOC_BYTES}; print "survived\\n";`;
     // The shell moves itself into the cgroup, then becomes the hog: the cgroup never holds anything else.
-    const child = spawn('/bin/sh', ['-c', `echo $$ > "$1/cgroup.procs" && exec "$2" -e "$3"`, 'sh', dir, hog, script], {
+    const child = childProcess().spawn('/bin/sh', ['-c', `echo $$ > "$1/cgroup.procs" && exec "$2" -e "$3"`, 'sh', dir, hog, script], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -204,7 +203,7 @@ export async function runOomHog(scratchDir: string): Promise<HogResult> {
   } catch (error) {
     // On success the caller removes the cgroup once the charts were read (removeHogCgroup).
     if (created) removeHogCgroup({ hierarchy, cgroupPath });
-    else if (hierarchy.mountedHere) spawnSync('umount', [hierarchy.mountPoint]);
+    else if (hierarchy.mountedHere) childProcess().spawnSync('umount', [hierarchy.mountPoint]);
     throw error;
   }
 }
@@ -216,5 +215,5 @@ export function removeHogCgroup(result: Pick<HogResult, 'hierarchy' | 'cgroupPat
   } catch {
     // already gone
   }
-  if (result.hierarchy.mountedHere) spawnSync('umount', [result.hierarchy.mountPoint]);
+  if (result.hierarchy.mountedHere) childProcess().spawnSync('umount', [result.hierarchy.mountPoint]);
 }

@@ -15,7 +15,7 @@
  * raw syscalls. Everything runs in child processes, so the caller's event
  * loop (the plugin's) is never blocked.
  */
-import { spawn } from 'node:child_process';
+import { childProcess } from '@ebpf-collectors/core';
 import { ProcessWorkloadError } from './errors.js';
 
 /** How much the workload does. */
@@ -151,7 +151,7 @@ interface Part {
 const CLOSE_GRACE_MS = 5000;
 
 function startPart(name: string, command: string, args: ReadonlyArray<string>, timeoutMs: number): Part {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   // A child that died makes writes to its stdin fail with EPIPE; that is reported through `reported`.
   child.stdin.on('error', () => undefined);
   let stdout = '';

@@ -9,9 +9,8 @@
  * until released, so the PID table still knows it when the per-app values
  * are summed (`collect pid = all` keys the calls by the child itself).
  */
-import { spawn } from 'node:child_process';
 import type { CollectorConfig, SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { SelfTestSkipped, WorkloadError, effectiveAppsCgroups } from '@ebpf-collectors/core';
+import { childProcess, effectiveAppsCgroups, SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
 import { enabledSyscalls } from './config.js';
 import { HOST_CHART, specOf } from './metrics.js';
 import type { ShmSyscall } from './types.js';
@@ -82,7 +81,7 @@ export interface HeldWorkload {
 export function startShmWorkload(segments: number, cwd: string): Promise<HeldWorkload> {
   return new Promise((resolve, reject) => {
     // -S: no site module (nothing of site-packages is used); a faster start, which counts in the emulated VM lane.
-    const child = spawn('python3', ['-S', '-c', SHM_WORKLOAD_PY, String(segments), 'hold'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = childProcess().spawn('python3', ['-S', '-c', SHM_WORKLOAD_PY, String(segments), 'hold'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const exited = new Promise<void>((r) => child.once('close', () => r()));
     let stdout = '';
     let stderr = '';

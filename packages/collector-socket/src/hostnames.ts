@@ -3,7 +3,18 @@
  * once, in the background; until the answer arrives the address reads as
  * pending, so the collector never blocks a tick on DNS.
  */
-import { promises as dns } from 'node:dns';
+import type * as Dns from 'node:dns';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * `dns.promises.reverse`, node:dns loaded on the first lookup: hostnames are
+ * off by default, and the module stays resident once imported.
+ */
+function defaultReverse(address: string): Promise<string[]> {
+  return (require('node:dns') as typeof Dns).promises.reverse(address);
+}
 
 /** Resolves an address to host names (default: `dns.promises.reverse`). */
 export type ReverseLookup = (address: string) => Promise<string[]>;
@@ -18,7 +29,7 @@ export class HostNames {
    * @param lookup reverse resolver
    * @param maxEntries addresses remembered at most; the oldest answers are forgotten first
    */
-  constructor(lookup: ReverseLookup = (address) => dns.reverse(address), maxEntries = 4096) {
+  constructor(lookup: ReverseLookup = defaultReverse, maxEntries = 4096) {
     this.#lookup = lookup;
     this.#maxEntries = maxEntries;
   }

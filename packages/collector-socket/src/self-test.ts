@@ -8,11 +8,10 @@
  * run this workload and check these expectations; the kernel test runs the
  * same script in a named process tree and adds stronger assertions of its own.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { CollectPid, SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { chartKey, effectiveAppsCgroups } from '@ebpf-collectors/core';
+import { chartKey, childProcess, effectiveAppsCgroups } from '@ebpf-collectors/core';
 import { CONNECTION_CHARTS, CONNECTION_CHART_TYPE, OTHER_DESTINATION } from './connections.js';
 import { SocketWorkloadError } from './errors.js';
 import { DIM, GROUP_METRICS, HOST_CHARTS, TYPE_IP } from './metrics.js';
@@ -291,7 +290,7 @@ export function startNetWorkload(w: NetWorkload, options: StartNetWorkloadOption
   const timeoutMs = options.timeoutMs ?? 120_000;
   // After the result the child waits for its stdin to close: alive for the caller's process scan.
   const script = `${netWorkloadScript(w)}\nprocess.stdin.resume();\nawait new Promise((r) => process.stdin.once('end', r));\n`;
-  const child = spawn(options.node ?? process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(options.node ?? process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');

@@ -9,16 +9,14 @@
  * afterwards (process, cgroup, swap area, loop device, image, and the
  * cgroup2 mount when the test made it).
  */
-import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, rmdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { SelfTest, SelfTestContext, SelfTestExpectation } from '@ebpf-collectors/core';
-import { SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
+import { childProcess, execFileAsync, SelfTestSkipped, WorkloadError } from '@ebpf-collectors/core';
 import { HOST_CHART } from './metrics.js';
 
-const run = promisify(execFile);
+const run = execFileAsync;
 const TIMEOUT_MS = 120_000;
 const MiB = 2 ** 20;
 
@@ -115,7 +113,7 @@ async function runSwapWorkload(context: SelfTestContext): Promise<Map<string, bi
       () =>
         new Promise<void>((resolve, reject) => {
           // The shell moves itself into the cgroup, then becomes python3.
-          const child = spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec python3 -c "$0"`, touchScript(work.touchBytes)], {
+          const child = childProcess().spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec python3 -c "$0"`, touchScript(work.touchBytes)], {
             stdio: ['ignore', 'pipe', 'pipe'],
           });
           let err = '';

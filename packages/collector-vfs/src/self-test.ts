@@ -11,7 +11,7 @@
  * open(O_CREAT) calls the filesystem's `->create` directly, mknod is the one
  * path from user space to `vfs_create`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type {
   AttachMode,
   CollectorConfig,
@@ -19,7 +19,7 @@ import type {
   SelfTestContext,
   SelfTestExpectation,
 } from '@ebpf-collectors/core';
-import { effectiveAppsCgroups } from '@ebpf-collectors/core';
+import { childProcess, effectiveAppsCgroups } from '@ebpf-collectors/core';
 import { GROUP_CHARTS, HOST_CHARTS, TYPE_FILESYSTEM } from './metrics.js';
 import type { VfsCounters } from './types.js';
 
@@ -425,7 +425,7 @@ const CHILD_TIMEOUT_MS = 120_000;
  */
 function spawnHeld(command: string, args: ReadonlyArray<string>, cwd: string, done: RegExp): Promise<HeldChild> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcessWithoutNullStreams = spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child: ChildProcessWithoutNullStreams = childProcess().spawn(command, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let settled = false;

@@ -3,9 +3,39 @@
  * ctypes reaches syscalls Node has no binding for: msync, shmget, mount):
  * run one, bounded in time, and read the JSON report it prints last.
  */
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import type * as WorkerThreads from 'node:worker_threads';
 import { SelfTestSkipped } from '../self-test.js';
 import { WorkloadError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * `node:child_process`, loaded on first use. Self-tests and workloads live in
+ * modules the plugin imports with every collector, and a top-level import of
+ * child_process (with worker_threads) kept about 2 MiB resident in the plugin
+ * for its whole life, for code only `--self-test` and the tests run
+ * (bench/README.md, issue 12: resident memory). Use `childProcess().spawn(...)`.
+ */
+export function childProcess(): typeof ChildProcess {
+  return require('node:child_process') as typeof ChildProcess;
+}
+
+/** `node:worker_threads`, loaded on first use (see {@link childProcess}). */
+export function workerThreads(): typeof WorkerThreads {
+  return require('node:worker_threads') as typeof WorkerThreads;
+}
+
+/** `execFile` as a promise of its output (util.promisify's), child_process loaded on first use. */
+export function execFileAsync(
+  file: string,
+  args: ReadonlyArray<string>,
+  options: Omit<ChildProcess.ExecFileOptions, 'encoding'> = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return promisify(childProcess().execFile)(file, args, { ...options, encoding: 'utf8' });
+}
 
 /** Options of {@link runWorkloadProgram}. */
 export interface WorkloadProgramOptions {
@@ -29,7 +59,7 @@ export function runWorkloadProgram(
 ): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = childProcess().spawn(command, args, { ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
