@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BpfObject, Link, Loader } from '@ebpf-collectors/loader-native';
 import { EBPFC_TASK_EXIT_DEAD, EBPFC_TASK_EXIT_ZOMBIE, TaskLayout } from '../generated/task_snapshot.js';
+import { parseStatFields, type StatFields } from './proc-stat.js';
 
 /** The object core ships, built from the repository's `bpf/task_snapshot.bpf.c`. */
 export const TASK_SNAPSHOT_OBJECT = fileURLToPath(new URL('../../bpf/task_snapshot.bpf.o', import.meta.url));
@@ -122,10 +123,10 @@ export class TaskSnapshot {
   }
 
   #checkAgainstProc(): void {
-    const stat = readFileSync('/proc/self/stat', 'latin1');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Field 22 is the 20th after the name (fields 3.. follow it).
-    const start = Number(fields[19]);
+    const stat = readFileSync('/proc/self/stat');
+    const fields: StatFields = { state: 0, ppid: 0, startTime: 0, flags: 0 };
+    const close = stat.lastIndexOf(0x29); // ')'
+    const start = close > 0 && parseStatFields(stat, close + 2, stat.length, fields) ? fields.startTime : NaN;
     const records = this.read();
     for (let i = 0; i < records.count; i++) {
       const at = records.at(i);
