@@ -377,9 +377,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * waits for the exit and throws if the plugin does not exit in time. `env`
  * adds variables to the plugin's environment.
  */
-export async function startPlugin(args, { expect, timeoutMs = 60_000, env, watchStdout = false } = {}) {
+export async function startPlugin(args, { expect, timeoutMs = 60_000, env, watchStdout = false, plugin = PLUGIN } = {}) {
   const t0 = performance.now();
-  const child = spawn(PLUGIN, args, {
+  const child = spawn(plugin, args, {
     stdio: ['ignore', watchStdout ? 'pipe' : 'ignore', 'pipe'],
     env: env ? { ...process.env, ...env } : process.env,
   });

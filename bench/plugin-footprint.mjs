@@ -95,7 +95,9 @@ Options:
   --variant-node-args N=ARGS
                       one more plugin row named N, its node started with ARGS before the script
                       (repeatable; for flags NODE_OPTIONS refuses, e.g. "prof=--cpu-prof --cpu-prof-dir=/tmp/p")
-  --help
+  --variant-plugin N=PATH
+                      one more plugin row named N, running the ebpf.plugin launcher at PATH (another
+                      built checkout, e.g. a git worktree of the previous commit: before and after in one run)
 `;
 
 export async function main(argv) {
@@ -111,6 +113,7 @@ export async function main(argv) {
       variant: { type: 'string', multiple: true, default: [] },
       'variant-env': { type: 'string', multiple: true, default: [] },
       'variant-node-args': { type: 'string', multiple: true, default: [] },
+      'variant-plugin': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', default: false },
     },
   });
@@ -159,6 +162,15 @@ export async function main(argv) {
     process.on('exit', () => removeDir(dir));
     variants.push({ name: v.slice(0, eq), env: { EBPF_PLUGIN_NODE: script } });
   }
+  for (const v of values['variant-plugin']) {
+    const eq = v.indexOf('=');
+    const path = eq > 0 ? v.slice(eq + 1) : '';
+    if (eq <= 0 || !existsSync(path)) {
+      process.stderr.write(`plugin-footprint: --variant-plugin ${v}: expected NAME=PATH of an ebpf.plugin launcher that exists\n${HELP}`);
+      return EXIT_USAGE;
+    }
+    variants.push({ name: v.slice(0, eq), env: undefined, plugin: path });
+  }
   if (
     !(windowS > 0) ||
     !(settleS >= 0) ||
@@ -198,6 +210,7 @@ export async function main(argv) {
           const plugin = await startPlugin(['1', '--config-dir', configDir, '--duration', String(Math.ceil(settleS + windowS + 120))], {
             expect: collectors,
             env: variant.env,
+            ...(variant.plugin ? { plugin: variant.plugin } : {}),
             watchStdout: true,
             timeoutMs: 120_000,
           });
