@@ -19,6 +19,7 @@ import type {
   OutputFrame,
   ProcessGrouping,
 } from './types.js';
+import { monotonicMs } from './monotonic.js';
 
 /** A process grouping that can refresh itself from /proc. */
 export interface GroupingSource extends ProcessGrouping {
@@ -41,7 +42,7 @@ export interface GroupingSource extends ProcessGrouping {
 export interface AgentClock {
   /** Wall clock, ms since the epoch. */
   now(): number;
-  /** Monotonic clock, ms from any origin (`performance.now()`). Default: `now()`. */
+  /** Monotonic clock, ms from any origin (`monotonicMs()`). Default: `now()`. */
   monotonic?(): number;
   /** Resolve after `ms`, or early when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
@@ -119,7 +120,7 @@ export interface Agent extends AsyncDisposable {
 
 const systemClock: AgentClock = {
   now: () => Date.now(),
-  monotonic: () => performance.now(),
+  monotonic: monotonicMs,
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal.aborted) return resolve();

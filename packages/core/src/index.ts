@@ -7,6 +7,7 @@ export * from './types.js';
 export * from './errors.js';
 export * from './attach.js';
 export * from './agent.js';
+export * from './monotonic.js';
 export * from './logger.js';
 export * from './config/index.js';
 export * from './stream-sink.js';

@@ -126,7 +126,7 @@ export interface CollectorFrame {
 export interface OutputFrame {
   /**
    * Monotonic time of the tick, ms from an arbitrary origin
-   * (`performance.now()` in the agent): only differences between frames
+   * (`monotonicMs()` in the agent): only differences between frames
    * mean something, and it never jumps when the wall clock is set.
    */
   timeMs: number;

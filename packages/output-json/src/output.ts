@@ -2,7 +2,7 @@
  * The JSON lines output: one object per tick, one line each, on stdout or
  * any stream.
  */
-import { StreamSink, type ChartDefinition, type Output, type OutputFrame } from '@ebpf-collectors/core';
+import { monotonicMs, StreamSink, type ChartDefinition, type Output, type OutputFrame } from '@ebpf-collectors/core';
 import { JsonSerializer } from './serializer.js';
 import type { JsonOutputOptions } from './types.js';
 
@@ -29,7 +29,7 @@ export function createJsonOutput(options: JsonOutputOptions = {}): Output {
     obsolete(charts: ReadonlyArray<ChartDefinition>): Promise<void> {
       if (sink.closed) return Promise.reject(sink.closedError());
       if (charts.length === 0) return Promise.resolve();
-      return sink.write(serializer.obsolete(charts, clock(), performance.now()));
+      return sink.write(serializer.obsolete(charts, clock(), monotonicMs()));
     },
     close(): Promise<void> {
       return sink.close();

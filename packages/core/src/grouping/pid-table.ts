@@ -4,7 +4,6 @@
  * systemd service.
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import type { Loader } from '@ebpf-collectors/loader-native';
 import type { Logger, ProcessGrouping } from '../types.js';
 import { AppsGroups, emptyAppsGroups } from './apps-groups.js';
@@ -14,6 +13,7 @@ import { NetdataCgroupTable } from './netdata-cgroup-table.js';
 import { NETDATA_CGROUP_REFRESH_MS, NETDATA_CGROUP_SHM_PATH } from './netdata-cgroups.js';
 import { parseStatFields, type StatFields } from './proc-stat.js';
 import { PID_SCAN_ENV, TaskSnapshot, type TaskRecords } from './task-snapshot.js';
+import { monotonicMs } from '../monotonic.js';
 
 /** Netdata's `PID_MAX_DEFAULT`, the default `pid table size`. */
 export const DEFAULT_MAX_PIDS = 32768;
@@ -66,7 +66,7 @@ export interface PidTableOptions {
   netdataCgroupShm?: string | false;
   /** Period between reads of that table and its `cgroup.procs` files, ms. Default {@link NETDATA_CGROUP_REFRESH_MS}. */
   netdataCgroupRefreshMs?: number;
-  /** Monotonic clock in ms for that period; tests replace it. Default `performance.now`. */
+  /** Monotonic clock in ms for that period; tests replace it. Default `monotonicMs`. */
   now?: () => number;
   /**
    * Receives debug lines for processes matched by `+` patterns, and one line
@@ -279,7 +279,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     }
     this.#netdata =
       this.#cgroupsOn && shmPath !== false
-        ? new NetdataCgroupTable({ path: shmPath, refreshMs, now: options.now ?? (() => performance.now()), logger: this.#logger })
+        ? new NetdataCgroupTable({ path: shmPath, refreshMs, now: options.now ?? monotonicMs, logger: this.#logger })
         : undefined;
   }
 
@@ -339,7 +339,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
   scan(): ScanResult {
     this.#memoPid = -1;
     this.#memoEntry = undefined;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const scan = ++this.#scans;
     const wasFromNetdata = this.#fromNetdata;
     const fromNetdata = this.#netdata?.refresh() ?? false;
@@ -424,7 +424,7 @@ export class PidTable implements ProcessGrouping, PidIdentity {
     }
     this.#memoPid = -1;
     this.#memoEntry = undefined;
-    const durationMs = performance.now() - t0;
+    const durationMs = monotonicMs() - t0;
     this.#lastScanMs = durationMs;
     this.#totalScanMs += durationMs;
     return { tracked: this.#byPid.size, added, removed, dropped, durationMs };
