@@ -38,7 +38,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLoader } from '@ebpf-collectors/loader-native';
-import { ALL_COLLECTORS, EXIT_USAGE, EnvironmentError, fmt, log, median, preflight, printTable, runMain, sleep, startPlugin } from './lib.mjs';
+import { ALL_COLLECTORS, Disturbances, clkTck, EXIT_USAGE, EnvironmentError, fmt, log, median, preflight, printTable, runMain, sleep, startPlugin } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -181,8 +181,12 @@ export async function main(argv) {
 
   log(`kernel ${release()}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   runLoop(loop, UNHOOKED, n, 2, cpu); // warm up
+  const disturbances = new Disturbances();
+  const children0 = childrenCpuSeconds();
   for (let round = 1; round <= rounds; round++) {
     for (const config of configs) {
+      // Between configurations nothing of ours is attached: any BPF holder now is someone else's.
+      disturbances.check();
       const attached = await attach(config, { loader, object, work, bpftrace });
       try {
         if (attached.note) notes.set(`${config.group}: ${config.name}`, attached.note);
@@ -199,6 +203,8 @@ export async function main(argv) {
     }
   }
   const progsAfter = await settledPrograms(progsBefore);
+  // The workload, the plugins and bpftrace are ours: only the rest is other load.
+  disturbances.addOwnCpu(childrenCpuSeconds() - children0);
 
   // As hook-limits: the goals are checked on the fastest round of each configuration against the fastest
   // baseline round (the least disturbed on a shared host); the median of per-round differences is beside it.
@@ -263,7 +269,8 @@ export async function main(argv) {
       'Counted rows: ratio to the cheapest minimal program of that collector, and to bpftrace counting the same on the same tracepoints. getppid rows: ratio to what the minimal per-syscall tracepoints of that collector add to it.',
       'Collectors: the plugin with only that collector on, apps on, collect pid = all, return load mode, tracepoint mode; mount\'s generic row forces EBPFC_SYSCALL_EXIT=tp_btf,raw_tp,tracepoint (alone it keeps its tracepoints; beside vfs, fd, filesystem or socket it joins their generic sys_exit).',
       ...[...notes].map(([name, note]) => `${name}: ${note}`),
-      `BPF programs loaded on the machine before the run ${progsBefore}, after ${progsAfter}${leftover === 0 ? ' (nothing left behind)' : ` (WARNING: ${leftover} more)`}.`,
+      ...disturbances.notes(),
+      `BPF programs loaded on the machine before the run ${progsBefore}, after ${progsAfter}${leftover === 0 ? ' (nothing left behind)' : ` (WARNING: ${leftover} more; another process's if the warning above names one)`}; of call_limits.bpf.o: ${minimalProgramsLeft()}.`,
       `Goals met: ${verdicts.filter(Boolean).length}/${verdicts.length}.`,
     ],
   );
@@ -301,13 +308,31 @@ function runLoop(loop, op, n, repeat, cpu) {
   return ns;
 }
 
+/** CPU time of this process's children that have exited and been waited for (cutime + cstime), in seconds. */
+function childrenCpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3; cutime is field 16, cstime field 17 (clock ticks).
+  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / clkTck();
+}
+
 /** BPF programs loaded on the machine now (everyone's). */
 function loadedPrograms() {
+  return listPrograms().length;
+}
+
+function listPrograms() {
   try {
-    return JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 })).length;
+    return JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 }));
   } catch (err) {
     throw new EnvironmentError(`cannot list BPF programs with bpftool: ${err.message} (apt-get install bpftool)`);
   }
+}
+
+/** Loaded programs named as one of call_limits.bpf.o's (the kernel keeps 15 characters of a name). */
+function minimalProgramsLeft() {
+  const names = new Set(Object.values(GROUPS).flatMap((g) => g.minimal.flatMap((m) => m.programs.map((p) => p.slice(0, 15)))));
+  return listPrograms().filter((p) => names.has(p.name)).length;
 }
 
 /** The BPF links `pid` holds, by type from their fdinfo (`perf_event x3`, `tracing x1`...): which hook it took. */
