@@ -2,10 +2,32 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace ebpfc {
 
 namespace {
+
+/**
+ * A read buffer that is not zero-filled (std::vector's is): the kernel writes
+ * the entries it returns, so pages of a large buffer it does not reach are
+ * never touched. resize() does not keep the contents.
+ */
+class ScratchBuffer {
+ public:
+  explicit ScratchBuffer(size_t size) : data_(new uint8_t[size ? size : 1]), size_(size) {}
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  void resize(size_t size) {
+    data_.reset(new uint8_t[size ? size : 1]);
+    size_ = size;
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_;
+};
 
 struct MapInit {
   std::shared_ptr<ObjectCore> core;
@@ -379,8 +401,10 @@ Napi::Value MapHandle::ReadAllUnguarded(const Napi::CallbackInfo& info) {
     // Batch tokens are opaque: a u32 bucket for hashes, a key for arrays.
     const size_t tokenSize = live.keySize > 8 ? live.keySize : 8;
     std::vector<uint8_t> inToken(tokenSize), outToken(tokenSize);
-    std::vector<uint8_t> keys(static_cast<size_t>(batchSize) * live.keySize);
-    std::vector<uint8_t> values(static_cast<size_t>(batchSize) * live.kernelValueSize);
+    // Not zero-filled: the kernel writes what it returns, and untouched pages of a large
+    // buffer (malloc maps those) then cost nothing.
+    ScratchBuffer keys(static_cast<size_t>(batchSize) * live.keySize);
+    ScratchBuffer values(static_cast<size_t>(batchSize) * live.kernelValueSize);
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
     bool first = true;
     for (;;) {
@@ -454,8 +478,8 @@ Napi::Value MapHandle::ReadU64ArrayUnguarded(const Napi::CallbackInfo& info) {
   uint8_t* out = static_cast<uint8_t*>(buffer.Data());
 
   // One syscall for the whole array when the kernel has batch ops.
-  std::vector<uint8_t> keys(static_cast<size_t>(live.maxEntries) * live.keySize);
-  std::vector<uint8_t> values(static_cast<size_t>(live.maxEntries) * live.kernelValueSize);
+  ScratchBuffer keys(static_cast<size_t>(live.maxEntries) * live.keySize);
+  ScratchBuffer values(static_cast<size_t>(live.maxEntries) * live.kernelValueSize);
   uint8_t outToken[8];
   uint32_t n = live.maxEntries;
   LIBBPF_OPTS(bpf_map_batch_opts, opts);
