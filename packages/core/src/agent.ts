@@ -65,21 +65,10 @@ export interface AgentOptions {
   /**
    * Seconds between trims of the C heap (glibc's malloc_trim: freed pages back
    * to the kernel), besides the one when loading ends; 0 = only that one.
-   * Default 60: V8's compiler and garbage collector and the maps' batch reads
-   * leave freed pages resident in malloc's heap (2.5-4.5 MiB in the plugin),
-   * and a trim costs well under a millisecond.
+   * Default 60: V8's compiler and garbage collector leave freed pages
+   * resident in malloc's heap, and a trim costs well under a millisecond.
    */
   trimHeapEvery?: number;
-  /**
-   * A full garbage collection, run before each of those trims (the plugin
-   * passes V8's, exposed by `--expose-gc`). V8 collects its old generation
-   * only when it has grown far past what is live: at one tick a second the
-   * plugin's heap grew 10 -> 17 MiB over three minutes before that, while a
-   * collection once a minute keeps it at 12-13 (bench/README.md, issue 12).
-   * Left out (the default), only the C heap is trimmed: an embedding
-   * application owns its own heap.
-   */
-  collectGarbage?: () => Promise<void> | void;
   /**
    * The plugin's own `netdata.ebpf_*` charts every `updateEvery` seconds
    * (collector name {@link INTERNAL_COLLECTOR} in output frames). Default: none.
@@ -253,9 +242,8 @@ export function createAgent(options: AgentOptions): Agent {
     // moment), and two at once raised the plugin's peak memory. Scans read /proc until then.
     if (!stopper.signal.aborted) await options.grouping.open?.(options.loader);
     // Loading is over: the pages of those parses are free but still resident in the C heap
-    // (about 2.5 MiB of the plugin's steady RSS, bench/README.md issue 12); give them back,
-    // with the start-up garbage of the JS heap.
-    await maintainHeap();
+    // (about 2.5 MiB of the plugin's steady RSS, bench/README.md issue 12); give them back.
+    trimHeap();
     return {
       running: running.map(({ name, instance, config }) => ({ name, instance, config })),
       failed,
@@ -313,21 +301,11 @@ export function createAgent(options: AgentOptions): Agent {
       const outputFrame: OutputFrame = { timeMs: clock.monotonic ? clock.monotonic() : clock.now(), wallTimeMs: second * 1000, frames };
       for (const output of options.outputs) await output.write(outputFrame);
     }
-    // After the output, so that it never waits for the collection or the trim.
+    // After the output, so that it never waits for the trim.
     if (trimHeapEvery > 0 && second - lastTrim >= trimHeapEvery) {
-      if (lastTrim !== -Infinity) await maintainHeap();
+      if (lastTrim !== -Infinity) trimHeap();
       lastTrim = second;
     }
-  }
-
-  /** A full collection when the owner gave one (it frees malloc'd memory too), then the C heap's trim. */
-  async function maintainHeap(): Promise<void> {
-    try {
-      await options.collectGarbage?.();
-    } catch (error) {
-      logger.debug(`garbage collection failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    trimHeap();
   }
 
   async function run(signal?: AbortSignal): Promise<AgentStopReason> {

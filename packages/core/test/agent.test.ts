@@ -290,35 +290,6 @@ describe('agent scheduling', () => {
     expect(options.grouping.scans).toBe(3);
     await agent.close();
   });
-
-  it('collects garbage when loading ends and then every trimHeapEvery seconds, after the output', async () => {
-    const events: string[] = [];
-    const options = base([collector('c', { collects: 0, closed: 0 })], [config('c', 1)], []);
-    options.outputs = [{ name: 'memory', write: () => void events.push('output'), close: () => {} }];
-    const agent = createAgent({ ...options, trimHeapEvery: 3, collectGarbage: () => void events.push('gc') });
-    await agent.start();
-    expect(events).toEqual(['gc']);
-    for (let second = 100; second < 107; second++) await agent.tick(second);
-    // the first tick only starts the period; then seconds 103 and 106
-    expect(events.join(' ')).toBe('gc output output output output gc output output output gc');
-    await agent.close();
-  });
-
-  it('a failing garbage collection is logged at debug level and the tick goes on', async () => {
-    const logger = recordingLogger();
-    const frames: OutputFrame[] = [];
-    const options = base([collector('c', { collects: 0, closed: 0 })], [config('c', 1)], frames, logger);
-    const agent = createAgent({
-      ...options,
-      trimHeapEvery: 1,
-      collectGarbage: () => Promise.reject(new Error('no heap here')),
-    });
-    await agent.start();
-    for (let second = 100; second < 103; second++) await agent.tick(second);
-    expect(frames).toHaveLength(3);
-    expect(logger.lines.some((l) => l.includes('garbage collection failed: no heap here'))).toBe(true);
-    await agent.close();
-  });
 });
 
 describe('internal charts (netdata.ebpf_*)', () => {

@@ -31,8 +31,6 @@ import { checkPrivileges, KEPT_CAPABILITIES, missingRecommended } from './privil
 import { createOutputs } from './outputs.js';
 import { formatCheckReport } from './report.js';
 
-/** V8's collector when Node runs with --expose-gc (bin/ebpf.plugin does); undefined otherwise. */
-const exposedGc = (globalThis as { gc?: (options: { type: 'major'; execution: 'async' }) => Promise<void> }).gc;
 
 /** Exit codes, also listed in `--help`. */
 export const EXIT = {
@@ -205,9 +203,6 @@ export async function main(argv: ReadonlyArray<string>, options: MainOptions = {
     logger,
     grouping,
     createAccumulator: (by, lanes) => createGroupAccumulator(grouping, by, lanes),
-    // bin/ebpf.plugin starts Node with --expose-gc: a full collection once a minute keeps
-    // the heap near what is live (concurrent marking, so the tick is not held up).
-    ...(typeof exposedGc === 'function' ? { collectGarbage: () => exposedGc({ type: 'major', execution: 'async' }) } : {}),
     // Netdata's own switch for its plugins' internal charts.
     ...(env.NETDATA_INTERNALS_MONITORING?.toUpperCase() === 'NO' ? {} : { internalCharts: { updateEvery: config.global.updateEvery } }),
   });
