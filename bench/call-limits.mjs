@@ -31,14 +31,32 @@
  * Usage: node bench/call-limits.mjs [--collectors sync,mount,shm] [--rounds 5] [--n 50000] [--repeat 10] [--cpu 1] [--retries 5] [--no-bpftrace]
  * Run under `flock /tmp/ebpfc-kernel.lock` on a shared machine.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLoader } from '@ebpf-collectors/loader-native';
-import { ALL_COLLECTORS, Disturbances, clkTck, EXIT_USAGE, EnvironmentError, fmt, foreignBpfHolders, log, median, preflight, printTable, runMain, sleep, startPlugin } from './lib.mjs';
+import {
+  Disturbances,
+  clkTck,
+  EXIT_USAGE,
+  EnvironmentError,
+  findBpftrace,
+  fmt,
+  foreignBpfHolders,
+  log,
+  median,
+  preflight,
+  printTable,
+  runLoop,
+  runMain,
+  singleCollectorConfig,
+  sleep,
+  startBpftrace,
+  startPlugin,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = join(HERE, '..');
@@ -72,7 +90,6 @@ const GOAL_VS_BPFTRACE = 0.5;
 const GOAL_UNHOOKED = 1.0;
 
 /** Everything the plugin ships, so the config can turn all but one off. */
-const PLUGIN_MODULES = [...ALL_COLLECTORS, 'mdflush', 'swap', 'cachestat', 'dc', 'oomkill', 'disk', 'sync', 'mount', 'shm'];
 
 const GENERIC_ENV = { EBPFC_SYSCALL_EXIT: 'tp_btf,raw_tp,tracepoint' };
 
@@ -324,18 +341,6 @@ function build(work) {
   return { object: join(work, 'call_limits.bpf.o'), loop };
 }
 
-function runLoop(loop, op, n, repeat, cpu) {
-  let out;
-  try {
-    out = execFileSync(loop, [op, String(n), String(repeat), String(cpu)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (err) {
-    throw new Error(`call_loop ${op}: ${String(err.stderr ?? err.message).trim()}`);
-  }
-  const ns = Number(out.trim());
-  if (!Number.isFinite(ns)) throw new Error(`call_loop ${op}: unexpected output ${out}`);
-  return ns;
-}
-
 /** CPU time of this process's children that have exited and been waited for (cutime + cstime), in seconds. */
 function childrenCpuSeconds() {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -407,29 +412,6 @@ async function settledPrograms(count) {
   return now;
 }
 
-function findBpftrace() {
-  try {
-    const version = execFileSync('bpftrace', ['--version'], { encoding: 'utf8' }).trim().replace(/^bpftrace\s+/, '');
-    return { version };
-  } catch {
-    log('bpftrace not found: its rows are left out (apt-get install bpftrace)');
-    return undefined;
-  }
-}
-
-/** A user config dir: apps on, collect pid = all, return load mode, tracepoint mode, only `collector` on. */
-function configDir(work, collector) {
-  const dir = join(work, `conf-${collector}`);
-  mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
-  const programs = PLUGIN_MODULES.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
-  writeFileSync(
-    join(dir, 'ebpf.d.conf'),
-    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = tracepoint\n\n[ebpf programs]\n${programs}`,
-  );
-  writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
-  return dir;
-}
-
 /** Attach one configuration; `detach()` undoes it. */
 async function attach(config, { loader, object, work }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
@@ -447,38 +429,13 @@ async function attach(config, { loader, object, work }) {
   }
   if (config.kind === 'plugin') {
     const c = config.group;
-    const args = ['1', '--collectors', c, '--duration', '600', '--config-dir', configDir(work, c), '--mode', 'tracepoint'];
+    const args = ['1', '--collectors', c, '--duration', '600', '--config-dir', singleCollectorConfig(work, c), '--mode', 'tracepoint'];
     const plugin = await startPlugin(args, { expect: [c], env: config.env, timeoutMs: 120_000 });
     await sleep(300);
     return { note: `${plugin.modes[c]} mode, links ${linksOf(plugin.pid)}`, detach: () => plugin.stop(60_000) };
   }
   // bpftrace: attached once it says so on stdout.
-  const child = spawn('bpftrace', ['-e', config.script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within 120 s: ${err}`)), 120_000);
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      if (/Attaching \d+ probes/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bpftrace exited (${code}) before attaching: ${err}`));
-    });
-  });
-  await sleep(300);
-  return {
-    detach: async () => {
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
+  return startBpftrace(config.script, 120_000);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runMain('call-limits', main);

@@ -22,24 +22,27 @@
  * Usage: node bench/hook-limits.mjs [--rounds 5] [--n 50000] [--repeat 20] [--cpu 1] [--collectors vfs,fd] [--no-bpftrace]
  * Run under `flock /tmp/ebpfc-kernel.lock` on a shared machine.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLoader } from '@ebpf-collectors/loader-native';
 import {
-  ALL_COLLECTORS,
   EXIT_USAGE,
   EnvironmentError,
+  findBpftrace,
   fmt,
   log,
   median,
   preflight,
   printTable,
+  runLoop,
   runMain,
+  singleCollectorConfig,
   sleep,
+  startBpftrace,
   startPlugin,
 } from './lib.mjs';
 import { FUNCTION_MODES, HOOK_MODES, bpftraceScript, buildFunctionHooks, functionMinimalConfigs, functionPluginConfigs } from './hook-modes.mjs';
@@ -273,36 +276,6 @@ export function build(work, mode = 'tracepoint') {
   return { object: join(work, 'hook_limits.bpf.o'), loop, funcObject };
 }
 
-function runLoop(loop, op, n, repeat, cpu) {
-  const out = execFileSync(loop, [op, String(n), String(repeat), String(cpu)], { encoding: 'utf8' });
-  const ns = Number(out.trim());
-  if (!Number.isFinite(ns)) throw new Error(`syscall_loop ${op}: unexpected output ${out}`);
-  return ns;
-}
-
-function findBpftrace() {
-  try {
-    const version = execFileSync('bpftrace', ['--version'], { encoding: 'utf8' }).trim().replace(/^bpftrace\s+/, '');
-    return { version };
-  } catch {
-    log('bpftrace not found: its rows are left out (apt-get install bpftrace)');
-    return undefined;
-  }
-}
-
-/** A user config dir: apps on, collect pid = all, return mode, `mode` (default tracepoint), only `collector` on. */
-function configDir(work, collector, mode = 'tracepoint') {
-  const dir = join(work, `conf-${collector}`);
-  mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
-  const programs = ALL_COLLECTORS.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
-  writeFileSync(
-    join(dir, 'ebpf.d.conf'),
-    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = ${mode}\n\n[ebpf programs]\n${programs}`,
-  );
-  writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
-  return dir;
-}
-
 /** Attach one configuration; `detach()` undoes it. */
 async function attach(config, { loader, object, work, bpftrace }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
@@ -319,7 +292,7 @@ async function attach(config, { loader, object, work, bpftrace }) {
     return { detach: async () => loaded.close() };
   }
   if (config.kind === 'plugin') {
-    const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', configDir(work, config.collector, config.mode)];
+    const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', singleCollectorConfig(work, config.collector, config.mode)];
     if (config.mode) args.push('--mode', config.mode);
     // Minutes, not seconds: in the VM lane's emulated guest the plugin starts about 50x slower.
     const plugin = await startPlugin(args, { expect: [config.collector], env: config.env, timeoutMs: 600_000 });
@@ -328,32 +301,7 @@ async function attach(config, { loader, object, work, bpftrace }) {
     return { note: `${plugin.modes[config.collector]} mode${hook ? `, ${hook}` : ''}`, detach: () => plugin.stop(300_000) };
   }
   // bpftrace: attached once it says so on stdout.
-  const child = spawn('bpftrace', ['-e', config.script ?? BPFTRACE_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within 300 s: ${err}`)), 300_000);
-    child.stdout.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      if (/Attaching \d+ probes/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bpftrace exited (${code}) before attaching: ${err}`));
-    });
-  });
-  await sleep(300);
-  return {
-    detach: async () => {
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
+  return startBpftrace(config.script ?? BPFTRACE_SCRIPT, 300_000);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await runMain('hook-limits', main);

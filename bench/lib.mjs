@@ -459,3 +459,73 @@ export async function startPlugin(args, { expect, timeoutMs = 60_000, env, watch
 function tail(text, lines = 20) {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+/** Every module of the plugin's `[ebpf programs]`: a single-collector config turns all the others off (some are on by default). */
+export const PLUGIN_MODULES = [...ALL_COLLECTORS, 'mdflush', 'swap', 'cachestat', 'dc', 'oomkill', 'disk', 'sync', 'mount', 'shm'];
+
+/** A user config dir with only `collector` on: apps on, cgroups off, collect pid = all, return load mode, `mode`. */
+export function singleCollectorConfig(work, collector, mode = 'tracepoint') {
+  const dir = join(work, `conf-${collector}`);
+  mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
+  const programs = PLUGIN_MODULES.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
+  writeFileSync(
+    join(dir, 'ebpf.d.conf'),
+    `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = ${mode}\n\n[ebpf programs]\n${programs}`,
+  );
+  writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
+  return dir;
+}
+
+/** bpftrace's version, or undefined (logged) when it is not installed. */
+export function findBpftrace() {
+  try {
+    const version = execFileSync('bpftrace', ['--version'], { encoding: 'utf8' }).trim().replace(/^bpftrace\s+/, '');
+    return { version };
+  } catch {
+    log('bpftrace not found: its rows are left out (apt-get install bpftrace)');
+    return undefined;
+  }
+}
+
+/** One timed batch of a loop program (`loop op n repeat cpu` prints ns per call). */
+export function runLoop(loop, op, n, repeat, cpu) {
+  let out;
+  try {
+    out = execFileSync(loop, [op, String(n), String(repeat), String(cpu)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`${loop} ${op}: ${String(err.stderr ?? err.message).trim()}`);
+  }
+  const ns = Number(out.trim());
+  if (!Number.isFinite(ns)) throw new Error(`${loop} ${op}: unexpected output ${out}`);
+  return ns;
+}
+
+/** bpftrace running `script`, once it says its probes are attached; `detach()` stops it (SIGINT) and waits. */
+export async function startBpftrace(script, timeoutMs) {
+  const child = spawn('bpftrace', ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (/Attaching \d+ probes/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bpftrace exited (${code}) before attaching: ${err}`));
+    });
+  });
+  await sleep(300);
+  return {
+    detach: async () => {
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
