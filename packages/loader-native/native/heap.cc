@@ -1,7 +1,7 @@
 // Gives the C heap's free pages back to the kernel. libbpf parses the
 // kernel's BTF (about 15 MB) while each object loads; freed, those pages stay
 // resident in malloc's heap until something trims it, because glibc only
-// shrinks the heap's top. The plugin calls this once everything is loaded.
+// shrinks the heap's top. The agent calls this when loading ends and once a minute.
 #include "common.h"
 
 #if defined(__GLIBC__)
