@@ -100,8 +100,8 @@ const GROUPS = {
     accounting: 'calls per syscall, global per-CPU',
     minimal: [
       { hook: 'tracepoint', label: 'syscalls:sys_enter_* x6', programs: ['fsync', 'fdatasync', 'msync', 'sync', 'syncfs', 'sync_file_range'].map((s) => `tp_sync_${s}`) },
-      { hook: 'tp_btf', label: 'tp_btf/sys_enter', programs: ['btf_sync_enter'] },
-      { hook: 'raw_tp', label: 'raw_tp/sys_enter', programs: ['raw_sync_enter'] },
+      { hook: 'tp_btf', label: 'tp_btf/sys_enter', programs: ['sync_generic_tp_btf'] },
+      { hook: 'raw_tp', label: 'raw_tp/sys_enter', programs: ['sync_generic_raw_tp'] },
     ],
     plugin: [{ label: 'sys_enter_* tracepoints (as it ships)' }],
     bpftrace: ['fsync', 'fdatasync', 'msync', 'sync', 'syncfs', 'sync_file_range']
@@ -114,8 +114,8 @@ const GROUPS = {
     accounting: 'calls and errors, global per-CPU',
     minimal: [
       { hook: 'tracepoint', label: 'syscalls:sys_exit_* x3', programs: ['tp_mnt_mount', 'tp_mnt_umount', 'tp_mnt_move_mount'] },
-      { hook: 'tp_btf', label: 'tp_btf/sys_exit', programs: ['btf_mount_exit'] },
-      { hook: 'raw_tp', label: 'raw_tp/sys_exit', programs: ['raw_mount_exit'] },
+      { hook: 'tp_btf', label: 'tp_btf/sys_exit', programs: ['mount_generic_tp_btf'] },
+      { hook: 'raw_tp', label: 'raw_tp/sys_exit', programs: ['mount_generic_raw_tp'] },
     ],
     plugin: [
       { label: 'sys_exit_* tracepoints (as it ships alone)' },
@@ -132,8 +132,8 @@ const GROUPS = {
     accounting: 'calls per syscall, global per-CPU and per PID (hash, tgid key, atomic adds)',
     minimal: [
       { hook: 'tracepoint', label: 'syscalls:sys_enter_shm* x4', programs: ['tp_shm_get', 'tp_shm_at', 'tp_shm_dt', 'tp_shm_ctl'] },
-      { hook: 'tp_btf', label: 'tp_btf/sys_enter', programs: ['btf_shm_enter'] },
-      { hook: 'raw_tp', label: 'raw_tp/sys_enter', programs: ['raw_shm_enter'] },
+      { hook: 'tp_btf', label: 'tp_btf/sys_enter', programs: ['shm_generic_tp_btf'] },
+      { hook: 'raw_tp', label: 'raw_tp/sys_enter', programs: ['shm_generic_raw_tp'] },
     ],
     plugin: [{ label: 'sys_enter_shm* tracepoints (as it ships)' }],
     bpftrace: ['get', 'at', 'dt', 'ctl'].map((c) => `tracepoint:syscalls:sys_enter_shm${c} { @shm${c} = count(); @shm${c}_pid[pid] = count(); }`).join('\n'),

@@ -7,19 +7,19 @@
  *   sync   calls of fsync, fdatasync, msync, sync, syncfs, sync_file_range,
  *          at entry, global per-CPU counters only
  *            tp_sync_*        syscalls/sys_enter_*: one perf-event tracepoint per syscall
- *            btf_sync_enter   tp_btf/sys_enter: one program, switch on the syscall id
- *            raw_sync_enter   raw_tp/sys_enter: the same as a raw tracepoint
+ *            sync_generic_tp_btf  tp_btf/sys_enter: one program, switch on the syscall id
+ *            sync_generic_raw_tp  raw_tp/sys_enter: the same as a raw tracepoint
  *   mount  calls and errors of mount, umount2 and move_mount (a mount), at
  *          exit, global per-CPU counters only
  *            tp_mnt_*         syscalls/sys_exit_*
- *            btf_mount_exit   tp_btf/sys_exit
- *            raw_mount_exit   raw_tp/sys_exit
+ *            mount_generic_tp_btf  tp_btf/sys_exit
+ *            mount_generic_raw_tp  raw_tp/sys_exit
  *   shm    calls of shmget, shmat, shmdt, shmctl at entry, global per-CPU
  *          counters and per PID (tgid key, atomic adds: the collector with
  *          apps on and `collect pid = all`)
  *            tp_shm_*         syscalls/sys_enter_shm*
- *            btf_shm_enter    tp_btf/sys_enter
- *            raw_shm_enter    raw_tp/sys_enter
+ *            shm_generic_tp_btf  tp_btf/sys_enter
+ *            shm_generic_raw_tp  raw_tp/sys_enter
  *
  * Each collector's global lanes are one per-CPU value (one lookup a call),
  * as cheap as the collectors' one-u64-per-lane arrays (one lookup too).
@@ -91,7 +91,7 @@ SYNC_TP(syncfs, 4)
 SYNC_TP(sync_file_range, 5)
 
 /* The generic entry: the id decides; every other syscall leaves at once. Compat syscalls skipped, as the tracepoints skip them. */
-static __always_inline void sync_enter(long id)
+static __always_inline void sync_enter(long id, struct pt_regs *regs)
 {
 	__u32 lane;
 
@@ -122,19 +122,8 @@ static __always_inline void sync_enter(long id)
 	sync_account(lane);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(btf_sync_enter, struct pt_regs *regs, long id)
-{
-	sync_enter(id);
-	return 0;
-}
-
-SEC("raw_tp/sys_enter")
-int raw_sync_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	sync_enter((long)ctx->args[1]);
-	return 0;
-}
+/* sync_generic_tp_btf and sync_generic_raw_tp, as the collectors' own twins are made. */
+EBPFC_SYSCALL_ENTER_PROGRAMS(sync_generic, sync_enter)
 
 /* ---- mount: calls and errors (lane + 2), global ---- */
 
@@ -162,7 +151,7 @@ MOUNT_TP(mount, 0)
 MOUNT_TP(umount, 1)
 MOUNT_TP(move_mount, 0)
 
-static __always_inline void mount_exit(long id, long ret)
+static __always_inline void mount_exit(long id, long ret, struct pt_regs *regs)
 {
 	__u32 lane;
 
@@ -182,19 +171,7 @@ static __always_inline void mount_exit(long id, long ret)
 	mount_account(lane, ret);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(btf_mount_exit, struct pt_regs *regs, long ret)
-{
-	mount_exit(ebpfc_syscall_id_btf(regs), ret);
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int raw_mount_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	mount_exit(ebpfc_syscall_id((struct pt_regs *)ctx->args[0]), (long)ctx->args[1]);
-	return 0;
-}
+EBPFC_SYSCALL_EXIT_PROGRAMS(mount_generic, mount_exit)
 
 /* ---- shm: calls, global and per PID ---- */
 
@@ -231,7 +208,7 @@ SHM_TP(at, 1)
 SHM_TP(dt, 2)
 SHM_TP(ctl, 3)
 
-static __always_inline void shm_enter(long id)
+static __always_inline void shm_enter(long id, struct pt_regs *regs)
 {
 	__u32 lane;
 
@@ -256,16 +233,4 @@ static __always_inline void shm_enter(long id)
 	shm_account(lane);
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(btf_shm_enter, struct pt_regs *regs, long id)
-{
-	shm_enter(id);
-	return 0;
-}
-
-SEC("raw_tp/sys_enter")
-int raw_shm_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	shm_enter((long)ctx->args[1]);
-	return 0;
-}
+EBPFC_SYSCALL_ENTER_PROGRAMS(shm_generic, shm_enter)
