@@ -487,11 +487,11 @@ export function findBpftrace() {
   }
 }
 
-/** One timed batch of a loop program (`loop op n repeat cpu` prints ns per call). */
-export function runLoop(loop, op, n, repeat, cpu) {
+/** One timed batch of a loop program (`loop op n repeat cpu [args...]` prints ns per call). */
+export function runLoop(loop, op, n, repeat, cpu, args = []) {
   let out;
   try {
-    out = execFileSync(loop, [op, String(n), String(repeat), String(cpu)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(loop, [op, String(n), String(repeat), String(cpu), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     throw new Error(`${loop} ${op}: ${String(err.stderr ?? err.message).trim()}`);
   }
