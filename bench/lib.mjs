@@ -463,16 +463,26 @@ function tail(text, lines = 20) {
 /** Every module of the plugin's `[ebpf programs]`: a single-collector config turns all the others off (some are on by default). */
 export const PLUGIN_MODULES = [...ALL_COLLECTORS, 'mdflush', 'swap', 'cachestat', 'dc', 'oomkill', 'disk', 'sync', 'mount', 'shm'];
 
-/** A user config dir with only `collector` on: apps on, cgroups off, collect pid = all, return load mode, `mode`. */
-export function singleCollectorConfig(work, collector, mode = 'tracepoint') {
+/** A module's own file in ebpf.d/ where it is not named after the module (socket reads network.conf). */
+const MODULE_FILES = { socket: 'network.conf', dc: 'dcstat.conf' };
+
+/**
+ * A user config dir with only `collector` on: apps on, cgroups off, collect pid = all, return load mode, `mode`;
+ * `programs` adds `[ebpf programs]` keys (`{ 'network connections': 'yes' }`).
+ */
+export function singleCollectorConfig(work, collector, mode = 'tracepoint', { programs: extra = {} } = {}) {
   const dir = join(work, `conf-${collector}`);
   mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
-  const programs = PLUGIN_MODULES.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('');
+  const programs =
+    PLUGIN_MODULES.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('') +
+    Object.entries(extra)
+      .map(([key, value]) => `    ${key} = ${value}\n`)
+      .join('');
   writeFileSync(
     join(dir, 'ebpf.d.conf'),
     `[global]\n    update every = 1\n    apps = yes\n    cgroups = no\n    ebpf load mode = return\n    ebpf co-re tracing = ${mode}\n\n[ebpf programs]\n${programs}`,
   );
-  writeFileSync(join(dir, 'ebpf.d', `${collector}.conf`), '[global]\n    collect pid = all\n');
+  writeFileSync(join(dir, 'ebpf.d', MODULE_FILES[collector] ?? `${collector}.conf`), '[global]\n    collect pid = all\n');
   return dir;
 }
 

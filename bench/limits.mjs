@@ -18,8 +18,9 @@
  *   what       the workload in words, with the events one operation causes
  *   accounting what the minimal programs account (the collector's accounting, no more)
  *   minimal    [{ hook, label, programs }]: each a configuration loading those programs of the object
- *   plugin     [{ label, env, mode }]: the plugin with only this collector on (apps on, collect pid = all,
- *              return load mode, `mode` or tracepoint); `env` added to its environment
+ *   plugin     [{ label, env, mode, programs }]: the plugin with only this collector on (apps on, collect pid = all,
+ *              return load mode, `mode` or tracepoint); `env` added to its environment, `programs` to its
+ *              `[ebpf programs]` ({ 'network connections': 'yes' })
  *   bpftrace   the same count as a bpftrace script
  *   setup      optional async (work) => undefined | (async () => void) cleanup, before the first round
  *   check      optional (plugin run) => string | undefined: a note on what the plugin attached
@@ -149,7 +150,7 @@ export async function runLimits({ name, help, groups, defaults, title, notes: ex
   for (const group of collectors) {
     const g = groups[group];
     for (const m of g.minimal) configs.push({ name: `minimal ${m.label}`, kind: 'minimal', group, hook: m.hook, programs: m.programs, source: g.source });
-    for (const p of g.plugin) configs.push({ name: `${group}, ${p.label}`, kind: 'plugin', group, env: p.env, mode: p.mode });
+    for (const p of g.plugin) configs.push({ name: `${group}, ${p.label}`, kind: 'plugin', group, env: p.env, mode: p.mode, programs: p.programs });
     if (bpftrace) configs.push({ name: `bpftrace ${bpftrace.version}`, kind: 'bpftrace', group, script: g.bpftrace });
   }
   const workloadsOf = (config) => (config.group ? [hookedOf(config.group), unhooked] : [...collectors.map(hookedOf), unhooked]);
@@ -394,7 +395,7 @@ async function attach(config, { loader, objects, work, groups }) {
     const g = groups[config.group];
     const c = g.collector ?? config.group;
     const mode = config.mode ?? 'tracepoint';
-    const args = ['1', '--collectors', c, '--duration', '600', '--config-dir', singleCollectorConfig(work, c, mode), '--mode', mode];
+    const args = ['1', '--collectors', c, '--duration', '600', '--config-dir', singleCollectorConfig(work, c, mode, { programs: config.programs }), '--mode', mode];
     const plugin = await startPlugin(args, { expect: [c], env: config.env, timeoutMs: 120_000 });
     await sleep(300);
     const extra = g.check?.(plugin);
