@@ -518,10 +518,14 @@ export async function startBpftrace(script, timeoutMs) {
   child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
   const exited = new Promise((resolve) => child.on('exit', resolve));
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bpftrace did not attach within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // else it keeps the bench alive after the failure
+      reject(new Error(`bpftrace did not attach within ${timeoutMs / 1000} s: ${err}`));
+    }, timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
-      if (/Attaching \d+ probes/.test(out)) {
+      // "Attaching 1 probe..." for a single probe.
+      if (/Attaching \d+ probes?\b/.test(out)) {
         clearTimeout(timer);
         resolve();
       }
