@@ -282,7 +282,7 @@ export async function runLimits({ name, help, groups, defaults, title, notes: ex
 }
 
 /** Build bench/bpf/<source>.bpf.c into `work`; the object's path. */
-function buildObject(work, source) {
+export function buildObject(work, source) {
   try {
     execFileSync(process.execPath, [join(REPO, 'bpf/build.mjs'), source, '--src-dir', join(HERE, 'bpf'), '--out', work, '--no-ts', '--quiet'], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -294,7 +294,7 @@ function buildObject(work, source) {
 }
 
 /** Build the workload bench/bpf/<loop>.c into `work`; the binary's path. */
-function buildLoop(work, loop, libs = []) {
+export function buildLoop(work, loop, libs = []) {
   const out = join(work, loop);
   const cc = process.env.CC || 'cc';
   try {
@@ -377,7 +377,7 @@ async function settledPrograms(count) {
 }
 
 /** Attach one configuration; `detach()` undoes it. */
-async function attach(config, { loader, objects, work, groups }) {
+export async function attach(config, { loader, objects, work, groups }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
   if (config.kind === 'minimal') {
     const spec = loader.openObject(objects.get(config.source), { name: config.source });
