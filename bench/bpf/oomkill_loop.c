@@ -23,9 +23,10 @@
  * parent's thread CPU time (fork, wait) plus the children's CPU time
  * (getrusage(RUSAGE_CHILDREN): user + system of the waited-for children,
  * which holds the BPF program run in the child). One operation costs about
- * a millisecond of kernel work (fork, faulting in the limit, the OOM
- * report to the kernel log and console, exit), while the program adds well
- * under a microsecond: ratios between configurations are noise here.
+ * 8-9 ms of CPU here (fork, faulting in the limit, the OOM report to the
+ * kernel log and the serial console, exit), varying by a millisecond
+ * between batches, while a program run takes about 10 us: ratios between
+ * configurations are noise here.
  * Prints the fastest of REPEAT batches in ns per operation.
  */
 #define _GNU_SOURCE
