@@ -17,7 +17,8 @@
  * collector's six-entry per-CPU array). Per PID: a PERCPU_HASH of 32,768
  * entries with plain adds, the table the plugin makes with its defaults
  * (`pid table size` 32768, `maps per core` yes and within its memory
- * budget on this machine), inserted on first use.
+ * budget on this machine), a new key inserted with its first count
+ * (PID_COUNT; the collector inserts zeros and looks the key up again).
  *
  * Program blocks, one per hook type (each configuration of the group loads
  * the three sched programs of one type and one set of clone-error programs):
@@ -103,15 +104,25 @@ static __always_inline void count_global(__u32 lane)
 		global->lane[lane] += 1;
 }
 
-static __always_inline struct proc_pid *pid_stat(__u32 key)
-{
-	struct proc_pid zero = {}, *stat = bpf_map_lookup_elem(&min_proc_pid, &key);
-
-	if (stat)
-		return stat;
-	bpf_map_update_elem(&min_proc_pid, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&min_proc_pid, &key);
-}
+/*
+ * Add 1 to `field` of `key`'s value. A key seen for the first time is inserted with the field already at 1
+ * (for a per-CPU hash the kernel writes this CPU's copy and zeroes the others): one lookup and one update,
+ * where inserting zeros and looking the entry up again takes a second lookup. Only when another CPU inserted
+ * the key meanwhile (NOEXIST fails) is it looked up again. A full table leaves the event global only.
+ */
+#define PID_COUNT(key, field)                                                   \
+	do {                                                                    \
+		__u32 k_ = (key);                                               \
+		struct proc_pid *s_ = bpf_map_lookup_elem(&min_proc_pid, &k_);  \
+		if (!s_) {                                                      \
+			struct proc_pid init_ = { .field = 1 };                 \
+			if (bpf_map_update_elem(&min_proc_pid, &k_, &init_, BPF_NOEXIST) == 0) \
+				break;                                          \
+			s_ = bpf_map_lookup_elem(&min_proc_pid, &k_);           \
+		}                                                               \
+		if (s_)                                                         \
+			s_->field += 1;                                         \
+	} while (0)
 
 static __always_inline __u32 current_tgid(void)
 {
@@ -122,46 +133,31 @@ static __always_inline __u32 current_tgid(void)
 
 static __always_inline void account_fork(bool thread)
 {
-	struct proc_pid *stat;
-
-	count_global(thread ? LANE_NEW_THREAD : LANE_NEW_PROCESS);
-	stat = pid_stat(current_tgid());
-	if (!stat)
-		return;
-	if (thread)
-		stat->create_thread += 1;
-	else
-		stat->create_process += 1;
+	if (thread) {
+		count_global(LANE_NEW_THREAD);
+		PID_COUNT(current_tgid(), create_thread);
+	} else {
+		count_global(LANE_NEW_PROCESS);
+		PID_COUNT(current_tgid(), create_process);
+	}
 }
 
 static __always_inline void account_exit(void)
 {
-	struct proc_pid *stat;
-
 	count_global(LANE_EXIT);
-	stat = pid_stat(current_tgid());
-	if (stat)
-		stat->exit_call += 1;
+	PID_COUNT(current_tgid(), exit_call);
 }
 
 static __always_inline void account_release(__u32 tgid)
 {
-	struct proc_pid *stat;
-
 	count_global(LANE_RELEASE);
-	stat = pid_stat(tgid);
-	if (stat)
-		stat->release_call += 1;
+	PID_COUNT(tgid, release_call);
 }
 
 static __always_inline void account_clone_error(__u64 flags)
 {
-	struct proc_pid *stat;
-
 	count_global((flags & MIN_CLONE_THREAD) ? LANE_THREAD_ERROR : LANE_PROCESS_ERROR);
-	stat = pid_stat(current_tgid());
-	if (stat)
-		stat->task_err += 1;
+	PID_COUNT(current_tgid(), task_err);
 }
 
 /* ---- tracepoint/sched/* ---- */
