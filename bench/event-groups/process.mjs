@@ -109,7 +109,7 @@ export const groups = {
   process: {
     ...common,
     workload: 'clone',
-    what: `${EVENTS}; ns = CPU time of the parent + its children + ksoftirqd on the pinned CPU`,
+    what: `${EVENTS}; ns = CPU time of the parent + its children + ksoftirqd on the pinned CPU (on this VM a round's fastest batch moves by up to 20% from round to round, more than the 2-3 us the programs add: read process-bpf beside it)`,
     // Built when the bench asks (it reads the kernel's BTF), not when this file is imported.
     get bpftrace() {
       return bpftraceScript();
