@@ -89,7 +89,10 @@ export const group = {
       programs: ["btf_disk_issue", "btf_disk_complete"],
     },
   ],
-  plugin: [{ label: "raw_tp (as it ships, every mode)" }],
+  plugin: [
+    { label: "tp_btf (as it ships, every mode)" },
+    { label: "raw_tp (as before session 7)", env: { EBPFC_TRACEPOINT_HOOK: "raw_tp" } },
+  ],
   bpftrace: [
     "tracepoint:block:block_rq_issue /args->dev/ { @start[args->dev, args->sector] = nsecs; }",
     "tracepoint:block:block_rq_complete { $s = @start[args->dev, args->sector]; if ($s) { @us[args->dev] = hist((nsecs - $s) / 1000); delete(@start[args->dev, args->sector]); } }",

@@ -1,8 +1,8 @@
 /**
  * The disk collector: block request latency per disk from the
- * `block_rq_issue` and `block_rq_complete` tracepoints (raw, to key each
- * request by its address) in every attach mode, charted as Netdata's
- * `disk_latency_io.<disk>` histograms.
+ * `block_rq_issue` and `block_rq_complete` tracepoints (tp_btf, else raw_tp:
+ * to key each request by its address) in every attach mode, charted as
+ * Netdata's `disk_latency_io.<disk>` histograms.
  */
 import type { BpfMap, BpfObject } from '@ebpf-collectors/core';
 import type {
@@ -22,7 +22,9 @@ import {
   planTracepointHooks,
   shippedObjectPath,
   tracepointExists,
+  tracepointKind,
   type Attacher,
+  type TracepointKind,
 } from '@ebpf-collectors/core';
 import { DiskCharts, decodeBins } from './charts.js';
 import { HIST_BINS } from './histogram.js';
@@ -36,8 +38,10 @@ import type { DiskCollectorOptions, DiskReading } from './types.js';
 export const DISK_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tracepoint'];
 
 /**
- * The two programs and their attach steps (the same in every mode): raw
- * tracepoints, checked against the tracefs event list.
+ * The two programs and their attach steps (the same in every mode): the
+ * `kind` twin of each (`tp_btf` reads the request with plain loads, `raw_tp`
+ * with probe reads; there is no perf-event form: its record has no request
+ * address, so `tracepoint` means `raw_tp`), checked against the tracefs event list.
  *
  * @throws TracepointMissingError when the kernel lacks one of the events
  * @throws TracefsNotMountedError without tracefs
@@ -45,8 +49,10 @@ export const DISK_MODES: ReadonlyArray<AttachMode> = ['trampoline', 'probe', 'tr
 export function planPrograms(
   mode: AttachMode,
   exists: (category: string, event: string) => boolean = (category, event) => tracepointExists(MODULE, category, event),
+  kind: TracepointKind = 'raw_tp',
 ): Map<string, Attacher> {
-  return planTracepointHooks(MODULE, PROGRAMS.map((p) => ({ ...p, raw: true })), exists, mode);
+  const twin = kind === 'tracepoint' ? 'raw_tp' : kind;
+  return planTracepointHooks(MODULE, PROGRAMS.map((p) => ({ ...p, typed: true })), exists, mode, { kind: twin });
 }
 
 /** A running disk collector. */
@@ -102,7 +108,7 @@ export class DiskInstance extends ObjectInstance {
 export function createDiskCollector(options: DiskCollectorOptions = {}): CollectorDefinition {
   return defineCollector({
     name: MODULE,
-    description: 'block request latency histogram per disk (block_rq_issue/block_rq_complete tracepoints in every mode)',
+    description: 'block request latency histogram per disk (block_rq_issue/block_rq_complete tracepoints, tp_btf or raw_tp, in every mode)',
     modes: DISK_MODES,
     defaultCollectPid: 'not set',
     selfTest: diskSelfTest,
@@ -113,8 +119,9 @@ export function createDiskCollector(options: DiskCollectorOptions = {}): Collect
     async start(context: CollectorContext): Promise<CollectorInstance> {
       const objectPath = options.objectPath ?? shippedObjectPath(import.meta.url, MODULE);
       const { value, mode, report } = await attachFirstMode(MODULE, DISK_MODES, context, async (mode) => {
-        const object = await loadAndAttach(context, objectPath, MODULE, { programs: planPrograms(mode) });
-        context.logger.debug(`${MODULE}: ${mode} mode, raw tracepoints block_rq_issue and block_rq_complete`);
+        const kind = tracepointKind(context.loader.features) === 'tp_btf' ? 'tp_btf' : 'raw_tp';
+        const object = await loadAndAttach(context, objectPath, MODULE, { programs: planPrograms(mode, undefined, kind) });
+        context.logger.debug(`${MODULE}: ${mode} mode, block_rq_issue and block_rq_complete (${kind})`);
         return object;
       });
       return new DiskInstance({

@@ -24,8 +24,14 @@ export const MAP = {
   inflight: 'tmp_disk_start',
 } as const satisfies Record<string, MapName>;
 
-/** The programs, raw tracepoints used in every attach mode, and their events. */
+/**
+ * The programs used in every attach mode and their events: each name stands for its `_tp_btf` and `_raw_tp`
+ * twins (the kit's typed hooks), which the compiler checks exist.
+ */
 export const PROGRAMS = [
   { program: 'tracepoint_block_rq_issue', category: 'block', event: 'block_rq_issue' },
   { program: 'tracepoint_block_rq_complete', category: 'block', event: 'block_rq_complete' },
-] as const satisfies ReadonlyArray<{ program: ProgramName; category: string; event: string }>;
+] as const satisfies ReadonlyArray<{ program: TwinBase<ProgramName>; category: string; event: string }>;
+
+/** `foo` for each `foo_tp_btf` of `N`. */
+type TwinBase<N extends string> = N extends `${infer P}_tp_btf` ? P : never;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AttachMode, CollectorFrame, CollectorInstance } from '@ebpf-collectors/core';
-import { PidTable, chartKey, runSelfTest } from '@ebpf-collectors/core';
+import { PidTable, TRACEPOINT_KIND_ENV, chartKey, runSelfTest } from '@ebpf-collectors/core';
 import { createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { collectorConfig, kernelTestSkipReason, memoryLogger, programsLeft as leftOf, testContext } from '@ebpf-collectors/test-utils';
 import {
@@ -62,9 +62,10 @@ describe.skipIf(skip !== undefined)(`disk collector on ${release()}${skip ? ` (s
     const readings: DiskReading[] = [];
     const config = collectorConfig('disk', { typeFormat: 'co-re', coreTracing: mode, apps: false, collectPid: 'not set' });
     const collector = createDiskCollector({ objectPath: OBJECT, onRead: (r) => void readings.push(r) });
-    const instance = await collector.start(testContext({ config, loader, logger: memoryLogger() }));
+    const logger = memoryLogger();
+    const instance = await collector.start(testContext({ config, loader, logger }));
     running.push(instance);
-    return { instance, readings, config };
+    return { instance, readings, config, logger };
   }
 
   it('counts every direct request on a loop device in its disk_latency_io chart, and obsoletes it once detached', async () => {
@@ -108,6 +109,27 @@ describe.skipIf(skip !== undefined)(`disk collector on ${release()}${skip ? ` (s
       await instance.collect();
       directIo(loop, 8, 8);
       expect(binSum(await instance.collect(), `disk_latency_io.${loop.name}`) ?? 0n).toBeGreaterThanOrEqual(16n);
+    });
+  }
+
+  // tp_btf reads the request with plain loads, raw_tp with probe reads: both twins must count the same.
+  for (const kind of ['tp_btf', 'raw_tp'] as const) {
+    it(`counts with its ${kind} programs (${TRACEPOINT_KIND_ENV}=${kind})`, async () => {
+      const saved = process.env[TRACEPOINT_KIND_ENV];
+      process.env[TRACEPOINT_KIND_ENV] = kind;
+      try {
+        const { instance, logger } = await start('tracepoint');
+        expect(logger.lines.join('\n')).toContain(`(${kind})`);
+        const loop = attachLoop(scratch);
+        loops.push(loop);
+        const key = `disk_latency_io.${loop.name}`;
+        const base = binSum(await instance.collect(), key) ?? 0n;
+        directIo(loop, 8, 8);
+        expect((binSum(await instance.collect(), key) ?? 0n) - base).toBeGreaterThanOrEqual(16n);
+      } finally {
+        if (saved === undefined) delete process.env[TRACEPOINT_KIND_ENV];
+        else process.env[TRACEPOINT_KIND_ENV] = saved;
+      }
     });
   }
 
