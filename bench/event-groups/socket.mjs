@@ -16,8 +16,10 @@
  *   tracepoint  all seven on perf-event tracepoints (family, protocol and states from the records)
  *   raw_tp      raw_tp for the five events, accept on raw_tp/sys_exit (a switch on the syscall id)
  *   tp_btf      tp_btf for the five events (plain loads from the typed socket), accept on tp_btf/sys_exit
- *   tp_btf + tracepoint accept  the collector's own layout with minimal bodies: tp_btf for the
- *               five events, accept on syscalls/sys_exit_accept{,4}
+ *   tp_btf + tracepoint accept  the collector's hook layout with minimal bodies, but send and
+ *               receive on tp_btf too (plain loads; the collector reads the socket there with probe
+ *               reads on raw_tp, and in its tp_btf inet_sock_set_state twin as well): tp_btf for
+ *               the five events, accept on syscalls/sys_exit_accept{,4}
  * Two measures, a group each per workload:
  *   socket, socket-tcp          the thread's CPU time per operation (the full cost: hook dispatch,
  *                               the syscall tracepoints' slow path, the bodies)
@@ -28,6 +30,8 @@
  *                               the programs add: its clock rows are noise, these are readable.
  *                               The generic sys_exit rows (raw_tp, tp_btf) also hold their runs on
  *                               every other process's syscalls during the batch.
+ * SOCKET_LOOP_VERBOSE=1 on a *_bpf op prints each program's runs per operation and ns per run: how
+ * the collector's bodies compare with the minimal ones, event by event.
  * The plugin runs as it ships (network connections off: the per-socket LRU
  * tables tbl_conn_ipv4/ipv6 are one entry and never written) and with
  * `network connections = yes`, where each send, receive and accept also
@@ -47,7 +51,7 @@ const MINIMAL = [
   { hook: 'tracepoint', label: 'tracepoint x7 (5 events + sys_exit_accept{,4})', programs: programs('tracepoint') },
   { hook: 'raw_tp', label: 'raw_tp x5 + raw_tp/sys_exit', programs: programs('raw_tp') },
   { hook: 'tp_btf', label: 'tp_btf x5 + tp_btf/sys_exit', programs: programs('tp_btf') },
-  { hook: 'tp_btf+tracepoint', label: "tp_btf x5 + sys_exit_accept{,4} (the collector's layout)", programs: programs('mixed') },
+  { hook: 'tp_btf+tracepoint', label: 'tp_btf x5 + sys_exit_accept{,4} (its hooks, send/recv on tp_btf)', programs: programs('mixed') },
 ];
 
 const PLUGIN = [
