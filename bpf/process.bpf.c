@@ -7,7 +7,19 @@
  *   common_*     every mode: raw_tp sched_process_fork / sched_process_exit
  *   trampoline_* fentry release_task, fexit kernel_clone (return mode)
  *   probe_*      kprobe release_task, kprobe+kretprobe kernel_clone (return mode)
- *   tracepoint_* raw_tp sched_process_free, syscalls clone/clone3/fork/vfork (return mode)
+ *   tracepoint_* raw_tp sched_process_free; in return mode the failed
+ *                clone/clone3/fork/vfork calls, on one of:
+ *                  tracepoint_syscall_exit_{tp_btf,raw_tp}  the generic sys_exit,
+ *                      when another collector already runs one there
+ *                  tracepoint_sys_exit_*  one syscalls exit tracepoint each
+ *                  tracepoint_sys_enter_clone{,3}  only before 5.15
+ *
+ * A failed clone is a thread error when its flags had CLONE_THREAD. The exit
+ * reads them from the registers the task entered the syscall with, which
+ * the kernel keeps until the return to user space: the generic exit gets
+ * them as an argument, the per-syscall exits with bpf_task_pt_regs (5.15+).
+ * Before that the entry tracepoints save them in tbl_clone_flags, which cost
+ * about 1 us of programs per clone (bench/event-limits.mjs, session 7).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +28,7 @@
 
 #include "ebpfc_counters.h"
 #include "ebpfc_pid.h"
+#include "ebpfc_syscall_exit.h"
 #include "process.h"
 
 /* include/uapi/linux/sched.h: macros are not part of BTF. */
@@ -205,6 +218,55 @@ int BPF_PROG(tracepoint_sched_process_free, struct task_struct *task)
 	return 0;
 }
 
+/* bpf_task_pt_regs (5.15+): a CO-RE constant, so older kernels' verifiers never see the call. */
+static __always_inline bool can_read_regs(void)
+{
+	return bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs);
+}
+
+static __always_inline struct pt_regs *task_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* clone3's flags: the first u64 of the struct clone_args it was given. */
+static __always_inline __u64 clone3_flags(__u64 uargs)
+{
+	__u64 flags = 0;
+
+	bpf_probe_read_user(&flags, sizeof(flags), (void *)uargs);
+	return flags;
+}
+
+/* The generic exit: failed clone, clone3, fork and vfork with their entry registers. */
+static __always_inline void clone_exit(long id, long ret, struct pt_regs *regs)
+{
+	__u64 flags = 0;
+
+	switch (id) {
+	case EBPFC_NR_clone:
+	case EBPFC_NR_clone3:
+#ifdef EBPFC_NR_fork
+	case EBPFC_NR_fork:
+	case EBPFC_NR_vfork:
+#endif
+		break;
+	default:
+		return;
+	}
+	if (ret >= 0 || ebpfc_syscall_compat())
+		return;
+	/* clone(flags, ...) on every architecture; fork and vfork always make processes. */
+	if (id == EBPFC_NR_clone)
+		flags = ebpfc_syscall_arg(regs, 1);
+	else if (id == EBPFC_NR_clone3)
+		flags = clone3_flags(ebpfc_syscall_arg(regs, 1));
+	count_clone_error(flags);
+}
+
+EBPFC_SYSCALL_EXIT_PROGRAMS(tracepoint_syscall_exit, clone_exit)
+
+/* Before 5.15 only: the exit cannot read the registers, so the entry saves the flags. */
 SEC("tracepoint/syscalls/sys_enter_clone")
 int tracepoint_sys_enter_clone(struct trace_event_raw_sys_enter *ctx)
 {
@@ -216,25 +278,28 @@ int tracepoint_sys_enter_clone(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_clone3")
 int tracepoint_sys_enter_clone3(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 flags = 0;
-
 	/* struct clone_args begins with the u64 flags; the kernel copies it right after. */
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[0]);
-	remember_clone_flags(flags);
+	remember_clone_flags(clone3_flags(ctx->args[0]));
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_clone")
 int tracepoint_sys_exit_clone(struct trace_event_raw_sys_exit *ctx)
 {
-	finish_clone(ctx->ret);
+	if (!can_read_regs())
+		finish_clone(ctx->ret);
+	else if (ctx->ret < 0)
+		count_clone_error(ebpfc_syscall_arg(task_regs(), 1));
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_clone3")
 int tracepoint_sys_exit_clone3(struct trace_event_raw_sys_exit *ctx)
 {
-	finish_clone(ctx->ret);
+	if (!can_read_regs())
+		finish_clone(ctx->ret);
+	else if (ctx->ret < 0)
+		count_clone_error(clone3_flags(ebpfc_syscall_arg(task_regs(), 1)));
 	return 0;
 }
 

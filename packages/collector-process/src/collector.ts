@@ -3,7 +3,14 @@
  * maps every tick and turns them into Netdata's process charts.
  */
 import type { AttachMode, CollectorDefinition, CounterCollectorSpec, CounterModePlan, FunctionHook } from '@ebpf-collectors/core';
-import { defineCounterCollector, planFunctionHooks, tracepointExists, type Attacher } from '@ebpf-collectors/core';
+import {
+  defineCounterCollector,
+  planFunctionHooks,
+  planSyscallExit,
+  tracepointExists,
+  type Attacher,
+  type SyscallExitHook,
+} from '@ebpf-collectors/core';
 import type { Features } from '@ebpf-collectors/core';
 import { processCharts } from './charts.js';
 import {
@@ -11,7 +18,10 @@ import {
   COMMON_PROGRAMS,
   MAP,
   PID_LANES,
+  PROCESS_SYSCALL_EXIT_PROGRAM,
   RELEASE_FUNCTION,
+  TASK_PT_REGS_VERSION,
+  TRACEPOINT_ENTRY_PROGRAMS,
   TRACEPOINT_ERROR_PROGRAMS,
   TRACEPOINT_PAIRS,
 } from './internal-types.js';
@@ -31,21 +41,37 @@ function functionHooks(mode: 'trampoline' | 'probe', returnMode: boolean): Funct
   ];
 }
 
-/** Tracepoint-mode error programs whose events exist (architectures differ: arm64 has no fork/vfork; clone3 is 5.3+). */
-function tracepointErrorPrograms(): Map<string, Attacher> {
+/**
+ * Tracepoint-mode error programs whose events exist (architectures differ: arm64 has no fork/vfork; clone3 is
+ * 5.3+): the syscall exits, and before 5.15 the clone entries that save the flags for them.
+ */
+function tracepointErrorPrograms(readsRegs: boolean): { programs: Map<string, Attacher>; hooked: string[] } {
   type Name = keyof typeof TRACEPOINT_ERROR_PROGRAMS;
   const present = (name: Name) => tracepointExists(MODULE, 'syscalls', TRACEPOINT_ERROR_PROGRAMS[name]);
-  const skip = new Set<string>();
-  for (const [enter, exit] of TRACEPOINT_PAIRS) {
-    if (!present(enter) || !present(exit)) skip.add(enter).add(exit);
+  const skip = new Set<string>(readsRegs ? TRACEPOINT_ENTRY_PROGRAMS : []);
+  if (!readsRegs) {
+    for (const [enter, exit] of TRACEPOINT_PAIRS) {
+      if (!present(enter) || !present(exit)) skip.add(enter).add(exit);
+    }
   }
   const programs = new Map<string, Attacher>();
+  const hooked: string[] = [];
   for (const [name, event] of Object.entries(TRACEPOINT_ERROR_PROGRAMS)) {
     if (skip.has(name) || !present(name as Name)) continue;
     programs.set(name, (p) => p.attachTracepoint('syscalls', event));
+    hooked.push(`syscalls/${event}`);
   }
-  return programs;
+  return { programs, hooked };
 }
+
+/**
+ * Per-syscall exit tracepoints first: clones are rare, and a generic
+ * `sys_exit` program would run on every syscall. When another collector
+ * already runs one (vfs, fd, filesystem, socket, mount start before this
+ * one), the failed clones join it: no syscall tracepoint of its own, the
+ * flags from the entry registers it is given.
+ */
+const PROCESS_EXIT_ORDER: ReadonlyArray<SyscallExitHook> = ['tracepoint', 'tp_btf', 'raw_tp'];
 
 /**
  * Programs and attach steps of one mode. Releases come from `release_task`
@@ -53,9 +79,13 @@ function tracepointErrorPrograms(): Map<string, Attacher> {
  * exits that see failures.
  *
  * @throws KernelFunctionMissingError in return mode when the kernel has neither `kernel_clone` nor `_do_fork`
- * @throws TracefsNotMountedError in tracepoint return mode without tracefs
+ * @throws TracefsNotMountedError in tracepoint return mode without tracefs (and neither generic exit)
  */
-export function planMode(mode: AttachMode, returnMode: boolean, features: Pick<Features, 'hasKernelFunction'>): CounterModePlan {
+export function planMode(
+  mode: AttachMode,
+  returnMode: boolean,
+  features: Pick<Features, 'hasKernelFunction' | 'tpBtf' | 'rawTracepoint' | 'kernelVersionCode'>,
+): CounterModePlan {
   let programs: Map<string, Attacher>;
   let targets = new Map<string, string>();
   let hooked: string[] = [];
@@ -63,7 +93,16 @@ export function planMode(mode: AttachMode, returnMode: boolean, features: Pick<F
   let cloneFlags = returnMode;
   if (mode === 'tracepoint') {
     programs = new Map([['tracepoint_sched_process_free', (p) => p.attachRawTracepoint('sched_process_free')]]);
-    if (returnMode) for (const [name, attach] of tracepointErrorPrograms()) programs.set(name, attach);
+    if (returnMode) {
+      const readsRegs = features.kernelVersionCode() >= TASK_PT_REGS_VERSION;
+      const plan = planSyscallExit(
+        { program: PROCESS_SYSCALL_EXIT_PROGRAM, perSyscall: () => tracepointErrorPrograms(readsRegs), order: PROCESS_EXIT_ORDER, shareGeneric: true },
+        features,
+      );
+      for (const [name, attach] of plan.programs) programs.set(name, attach);
+      hooked = plan.hooked;
+      cloneFlags = plan.hook === 'tracepoint' && !readsRegs;
+    }
   } else {
     const plan = planFunctionHooks(MODULE, mode, functionHooks(mode, returnMode), features);
     ({ programs, targets } = plan);

@@ -84,7 +84,19 @@ export const TRACEPOINT_ERROR_PROGRAMS = {
   tracepoint_sys_exit_vfork: 'sys_exit_vfork',
 } as const satisfies Partial<Record<ProgramName, string>>;
 
-/** Entry/exit pairs that must be loaded together (the exit side reads what the entry saved). */
+/** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in process.bpf.c: the failed clones on the generic `sys_exit`. */
+export const PROCESS_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
+
+/** Entry programs, loaded only where the exits cannot read the task's registers (before 5.15: no `bpf_task_pt_regs`). */
+export const TRACEPOINT_ENTRY_PROGRAMS: ReadonlySet<keyof typeof TRACEPOINT_ERROR_PROGRAMS> = new Set([
+  'tracepoint_sys_enter_clone',
+  'tracepoint_sys_enter_clone3',
+]);
+
+/** First kernel whose exits read the clone flags themselves (`bpf_task_pt_regs`), as `kernelVersionCode()` gives it. */
+export const TASK_PT_REGS_VERSION = (5 << 16) | (15 << 8);
+
+/** Entry/exit pairs that must be loaded together before 5.15 (the exit side reads what the entry saved). */
 export const TRACEPOINT_PAIRS: ReadonlyArray<readonly [keyof typeof TRACEPOINT_ERROR_PROGRAMS, keyof typeof TRACEPOINT_ERROR_PROGRAMS]> = [
   ['tracepoint_sys_enter_clone', 'tracepoint_sys_exit_clone'],
   ['tracepoint_sys_enter_clone3', 'tracepoint_sys_exit_clone3'],
@@ -96,6 +108,8 @@ export const RETURN_MODE_PROGRAMS: ReadonlySet<string> = new Set([
   'probe_kernel_clone_entry',
   'probe_kernel_clone_exit',
   ...Object.keys(TRACEPOINT_ERROR_PROGRAMS),
+  `${PROCESS_SYSCALL_EXIT_PROGRAM}_tp_btf`,
+  `${PROCESS_SYSCALL_EXIT_PROGRAM}_raw_tp`,
 ]);
 
 /** Per-collect decoded global counters (cumulative since load). */

@@ -21,6 +21,7 @@ import {
   formatSelfTestResult,
   parseAppsGroups,
   runSelfTest,
+  SYSCALL_EXIT_HOOK_ENV,
 } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason } from '@ebpf-collectors/test-utils';
@@ -460,6 +461,33 @@ describe.skipIf(skip !== undefined)(`process collector on ${release()}${skip ? `
     expect(ownBpfHandles()).toEqual([]);
     expect(() => instance.collect()).toThrow(expect.objectContaining({ code: 'ECLOSED' }));
   });
+
+  // Last: a generic exit planned here stays planned for this process (the kit shares it with later plans).
+  for (const hook of ['tp_btf', 'raw_tp'] as const) {
+    it(`return mode on the generic sys_exit (${SYSCALL_EXIT_HOOK_ENV}=${hook}): failed clones as thread or process errors, from the entry registers`, async () => {
+      const saved = process.env[SYSCALL_EXIT_HOOK_ENV];
+      process.env[SYSCALL_EXIT_HOOK_ENV] = hook;
+      try {
+        const { instance, table, measure, config, logger } = await start(
+          { typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode: 'return', collectPid: 'real parent' },
+          false,
+        );
+        expect(logger.lines.join('\n')).toContain(`sys_exit (${hook})`);
+        const size = processWorkloadSize(1, { errors: true });
+        const { movement, run } = await runProcessWorkload({ measure }, size, {
+          expectations: (r) => processExpectations(r, { returnMode: true, groups: processWorkloadGroups(r, config.collectPid, table) }),
+        });
+        expect(run).toMatchObject(size);
+        expect(movement.get('system.task_error._do_fork')).toBeGreaterThanOrEqual(BigInt(PROCESS_ERRORS));
+        expect(movement.get('system.task_error.sys_clone')).toBeGreaterThanOrEqual(BigInt(THREAD_ERRORS));
+        expect(movement.get(`apps.task_error.${GROUP}`)).toBe(BigInt(PROCESS_ERRORS + THREAD_ERRORS));
+        expect(instance.attachMode).toBe('tracepoint');
+      } finally {
+        if (saved === undefined) delete process.env[SYSCALL_EXIT_HOOK_ENV];
+        else process.env[SYSCALL_EXIT_HOOK_ENV] = saved;
+      }
+    });
+  }
 
   it('the object exists where the package says', () => {
     expect(existsSync(OBJECT)).toBe(true);

@@ -13,16 +13,18 @@ export interface KnownCollectorPackage {
 }
 
 /**
- * Our collector packages, in start order. socket comes after vfs and fs: its
- * accept exits join a generic `sys_exit` program one of those already put
- * there (the kit's `planSyscallExit`, `shareGeneric`) instead of two
- * perf-event tracepoints, whose detach waits a grace period each at stop.
+ * Our collector packages, in start order. socket and process come after vfs
+ * and fs: socket's accept exits and process's failed clones join a generic
+ * `sys_exit` program one of those already put there (the kit's
+ * `planSyscallExit`, `shareGeneric`) instead of perf-event tracepoints of
+ * their own, which cost per event, put every syscall on the tracing path
+ * and wait a grace period each at stop.
  */
 export const KNOWN_COLLECTOR_PACKAGES: ReadonlyArray<KnownCollectorPackage> = [
-  { packageName: '@ebpf-collectors/collector-process', modules: ['process'] },
   { packageName: '@ebpf-collectors/collector-vfs', modules: ['vfs'] },
   { packageName: '@ebpf-collectors/collector-fs', modules: ['fd', 'filesystem'] },
   { packageName: '@ebpf-collectors/collector-socket', modules: ['socket'] },
+  { packageName: '@ebpf-collectors/collector-process', modules: ['process'] },
   { packageName: '@ebpf-collectors/collector-irq', modules: ['hardirq', 'softirq'] },
   { packageName: '@ebpf-collectors/collector-mdflush', modules: ['mdflush'] },
   { packageName: '@ebpf-collectors/collector-swap', modules: ['swap'] },
