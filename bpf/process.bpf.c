@@ -4,10 +4,11 @@
  * in `return` load mode, failed forks/clones.
  *
  * Program families, switched with autoload before load:
- *   common_*     every mode: raw_tp sched_process_fork / sched_process_exit
+ *   common_*     every mode: sched_process_fork / sched_process_exit, each as
+ *                tp_btf (`_tp_btf`, plain loads) or raw_tp (probe reads)
  *   trampoline_* fentry release_task, fexit kernel_clone (return mode)
  *   probe_*      kprobe release_task, kprobe+kretprobe kernel_clone (return mode)
- *   tracepoint_* raw_tp sched_process_free; in return mode the failed
+ *   tracepoint_* sched_process_free (tp_btf or raw_tp); in return mode the failed
  *                clone/clone3/fork/vfork calls, on one of:
  *                  tracepoint_syscall_exit_{tp_btf,raw_tp}  the generic sys_exit,
  *                      when another collector already runs one there
@@ -69,18 +70,18 @@ static __always_inline struct ebpfc_process_pid_stat *pid_stat(__u32 key)
 	return ebpfc_pid_lookup_or_init(&tbl_pid_stats, key, &zero);
 }
 
-static __always_inline void count_release(struct task_struct *task)
-{
-	struct ebpfc_process_pid_stat *stat;
-
-	ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_RELEASE);
-	if (!ebpfc_apps_enabled)
-		return;
-	/* Keyed by the released task, not by whoever reaps it (or an RCU callback). */
-	stat = pid_stat(ebpfc_pid_key_of(task));
-	if (stat)
-		ebpfc_pid_add(&stat->release_call, 1);
-}
+/* Keyed by the released task (`key`: ebpfc_pid_key_of it), not by whoever reaps it (or an RCU callback). */
+#define count_release(key_expr)                                                 \
+	do {                                                                    \
+		struct ebpfc_process_pid_stat *stat;                            \
+                                                                                \
+		ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_RELEASE);           \
+		if (ebpfc_apps_enabled) {                                       \
+			stat = pid_stat(key_expr);                              \
+			if (stat)                                               \
+				ebpfc_pid_add(&stat->release_call, 1);          \
+		}                                                               \
+	} while (0)
 
 static __always_inline void count_clone_error(__u64 flags)
 {
@@ -124,38 +125,60 @@ static __always_inline void finish_clone(long ret)
  * Fires once per successful fork/clone/vfork/kernel_thread, in the parent,
  * after the child got its ids. The child tells what was created: a thread
  * group leader (pid == tgid) is a new process, anything else a new thread.
+ * `key` is only evaluated with apps on.
  */
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(common_sched_process_fork, struct task_struct *parent, struct task_struct *child)
-{
-	struct ebpfc_process_pid_stat *stat;
-	bool thread = BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid);
+#define count_fork(thread, key_expr)                                            \
+	do {                                                                    \
+		struct ebpfc_process_pid_stat *stat;                            \
+                                                                                \
+		ebpfc_count(&tbl_total_stats, (thread) ? EBPFC_PROCESS_NEW_THREAD : EBPFC_PROCESS_NEW_PROCESS); \
+		if (ebpfc_apps_enabled) {                                       \
+			stat = pid_stat(key_expr);                              \
+			if (stat && (thread))                                   \
+				ebpfc_pid_add(&stat->create_thread, 1);         \
+			else if (stat)                                          \
+				ebpfc_pid_add(&stat->create_process, 1);        \
+		}                                                               \
+	} while (0)
 
-	ebpfc_count(&tbl_total_stats, thread ? EBPFC_PROCESS_NEW_THREAD : EBPFC_PROCESS_NEW_PROCESS);
-	if (!ebpfc_apps_enabled)
-		return 0;
-	stat = pid_stat(ebpfc_pid_key_current());
-	if (!stat)
-		return 0;
-	if (thread)
-		ebpfc_pid_add(&stat->create_thread, 1);
-	else
-		ebpfc_pid_add(&stat->create_process, 1);
+/* Fires in do_exit for every exiting task (thread or process), as current. */
+#define count_exit(key_expr)                                                    \
+	do {                                                                    \
+		struct ebpfc_process_pid_stat *stat;                            \
+                                                                                \
+		ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_EXIT);              \
+		if (ebpfc_apps_enabled) {                                       \
+			stat = pid_stat(key_expr);                              \
+			if (stat)                                               \
+				ebpfc_pid_add(&stat->exit_call, 1);             \
+		}                                                               \
+	} while (0)
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(common_sched_process_fork_tp_btf, struct task_struct *parent, struct task_struct *child)
+{
+	count_fork(child->pid != child->tgid, ebpfc_pid_key_current_btf());
 	return 0;
 }
 
-/* Fires in do_exit for every exiting task (thread or process), as current. */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(common_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	count_fork(BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid), ebpfc_pid_key_current());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int common_sched_process_exit_tp_btf(void *ctx)
+{
+	count_exit(ebpfc_pid_key_current_btf());
+	return 0;
+}
+
 SEC("raw_tp/sched_process_exit")
 int common_sched_process_exit(void *ctx)
 {
-	struct ebpfc_process_pid_stat *stat;
-
-	ebpfc_count(&tbl_total_stats, EBPFC_PROCESS_EXIT);
-	if (!ebpfc_apps_enabled)
-		return 0;
-	stat = pid_stat(ebpfc_pid_key_current());
-	if (stat)
-		ebpfc_pid_add(&stat->exit_call, 1);
+	count_exit(ebpfc_pid_key_current());
 	return 0;
 }
 
@@ -164,7 +187,7 @@ int common_sched_process_exit(void *ctx)
 SEC("fentry/release_task")
 int BPF_PROG(trampoline_release_task, struct task_struct *task)
 {
-	count_release(task);
+	count_release(ebpfc_pid_key_of_btf(task));
 	return 0;
 }
 
@@ -185,7 +208,7 @@ int BPF_PROG(trampoline_kernel_clone, struct kernel_clone_args *args, int ret)
 SEC("kprobe/release_task")
 int BPF_KPROBE(probe_release_task, struct task_struct *task)
 {
-	count_release(task);
+	count_release(ebpfc_pid_key_of(task));
 	return 0;
 }
 
@@ -211,10 +234,17 @@ int BPF_KRETPROBE(probe_kernel_clone_exit, int ret)
 /* ------------------------------------------------------------ tracepoint */
 
 /* Runs from the RCU callback that frees a released task: not in its context. */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(tracepoint_sched_process_free_tp_btf, struct task_struct *task)
+{
+	count_release(ebpfc_pid_key_of_btf(task));
+	return 0;
+}
+
 SEC("raw_tp/sched_process_free")
 int BPF_PROG(tracepoint_sched_process_free, struct task_struct *task)
 {
-	count_release(task);
+	count_release(ebpfc_pid_key_of(task));
 	return 0;
 }
 

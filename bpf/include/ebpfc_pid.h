@@ -36,12 +36,30 @@ static __always_inline __u32 ebpfc_pid_key_of(struct task_struct *task)
 	return (__u32)BPF_CORE_READ(task, real_parent, tgid);
 }
 
+/* The same through a BTF-typed task pointer (tp_btf, fentry): plain loads instead of probe reads. */
+static __always_inline __u32 ebpfc_pid_key_of_btf(struct task_struct *task)
+{
+	if (ebpfc_collect_pid == EBPFC_COLLECT_ALL)
+		return (__u32)task->tgid;
+	if (ebpfc_collect_pid == EBPFC_COLLECT_PARENT)
+		return (__u32)task->parent->tgid;
+	return (__u32)task->real_parent->tgid;
+}
+
 /* Key for events done by the current task; `all` needs no kernel-memory read. */
 static __always_inline __u32 ebpfc_pid_key_current(void)
 {
 	if (ebpfc_collect_pid == EBPFC_COLLECT_ALL)
 		return (__u32)(bpf_get_current_pid_tgid() >> 32);
 	return ebpfc_pid_key_of((struct task_struct *)bpf_get_current_task());
+}
+
+/* The same with plain loads (5.11+ bpf_get_current_task_btf; tp_btf, fentry). */
+static __always_inline __u32 ebpfc_pid_key_current_btf(void)
+{
+	if (ebpfc_collect_pid == EBPFC_COLLECT_ALL)
+		return (__u32)(bpf_get_current_pid_tgid() >> 32);
+	return ebpfc_pid_key_of_btf(bpf_get_current_task_btf());
 }
 
 /*

@@ -8,6 +8,7 @@ import {
   planFunctionHooks,
   planSyscallExit,
   tracepointExists,
+  tracepointKind,
   type Attacher,
   type SyscallExitHook,
 } from '@ebpf-collectors/core';
@@ -24,6 +25,8 @@ import {
   TRACEPOINT_ENTRY_PROGRAMS,
   TRACEPOINT_ERROR_PROGRAMS,
   TRACEPOINT_PAIRS,
+  FREE_PROGRAM,
+  tpBtfTwin,
 } from './internal-types.js';
 import { MODULE } from './metrics.js';
 import { processSelfTest } from './self-test.js';
@@ -91,8 +94,13 @@ export function planMode(
   let hooked: string[] = [];
   // Whether the exit side of clone reads the flags its entry saved.
   let cloneFlags = returnMode;
+  // The sched events as tp_btf (plain loads of the tasks) where the kernel has it, else raw_tp (probe reads); no
+  // perf-event form (the records lack the task pointers).
+  const btf = tracepointKind(features) === 'tp_btf';
+  const sched = (program: keyof typeof COMMON_PROGRAMS | typeof FREE_PROGRAM, event: string): [string, Attacher] =>
+    btf ? [tpBtfTwin(program), (p) => p.attachTrace()] : [program, (p) => p.attachRawTracepoint(event)];
   if (mode === 'tracepoint') {
-    programs = new Map([['tracepoint_sched_process_free', (p) => p.attachRawTracepoint('sched_process_free')]]);
+    programs = new Map([sched(FREE_PROGRAM, 'sched_process_free')]);
     if (returnMode) {
       const readsRegs = features.kernelVersionCode() >= TASK_PT_REGS_VERSION;
       const plan = planSyscallExit(
@@ -110,7 +118,7 @@ export function planMode(
     cloneFlags &&= mode === 'probe';
   }
   // Common programs attach last: a mode that cannot attach fails before touching them.
-  for (const [name, event] of Object.entries(COMMON_PROGRAMS)) programs.set(name, (p) => p.attachRawTracepoint(event));
+  for (const [name, event] of Object.entries(COMMON_PROGRAMS)) programs.set(...sched(name as keyof typeof COMMON_PROGRAMS, event));
   return {
     programs,
     targets,

@@ -62,11 +62,19 @@ export const FAMILY_PREFIX: Readonly<Record<AttachMode, string>> = {
   tracepoint: 'tracepoint_',
 };
 
-/** Programs every mode attaches: raw tracepoint name per program. */
+/** Programs every mode attaches: raw tracepoint name per program (the raw_tp program; `<name>_tp_btf` is its tp_btf twin). */
 export const COMMON_PROGRAMS = {
   common_sched_process_fork: 'sched_process_fork',
   common_sched_process_exit: 'sched_process_exit',
 } as const satisfies Partial<Record<ProgramName, string>>;
+
+/** Tracepoint mode's release program on `sched_process_free` (raw_tp; `<name>_tp_btf` its twin). */
+export const FREE_PROGRAM = 'tracepoint_sched_process_free' satisfies ProgramName;
+
+/** The tp_btf twin of a raw_tp program of {@link COMMON_PROGRAMS} or {@link FREE_PROGRAM}, which the compiler checks exists. */
+export function tpBtfTwin<N extends keyof typeof COMMON_PROGRAMS | typeof FREE_PROGRAM>(name: N): `${N}_tp_btf` & ProgramName {
+  return `${name}_tp_btf` as `${N}_tp_btf` & ProgramName;
+}
 
 /** Kernel functions that create tasks and see the clone flags, newest first. */
 export const CLONE_FUNCTIONS = ['kernel_clone', '_do_fork'] as const;

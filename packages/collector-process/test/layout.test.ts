@@ -36,5 +36,8 @@ describe('program families', () => {
     expect(progs.get('probe_kernel_clone_entry')).toBe('kprobe/kernel_clone');
     expect(progs.get('probe_kernel_clone_exit')).toBe('kretprobe/kernel_clone');
     expect(progs.get('tracepoint_sched_process_free')).toBe('raw_tp/sched_process_free');
+    // tp_btf twins of the sched programs (plain loads), chosen where the kernel has tp_btf.
+    for (const [name, event] of Object.entries(COMMON_PROGRAMS)) expect(progs.get(`${name}_tp_btf`)).toBe(`tp_btf/${event}`);
+    expect(progs.get('tracepoint_sched_process_free_tp_btf')).toBe('tp_btf/sched_process_free');
   });
 });

@@ -22,6 +22,7 @@ import {
   parseAppsGroups,
   runSelfTest,
   SYSCALL_EXIT_HOOK_ENV,
+  TRACEPOINT_KIND_ENV,
 } from '@ebpf-collectors/core';
 import { NotSupportedError, VerifierError, createLoader, type Loader } from '@ebpf-collectors/loader-native';
 import { kernelTestSkipReason } from '@ebpf-collectors/test-utils';
@@ -460,6 +461,24 @@ describe.skipIf(skip !== undefined)(`process collector on ${release()}${skip ? `
     instance.close();
     expect(ownBpfHandles()).toEqual([]);
     expect(() => instance.collect()).toThrow(expect.objectContaining({ code: 'ECLOSED' }));
+  });
+
+  it(`entry mode with the raw_tp sched programs (${TRACEPOINT_KIND_ENV}=raw_tp, probe reads): forks, threads, exits and releases counted as with tp_btf`, async () => {
+    const saved = process.env[TRACEPOINT_KIND_ENV];
+    process.env[TRACEPOINT_KIND_ENV] = 'raw_tp';
+    try {
+      const { instance, table, measure, config } = await start({ typeFormat: 'co-re', coreTracing: 'tracepoint', loadMode: 'entry', collectPid: 'real parent' });
+      expect(instance.attachMode).toBe('tracepoint');
+      const expectations = (r: Parameters<typeof processExpectations>[0]) =>
+        processExpectations(r, { returnMode: false, groups: processWorkloadGroups(r, config.collectPid, table) });
+      const { movement, run } = await runProcessWorkload({ measure }, processWorkloadSize(1, { errors: false }), { expectations });
+      const checks = checkExpectations(movement, expectations(run));
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+      expect(checks.length).toBeGreaterThan(0);
+    } finally {
+      if (saved === undefined) delete process.env[TRACEPOINT_KIND_ENV];
+      else process.env[TRACEPOINT_KIND_ENV] = saved;
+    }
   });
 
   // Last: a generic exit planned here stays planned for this process (the kit shares it with later plans).
