@@ -466,6 +466,9 @@ export const PLUGIN_MODULES = [...ALL_COLLECTORS, 'mdflush', 'swap', 'cachestat'
 /** A module's own file in ebpf.d/ where it is not named after the module (socket reads network.conf). */
 const MODULE_FILES = { socket: 'network.conf', dc: 'dcstat.conf' };
 
+/** A module's `[ebpf programs]` key where it is not the module's name (Netdata's `dcstat` turns `dc` on). */
+const CONFIG_KEYS = { dc: 'dcstat' };
+
 /**
  * A user config dir with only `collector` on: apps on, cgroups off, collect pid = all, return load mode, `mode`;
  * `programs` adds `[ebpf programs]` keys (`{ 'network connections': 'yes' }`).
@@ -474,7 +477,7 @@ export function singleCollectorConfig(work, collector, mode = 'tracepoint', { pr
   const dir = join(work, `conf-${collector}`);
   mkdirSync(join(dir, 'ebpf.d'), { recursive: true });
   const programs =
-    PLUGIN_MODULES.map((c) => `    ${c} = ${c === collector ? 'yes' : 'no'}\n`).join('') +
+    PLUGIN_MODULES.map((c) => `    ${CONFIG_KEYS[c] ?? c} = ${c === collector ? 'yes' : 'no'}\n`).join('') +
     Object.entries(extra)
       .map(([key, value]) => `    ${key} = ${value}\n`)
       .join('');

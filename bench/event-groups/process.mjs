@@ -98,12 +98,15 @@ const common = {
       programs: [...SCHED('raw'), 'saved_enter_clone', 'saved_enter_clone3', 'saved_exit_clone', 'saved_exit_clone3', 'err_tp_fork', 'err_tp_vfork'],
     },
   ],
-  plugin: [{ label: 'raw_tp/sched_* + syscalls clone tracepoints (as it ships)' }],
+  plugin: [
+    { label: 'tp_btf/sched_* + syscalls:sys_exit_* (as it ships)' },
+    { label: 'raw_tp/sched_* + syscalls:sys_exit_* (EBPFC_TRACEPOINT_HOOK=raw_tp)', env: { EBPFC_TRACEPOINT_HOOK: 'raw_tp' } },
+  ],
   check: () => pidTable(),
 };
 
 const EVENTS =
-  'clone(2) of a process sharing memory, files, fs and signal handlers, the child exit(2)s, the parent waitpid(2)s: sys_enter_clone, sched_process_fork, sys_exit_clone x2 (parent, child), sched_process_exit, sched_process_free (RCU callback) each';
+  'clone(2) of a process sharing memory, files, fs and signal handlers, the child exit(2)s, the parent waitpid(2)s: sys_enter_clone (hooked only by the minimal design with flags saved at entry), sched_process_fork, sys_exit_clone x2 (parent, child), sched_process_exit, sched_process_free (RCU callback) each';
 
 export const groups = {
   process: {
