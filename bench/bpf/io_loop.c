@@ -43,26 +43,22 @@
  *
  *   io_loop OP_bpf N REPEAT CPU [FILE]   (udp_bpf, dread_bpf, ipi_bpf)
  *       The same operations, but what is measured is the BPF programs' own
- *       run time: with the kernel's BPF run-time statistics on
- *       (BPF_ENABLE_STATS, for as long as this process runs;
- *       kernel.bpf_stats_enabled is left alone), the run_time_ns that every
- *       loaded tracing program (types tracepoint, raw_tracepoint, tracing,
- *       perf_event, kprobe) gained over the batch, divided by the
- *       operations: BPF body ns per operation, on every CPU (programs of
- *       iterator links, such as the plugin's task snapshot run once a tick,
- *       left out). It excludes the hook's dispatch (building a tracepoint's
- *       record, the trampoline or perf-event call around the program) and
- *       holds part of the statistics' own clock reads (the same for every
- *       program); with nothing attached it is 0. For
- *       when the clocks' noise dwarfs the BPF cost (see
- *       bench/event-groups/irq.mjs). IO_LOOP_VERBOSE=1 prints each
- *       program's runs per operation and ns per run, per batch, on stderr.
+ *       run time (bpf_run_time.h): with the kernel's BPF run-time
+ *       statistics on for as long as this process runs, the run_time_ns
+ *       gained over the batch by every tracing program loaded at both its
+ *       start and end, divided by the operations: BPF body ns per
+ *       operation, on every CPU (iterator programs, such as the plugin's
+ *       task snapshot run once a tick, left out). It excludes the hook's
+ *       dispatch (building a tracepoint's record, the call around the
+ *       program); with nothing attached it is 0. For when the clocks' noise
+ *       dwarfs the BPF cost (see bench/event-groups/irq.mjs).
+ *       IO_LOOP_VERBOSE=1 prints each program's runs per operation and ns
+ *       per run, per batch, on stderr.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <linux/membarrier.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -77,6 +73,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bpf_run_time.h"
 
 #define BLOCK 4096
 
@@ -192,144 +190,6 @@ static void dread_batch(long n)
 	}
 }
 
-/* ------------------------------------------------------------ BPF run time */
-
-static long bpf_call(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-static int stats_fd = -1;
-
-static void find_iterators(void);
-
-static void stats_enable(void)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.enable_stats.type = BPF_STATS_RUN_TIME;
-	stats_fd = bpf_call(BPF_ENABLE_STATS, &attr);
-	if (stats_fd < 0)
-		die("BPF_ENABLE_STATS (needs root)");
-	find_iterators();
-}
-
-/*
- * Programs run by iterator links (the plugin's task snapshot, once a tick): not per event, left out.
- * Collected once, when the stats are turned on (the configuration under test is attached by then).
- */
-#define MAX_ITERS 64
-static __u32 iter_prog[MAX_ITERS];
-static int niter;
-
-static void find_iterators(void)
-{
-	union bpf_attr attr;
-	__u32 id = 0;
-
-	for (;;) {
-		struct bpf_link_info info;
-		int fd;
-
-		memset(&attr, 0, sizeof(attr));
-		attr.start_id = id;
-		if (bpf_call(BPF_LINK_GET_NEXT_ID, &attr) != 0)
-			break;
-		id = attr.next_id;
-		memset(&attr, 0, sizeof(attr));
-		attr.link_id = id;
-		fd = bpf_call(BPF_LINK_GET_FD_BY_ID, &attr);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		memset(&attr, 0, sizeof(attr));
-		attr.info.bpf_fd = fd;
-		attr.info.info_len = sizeof(info);
-		attr.info.info = (__u64)(unsigned long)&info;
-		if (bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0 && info.type == BPF_LINK_TYPE_ITER && niter < MAX_ITERS)
-			iter_prog[niter++] = info.prog_id;
-		close(fd);
-	}
-}
-
-static int iterator(__u32 prog_id)
-{
-	for (int i = 0; i < niter; i++)
-		if (iter_prog[i] == prog_id)
-			return 1;
-	return 0;
-}
-
-static int tracing_type(__u32 type)
-{
-	return type == BPF_PROG_TYPE_TRACEPOINT || type == BPF_PROG_TYPE_RAW_TRACEPOINT || type == BPF_PROG_TYPE_TRACING ||
-	       type == BPF_PROG_TYPE_PERF_EVENT || type == BPF_PROG_TYPE_KPROBE;
-}
-
-/* Per program, with IO_LOOP_VERBOSE set: what each ran per operation over the last batch, on stderr. */
-#define MAX_SEEN 256
-static struct {
-	__u32 id;
-	__u64 cnt, ns;
-	char name[BPF_OBJ_NAME_LEN];
-} seen[MAX_SEEN], last[MAX_SEEN];
-static int nseen, nlast;
-
-static void report_programs(long n)
-{
-	for (int i = 0; i < nseen; i++)
-		for (int j = 0; j < nlast; j++)
-			if (last[j].id == seen[i].id && seen[i].cnt > last[j].cnt)
-				fprintf(stderr, "  %-16s %6.3f runs/op %7.1f ns/run\n", seen[i].name,
-					(double)(seen[i].cnt - last[j].cnt) / n,
-					(double)(seen[i].ns - last[j].ns) / (seen[i].cnt - last[j].cnt));
-}
-
-/* Sum of run_time_ns over the loaded tracing programs now. */
-static double bpf_run_time_ns(void)
-{
-	union bpf_attr attr;
-	__u32 id = 0;
-	double sum = 0;
-
-	memcpy(last, seen, sizeof(seen));
-	nlast = nseen;
-	nseen = 0;
-	for (;;) {
-		struct bpf_prog_info info;
-		int fd;
-
-		memset(&attr, 0, sizeof(attr));
-		attr.start_id = id;
-		if (bpf_call(BPF_PROG_GET_NEXT_ID, &attr) != 0)
-			break;
-		id = attr.next_id;
-		memset(&attr, 0, sizeof(attr));
-		attr.prog_id = id;
-		fd = bpf_call(BPF_PROG_GET_FD_BY_ID, &attr);
-		if (fd < 0)
-			continue; /* unloaded meanwhile */
-		memset(&info, 0, sizeof(info));
-		memset(&attr, 0, sizeof(attr));
-		attr.info.bpf_fd = fd;
-		attr.info.info_len = sizeof(info);
-		attr.info.info = (__u64)(unsigned long)&info;
-		if (bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0 && tracing_type(info.type) && !iterator(id)) {
-			sum += info.run_time_ns;
-			if (nseen < MAX_SEEN) {
-				seen[nseen].id = id;
-				seen[nseen].cnt = info.run_cnt;
-				seen[nseen].ns = info.run_time_ns;
-				memcpy(seen[nseen].name, info.name, sizeof(info.name));
-				nseen++;
-			}
-		}
-		close(fd);
-	}
-	return sum;
-}
-
 /* ------------------------------------------------------------ ipi */
 
 static atomic_int spin_stop;
@@ -397,7 +257,7 @@ int main(int argc, char **argv)
 	void (*batch)(long);
 	clockid_t clock = CLOCK_THREAD_CPUTIME_ID;
 	pthread_t spin_thread;
-	int spinning = 0, bpf_time = 0;
+	int spinning = 0, bpf_time = 0, stats_fd = -1;
 
 	if (n <= 0 || repeat <= 0) {
 		fprintf(stderr, "N and REPEAT must be positive\n");
@@ -453,17 +313,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown op %s (udp, dread or ipi, each optionally with _bpf)\n", op);
 		return 64;
 	}
-	if (bpf_time)
-		stats_enable();
+	if (bpf_time && (stats_fd = bpf_run_time_enable()) < 0)
+		die("BPF_ENABLE_STATS (needs root)");
 	double best = 1e300;
 	long skipped = 0;
+	static struct bpf_run_times bpf0, bpf1;
 
 	for (long r = 0; r < repeat; r++) {
 		long long ipis = spinning ? call_interrupts(cpu) : 0;
-		double t0 = bpf_time ? bpf_run_time_ns() : now_ns(clock), per;
+		double t0 = 0, per;
 
+		if (bpf_time)
+			bpf_run_time_snapshot(&bpf0);
+		else
+			t0 = now_ns(clock);
 		batch(n);
-		per = ((bpf_time ? bpf_run_time_ns() : now_ns(clock)) - t0) / n;
+		if (bpf_time) {
+			bpf_run_time_snapshot(&bpf1);
+			per = bpf_run_time_gained(&bpf0, &bpf1) / n;
+		} else {
+			per = (now_ns(clock) - t0) / n;
+		}
 		/*
 		 * A batch during which the spinner lost its CPU (real-time throttling, or no SCHED_FIFO) sent fewer
 		 * IPIs and looks cheaper: not counted, and run again (up to as many times as REPEAT).
@@ -478,7 +348,7 @@ int main(int argc, char **argv)
 		}
 		if (bpf_time && getenv("IO_LOOP_VERBOSE")) {
 			fprintf(stderr, "batch %ld: %.1f ns/op\n", r, per);
-			report_programs(n);
+			bpf_run_time_report(&bpf0, &bpf1, n);
 		}
 		if (per < best)
 			best = per;

@@ -13,13 +13,15 @@
  *                                     calls _exit(0), the parent waitpid(2)s: the same events, dearer
  *   process_loop clone_bpf N REPEAT CPU
  *                                     the clone operations, but what is timed is the BPF programs' own run
- *                                     time: the kernel's run-time statistics on (BPF_ENABLE_STATS, for as long
- *                                     as this process runs), the run_time_ns the loaded tracing programs
- *                                     gained over the batch (iterator programs left out: the plugin's task
- *                                     snapshot runs once a tick, not per event), per operation. Program bodies
- *                                     only: a perf-event tracepoint's record and the syscall tracepoints' cost
- *                                     to every syscall are not in it, and each run carries the statistics' own
- *                                     two clock reads. Readable to a few ns where the clock is not: see below.
+ *                                     time (bpf_run_time.h): the kernel's run-time statistics on for as long as
+ *                                     this process runs, the run_time_ns gained over the batch by the tracing
+ *                                     programs loaded at both its start and end (iterator programs left out:
+ *                                     the plugin's task snapshot runs once a tick, not per event), per
+ *                                     operation. Program bodies only: a perf-event tracepoint's record and the
+ *                                     syscall tracepoints' cost to every syscall are not in it, and each run
+ *                                     carries part of the statistics' own clock reads. Readable to a few ns
+ *                                     where the clock is not: see below. With -v, each program's runs per
+ *                                     operation and ns per run too.
  *
  * One operation causes every event the process collector hooks in tracepoint
  * mode: sys_enter_clone and sched_process_fork in the parent, sys_exit_clone
@@ -67,11 +69,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/bpf.h>
+
+#include "bpf_run_time.h"
 
 /* A process (SIGCHLD to the parent, no CLONE_THREAD) that shares everything it can instead of copying it. */
 #define CHILD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_IO | SIGCHLD)
@@ -143,121 +145,6 @@ static double ksoftirqd_ns(void)
 	return ms * 1e6;
 }
 
-/* ------------------------------------------------------------ BPF run time (clone_bpf) */
-
-static long bpf_call(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-/* Fills `info` for the object `id` of the kind GET_FD_BY_ID `cmd` opens; 0 on success. */
-static int object_info(int cmd, __u32 id, void *info, __u32 len)
-{
-	union bpf_attr attr;
-	int fd, rc;
-
-	memset(&attr, 0, sizeof(attr));
-	if (cmd == BPF_LINK_GET_FD_BY_ID)
-		attr.link_id = id;
-	else
-		attr.prog_id = id;
-	fd = bpf_call(cmd, &attr);
-	if (fd < 0)
-		return -1; /* gone meanwhile */
-	memset(info, 0, len);
-	memset(&attr, 0, sizeof(attr));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = len;
-	attr.info.info = (__u64)(unsigned long)info;
-	rc = bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr);
-	close(fd);
-	return rc;
-}
-
-/* The next id after `id` of GET_NEXT_ID `cmd`; 0 at the end. */
-static __u32 next_id(int cmd, __u32 id)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.start_id = id;
-	return bpf_call(cmd, &attr) == 0 ? attr.next_id : 0;
-}
-
-/* Programs behind iterator links, found once the configuration is attached: left out of the sum. */
-#define MAX_ITERS 64
-static __u32 iter_prog[MAX_ITERS];
-static int niter;
-
-static void stats_on(void)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.enable_stats.type = BPF_STATS_RUN_TIME;
-	if (bpf_call(BPF_ENABLE_STATS, &attr) < 0) {
-		perror("BPF_ENABLE_STATS (needs root)");
-		exit(1);
-	}
-	for (__u32 id = next_id(BPF_LINK_GET_NEXT_ID, 0); id; id = next_id(BPF_LINK_GET_NEXT_ID, id)) {
-		struct bpf_link_info info;
-
-		if (object_info(BPF_LINK_GET_FD_BY_ID, id, &info, sizeof(info)) == 0 && info.type == BPF_LINK_TYPE_ITER &&
-		    niter < MAX_ITERS)
-			iter_prog[niter++] = info.prog_id;
-	}
-}
-
-/*
- * run_time_ns of each loaded tracing program. A batch's time is the sum of what each program present at its
- * start and end gained: the previous configuration's programs, freed an RCU grace period after it
- * detached, may vanish during the batch, and their totals must not leave the sum with them.
- */
-#define MAX_PROGS 1024
-struct run_times {
-	int n;
-	struct {
-		__u32 id;
-		__u64 ns;
-	} prog[MAX_PROGS];
-};
-
-static void bpf_run_times(struct run_times *t)
-{
-	t->n = 0;
-	for (__u32 id = next_id(BPF_PROG_GET_NEXT_ID, 0); id && t->n < MAX_PROGS; id = next_id(BPF_PROG_GET_NEXT_ID, id)) {
-		struct bpf_prog_info info;
-		int skip = 0;
-
-		for (int i = 0; i < niter; i++)
-			skip |= iter_prog[i] == id;
-		if (skip || object_info(BPF_PROG_GET_FD_BY_ID, id, &info, sizeof(info)) != 0)
-			continue;
-		if (info.type == BPF_PROG_TYPE_TRACEPOINT || info.type == BPF_PROG_TYPE_RAW_TRACEPOINT ||
-		    info.type == BPF_PROG_TYPE_TRACING || info.type == BPF_PROG_TYPE_KPROBE) {
-			t->prog[t->n].id = id;
-			t->prog[t->n].ns = info.run_time_ns;
-			t->n++;
-		}
-	}
-}
-
-/* What the programs of `before` still loaded in `after` ran meanwhile, and all of what new ones ran. */
-static double bpf_run_time_gained(const struct run_times *before, const struct run_times *after)
-{
-	double sum = 0;
-
-	for (int i = 0; i < after->n; i++) {
-		__u64 base = 0;
-
-		for (int j = 0; j < before->n; j++)
-			if (before->prog[j].id == after->prog[i].id)
-				base = before->prog[j].ns;
-		sum += after->prog[i].ns - base;
-	}
-	return sum;
-}
-
 static int child_exit(void *arg)
 {
 	(void)arg;
@@ -325,8 +212,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	find_ksoftirqd(cpu);
-	if (bpf_time)
-		stats_on();
+	if (bpf_time && bpf_run_time_enable() < 0) {
+		perror("BPF_ENABLE_STATS (needs root)");
+		return 1;
+	}
 	/* Checked once: the child was created, ran on this CPU's affinity, exited 0 and was reaped. */
 	rc = once();
 	if (rc != 0) {
@@ -337,7 +226,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	double best = 1e300;
-	static struct run_times bpf0, bpf1;
+	static struct bpf_run_times bpf0, bpf1;
 
 	/*
 	 * One untimed batch first. A task is freed an RCU grace period after it is reaped, so each batch pays for
@@ -349,7 +238,7 @@ int main(int argc, char **argv)
 
 	for (long r = 0; r < repeat; r++) {
 		if (bpf_time)
-			bpf_run_times(&bpf0);
+			bpf_run_time_snapshot(&bpf0);
 		double wall0 = clock_ns(CLOCK_MONOTONIC), self0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		double kids0 = children_ns(), soft0 = ksoftirqd_ns();
 		double self, kids, soft, per;
@@ -365,11 +254,12 @@ int main(int argc, char **argv)
 		kids = children_ns() - kids0;
 		soft = ksoftirqd_ns() - soft0;
 		if (bpf_time)
-			bpf_run_times(&bpf1);
+			bpf_run_time_snapshot(&bpf1);
 		per = bpf_time ? bpf_run_time_gained(&bpf0, &bpf1) / n : (self + kids + soft) / n;
-		if (verbose && bpf_time)
+		if (verbose && bpf_time) {
 			fprintf(stderr, "batch %ld: BPF %.1f ns/op; clock %.1f ns/op\n", r, per, (self + kids + soft) / n);
-		else if (verbose)
+			bpf_run_time_report(&bpf0, &bpf1, n);
+		} else if (verbose)
 			fprintf(stderr, "batch %ld: parent %.1f + children %.1f + ksoftirqd %.1f = %.1f ns/op; wall %.1f ns/op\n", r, self / n,
 				kids / n, soft / n, per, (clock_ns(CLOCK_MONOTONIC) - wall0) / n);
 		if (per < best)

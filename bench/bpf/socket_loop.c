@@ -29,13 +29,11 @@
  *
  *   socket_loop udp_bpf|tcp_bpf N REPEAT CPU
  *       The same operations, but what is measured is the BPF programs' own
- *       run time: the kernel's run-time statistics are on while this process
- *       runs (BPF_ENABLE_STATS; kernel.bpf_stats_enabled is left alone), and
- *       a batch's figure is the run_time_ns gained over it by every tracing
- *       program loaded at both its ends (tracepoint, raw_tracepoint, tracing,
- *       perf_event, kprobe types; programs of iterator links, such as the
- *       plugin's task snapshot once a tick, left out), divided by the
- *       operations. Bodies only: the hook's dispatch (a perf-event
+ *       run time (bpf_run_time.h): the kernel's run-time statistics are on
+ *       while this process runs, and a batch's figure is the run_time_ns
+ *       gained over it by every tracing program loaded at both its ends
+ *       (programs of iterator links, such as the plugin's task snapshot
+ *       once a tick, left out), divided by the operations. Bodies only: the hook's dispatch (a perf-event
  *       tracepoint's record, the syscall tracepoints' slow path on every
  *       syscall) is not in it, and the statistics' own clock reads are (the
  *       same for every program). Runs for other processes' sockets and, on
@@ -55,16 +53,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bpf_run_time.h"
 
 #define PAYLOAD 8
 
@@ -98,129 +96,6 @@ static int bound_socket(int type, struct sockaddr_in *addr)
 	if (getsockname(fd, (struct sockaddr *)addr, &len) != 0)
 		fail("getsockname");
 	return fd;
-}
-
-/* ---- BPF run-time statistics (the *_bpf ops) ---- */
-
-static long bpf_call(int cmd, union bpf_attr *attr)
-{
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-/* The object behind `id` (a BPF_*_GET_FD_BY_ID command) and its info, or -1. */
-static int info_by_id(int get_fd, __u32 id, void *info, __u32 len)
-{
-	union bpf_attr attr;
-	int fd, ok;
-
-	memset(&attr, 0, sizeof(attr));
-	if (get_fd == BPF_LINK_GET_FD_BY_ID)
-		attr.link_id = id;
-	else
-		attr.prog_id = id;
-	fd = bpf_call(get_fd, &attr);
-	if (fd < 0)
-		return -1; /* gone meanwhile */
-	memset(info, 0, len);
-	memset(&attr, 0, sizeof(attr));
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = len;
-	attr.info.info = (__u64)(unsigned long)info;
-	ok = bpf_call(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
-/* The next id after `id` of a BPF_*_GET_NEXT_ID command, or 0 at the end. */
-static __u32 next_id(int cmd, __u32 id)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.start_id = id;
-	return bpf_call(cmd, &attr) == 0 ? attr.next_id : 0;
-}
-
-#define MAX_PROGS 256
-static __u32 iter_prog[MAX_PROGS];
-static int niter;
-static struct {
-	__u32 id;
-	__u64 cnt, ns;
-	char name[BPF_OBJ_NAME_LEN];
-} seen[MAX_PROGS], last[MAX_PROGS];
-static int nseen, nlast;
-
-/* Statistics on for this process's life; the programs of iterator links (attached by now) noted to be left out. */
-static void stats_enable(void)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.enable_stats.type = BPF_STATS_RUN_TIME;
-	if (bpf_call(BPF_ENABLE_STATS, &attr) < 0)
-		fail("BPF_ENABLE_STATS (needs root)");
-	for (__u32 id = next_id(BPF_LINK_GET_NEXT_ID, 0); id; id = next_id(BPF_LINK_GET_NEXT_ID, id)) {
-		struct bpf_link_info info;
-
-		if (info_by_id(BPF_LINK_GET_FD_BY_ID, id, &info, sizeof(info)) == 0 && info.type == BPF_LINK_TYPE_ITER && niter < MAX_PROGS)
-			iter_prog[niter++] = info.prog_id;
-	}
-}
-
-static int counted(__u32 id, __u32 type)
-{
-	for (int i = 0; i < niter; i++)
-		if (iter_prog[i] == id)
-			return 0;
-	return type == BPF_PROG_TYPE_TRACEPOINT || type == BPF_PROG_TYPE_RAW_TRACEPOINT || type == BPF_PROG_TYPE_TRACING ||
-	       type == BPF_PROG_TYPE_PERF_EVENT || type == BPF_PROG_TYPE_KPROBE;
-}
-
-/* Take a snapshot of the counted programs' run counts and times (the previous one kept in `last`). */
-static void bpf_snapshot(void)
-{
-	memcpy(last, seen, sizeof(seen));
-	nlast = nseen;
-	nseen = 0;
-	for (__u32 id = next_id(BPF_PROG_GET_NEXT_ID, 0); id; id = next_id(BPF_PROG_GET_NEXT_ID, id)) {
-		struct bpf_prog_info info;
-
-		if (nseen == MAX_PROGS || info_by_id(BPF_PROG_GET_FD_BY_ID, id, &info, sizeof(info)) != 0 || !counted(id, info.type))
-			continue;
-		seen[nseen].id = id;
-		seen[nseen].cnt = info.run_cnt;
-		seen[nseen].ns = info.run_time_ns;
-		memcpy(seen[nseen].name, info.name, sizeof(info.name));
-		nseen++;
-	}
-}
-
-/*
- * run_time_ns gained between the last two snapshots by the programs in both
- * (one loaded or unloaded by another process meanwhile would add its whole
- * run time, or take it away).
- */
-static double bpf_run_time_ns(void)
-{
-	double sum = 0;
-
-	for (int i = 0; i < nseen; i++)
-		for (int j = 0; j < nlast; j++)
-			if (last[j].id == seen[i].id)
-				sum += (double)(seen[i].ns - last[j].ns);
-	return sum;
-}
-
-/* SOCKET_LOOP_VERBOSE: each program's runs per operation and ns per run over the batch just timed. */
-static void report_programs(long n)
-{
-	for (int i = 0; i < nseen; i++)
-		for (int j = 0; j < nlast; j++)
-			if (last[j].id == seen[i].id && seen[i].cnt > last[j].cnt)
-				fprintf(stderr, "  %-16s %6.3f runs/op %7.1f ns/run\n", seen[i].name,
-					(double)(seen[i].cnt - last[j].cnt) / n,
-					(double)(seen[i].ns - last[j].ns) / (seen[i].cnt - last[j].cnt));
 }
 
 /* ---- the operations ---- */
@@ -327,16 +202,17 @@ int main(int argc, char **argv)
 		if (tcp_once(&t) != 0)
 			fail("connect/accept4/close over 127.0.0.1 (accept4 EAGAIN: handshake not done inside connect)");
 	}
-	if (bpf_time)
-		stats_enable();
+	if (bpf_time && bpf_run_time_enable() < 0)
+		fail("BPF_ENABLE_STATS (needs root)");
 	double best = 1e300;
 	long failed = 0;
+	static struct bpf_run_times bpf0, bpf1;
 
 	for (long r = 0; r < repeat; r++) {
 		double t0 = 0, per;
 
 		if (bpf_time)
-			bpf_snapshot();
+			bpf_run_time_snapshot(&bpf0);
 		else
 			t0 = now_ns();
 
@@ -351,10 +227,10 @@ int main(int argc, char **argv)
 				failed += tcp_once(&t) != 0;
 		}
 		if (bpf_time) {
-			bpf_snapshot();
-			per = bpf_run_time_ns() / n;
+			bpf_run_time_snapshot(&bpf1);
+			per = bpf_run_time_gained(&bpf0, &bpf1) / n;
 			if (verbose)
-				report_programs(n);
+				bpf_run_time_report(&bpf0, &bpf1, n);
 		} else {
 			per = (now_ns() - t0) / n;
 		}
