@@ -75,25 +75,9 @@
 #include <unistd.h>
 
 #include "bpf_run_time.h"
+#include "loop.h"
 
 #define BLOCK 4096
-
-static double now_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
 
 static void die(const char *what)
 {
@@ -198,7 +182,7 @@ static void *spinner(void *arg)
 {
 	struct sched_param rt = { .sched_priority = 1 };
 
-	if (pin(*(int *)arg) != 0)
+	if (loop_pin(*(int *)arg) != 0)
 		die("sched_setaffinity (spinner)");
 	/* Real-time, so no ordinary task takes the CPU from it (membarrier only IPIs CPUs running the process). */
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &rt);
@@ -259,10 +243,7 @@ int main(int argc, char **argv)
 	pthread_t spin_thread;
 	int spinning = 0, bpf_time = 0, stats_fd = -1;
 
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
+	loop_check_counts(n, repeat);
 	/* OP_bpf: the same operations, BPF programs' run time per operation instead of a clock. */
 	char base[32];
 	size_t len = strlen(op);
@@ -274,7 +255,7 @@ int main(int argc, char **argv)
 		bpf_time = 1;
 	}
 	if (strcmp(op, "udp") == 0) {
-		if (pin(cpu) != 0)
+		if (loop_pin(cpu) != 0)
 			die("sched_setaffinity");
 		udp_setup();
 		batch = udp_batch;
@@ -283,7 +264,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "dread needs FILE (a file on the disk, at least 4 KiB)\n");
 			return 64;
 		}
-		if (pin(cpu) != 0)
+		if (loop_pin(cpu) != 0)
 			die("sched_setaffinity");
 		dread_setup(argv[5]);
 		batch = dread_batch;
@@ -296,7 +277,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		/* The caller on another CPU, the spinner on CPU: the IPIs land there. */
-		if (pin(cpu == 0 ? 1 : 0) != 0)
+		if (loop_pin(cpu == 0 ? 1 : 0) != 0)
 			die("sched_setaffinity");
 		if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0)
 			die("membarrier register");
@@ -326,13 +307,13 @@ int main(int argc, char **argv)
 		if (bpf_time)
 			bpf_run_time_snapshot(&bpf0);
 		else
-			t0 = now_ns(clock);
+			t0 = loop_ns(clock);
 		batch(n);
 		if (bpf_time) {
 			bpf_run_time_snapshot(&bpf1);
 			per = bpf_run_time_gained(&bpf0, &bpf1) / n;
 		} else {
-			per = (now_ns(clock) - t0) / n;
+			per = (loop_ns(clock) - t0) / n;
 		}
 		/*
 		 * A batch during which the spinner lost its CPU (real-time throttling, or no SCHED_FIFO) sent fewer

@@ -74,6 +74,7 @@
 #include <unistd.h>
 
 #include "bpf_run_time.h"
+#include "loop.h"
 
 /* A process (SIGCHLD to the parent, no CLONE_THREAD) that shares everything it can instead of copying it. */
 #define CHILD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_SYSVSEM | CLONE_IO | SIGCHLD)
@@ -81,14 +82,6 @@
 /* The clone child's stack: it runs only the exit call, on a page of its own. */
 #define CHILD_STACK_SIZE (64 * 1024)
 static char child_stack[CHILD_STACK_SIZE] __attribute__((aligned(16)));
-
-static double clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static double children_ns(void)
 {
@@ -188,7 +181,6 @@ int main(int argc, char **argv)
 	long n = atol(argv[2]), repeat = atol(argv[3]);
 	int cpu = atoi(argv[4]), verbose = argc == 6, bpf_time = 0;
 	int (*once)(void);
-	cpu_set_t set;
 	int rc;
 
 	if (strcmp(op, "clone") == 0)
@@ -201,16 +193,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown op %s (clone, clone_bpf or fork)\n", op);
 		return 64;
 	}
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		perror("sched_setaffinity");
-		return 1;
-	}
+	loop_start(n, repeat, cpu);
 	find_ksoftirqd(cpu);
 	if (bpf_time && bpf_run_time_enable() < 0) {
 		perror("BPF_ENABLE_STATS (needs root)");
@@ -239,7 +222,7 @@ int main(int argc, char **argv)
 	for (long r = 0; r < repeat; r++) {
 		if (bpf_time)
 			bpf_run_time_snapshot(&bpf0);
-		double wall0 = clock_ns(CLOCK_MONOTONIC), self0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		double wall0 = loop_ns(CLOCK_MONOTONIC), self0 = loop_ns(CLOCK_THREAD_CPUTIME_ID);
 		double kids0 = children_ns(), soft0 = ksoftirqd_ns();
 		double self, kids, soft, per;
 
@@ -250,7 +233,7 @@ int main(int argc, char **argv)
 		else
 			for (long i = 0; i < n; i++)
 				fork_once();
-		self = clock_ns(CLOCK_THREAD_CPUTIME_ID) - self0;
+		self = loop_ns(CLOCK_THREAD_CPUTIME_ID) - self0;
 		kids = children_ns() - kids0;
 		soft = ksoftirqd_ns() - soft0;
 		if (bpf_time)
@@ -261,7 +244,7 @@ int main(int argc, char **argv)
 			bpf_run_time_report(&bpf0, &bpf1, n);
 		} else if (verbose)
 			fprintf(stderr, "batch %ld: parent %.1f + children %.1f + ksoftirqd %.1f = %.1f ns/op; wall %.1f ns/op\n", r, self / n,
-				kids / n, soft / n, per, (clock_ns(CLOCK_MONOTONIC) - wall0) / n);
+				kids / n, soft / n, per, (loop_ns(CLOCK_MONOTONIC) - wall0) / n);
 		if (per < best)
 			best = per;
 	}

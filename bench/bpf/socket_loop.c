@@ -63,16 +63,9 @@
 #include <unistd.h>
 
 #include "bpf_run_time.h"
+#include "loop.h"
 
 #define PAYLOAD 8
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void fail(const char *what)
 {
@@ -165,7 +158,6 @@ int main(int argc, char **argv)
 	const char *op = argv[1];
 	long n = atol(argv[2]), repeat = atol(argv[3]);
 	int cpu = atoi(argv[4]);
-	cpu_set_t set;
 	char buf[PAYLOAD] = "ebpfc-u";
 	struct udp u;
 	struct tcp t;
@@ -180,16 +172,7 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	bpf_time = strstr(op, "_bpf") != NULL;
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		perror("sched_setaffinity");
-		return 1;
-	}
+	loop_start(n, repeat, cpu);
 	if (kind == 0) {
 		udp_setup(&u);
 		/* Once, not blocking: the datagram must be queued by the time sendto returns (softirq inline). */
@@ -214,7 +197,7 @@ int main(int argc, char **argv)
 		if (bpf_time)
 			bpf_run_time_snapshot(&bpf0);
 		else
-			t0 = now_ns();
+			t0 = loop_ns(CLOCK_THREAD_CPUTIME_ID);
 
 		/* One loop per kind, so the timed loop holds nothing but the operation. */
 		switch (kind) {
@@ -232,7 +215,7 @@ int main(int argc, char **argv)
 			if (verbose)
 				bpf_run_time_report(&bpf0, &bpf1, n);
 		} else {
-			per = (now_ns() - t0) / n;
+			per = (loop_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n;
 		}
 		if (failed) {
 			fprintf(stderr, "socket_loop %s: %ld of %ld operations failed (last error: %s)\n", op, failed, n, strerror(errno));
