@@ -9,13 +9,14 @@
  *                tcp_retransmit_skb, tcp_cleanup_rbuf, tcp_close, udp_recvmsg,
  *                tcp_sendmsg, udp_sendmsg, tcp_v4_connect, tcp_v6_connect)
  *   probe_*      kprobe/kretprobe on the same functions
- *   tracepoint_* raw_tp sock_send_length / sock_recv_length (bytes, calls,
+ *   tracepoint_* sock_send_length / sock_recv_length (bytes, calls,
  *                errors from `ret`; 6.3+) or, on older kernels, the socket
  *                I/O syscalls (tracepoint_sys_*_sock_io), inet_sock_set_state
  *                (connects and failed connects), tcp_retransmit_skb,
- *                tcp_destroy_sock (each also as tp_btf/raw_tp twins,
- *                preferred to the perf event), and the accept/accept4
- *                syscall exits (inbound connections)
+ *                tcp_destroy_sock (each event also as `_tp_btf` twins, which
+ *                read the socket with plain loads, and `_raw_tp` twins, probe
+ *                reads; preferred in that order to the perf event), and the
+ *                accept/accept4 syscall exits (inbound connections)
  *
  * The *_entry programs count what a call asked for (entry load mode); the
  * *_exit ones count what it did and its errors (return load mode).
@@ -102,14 +103,27 @@ enum ebpfc_socket_pid_event {
 	EBPFC_PID_CONNECT_V6,
 };
 
-static __always_inline void pid_count(enum ebpfc_socket_pid_event event, __u64 bytes)
+/*
+ * The current task's key. `btf`: the caller is a BTF-typed program (tp_btf),
+ * which reads the task with plain loads where the kernel has
+ * bpf_get_current_task_btf (5.11+, while tp_btf is 5.5+: a CO-RE constant
+ * decides); probe reads otherwise. `collect pid = all` reads no task either way.
+ */
+static __always_inline __u32 pid_key_current(bool btf)
+{
+	if (btf && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return ebpfc_pid_key_current_btf();
+	return ebpfc_pid_key_current();
+}
+
+static __always_inline void pid_count_as(enum ebpfc_socket_pid_event event, __u64 bytes, bool btf)
 {
 	struct ebpfc_socket_pid_stat zero = {};
 	struct ebpfc_socket_pid_stat *stat;
 
 	if (!ebpfc_apps_enabled)
 		return;
-	stat = ebpfc_pid_lookup_or_init(&tbl_bandwidth, ebpfc_pid_key_current(), &zero);
+	stat = ebpfc_pid_lookup_or_init(&tbl_bandwidth, pid_key_current(btf), &zero);
 	if (!stat)
 		return;
 	switch (event) {
@@ -144,12 +158,17 @@ static __always_inline void pid_count(enum ebpfc_socket_pid_event event, __u64 b
 	}
 }
 
+static __always_inline void pid_count(enum ebpfc_socket_pid_event event, __u64 bytes)
+{
+	pid_count_as(event, bytes, false);
+}
+
 /*
  * One send or receive: a call, and either its bytes (ret >= 0) or an error.
  * Errors count the call too, as Netdata's return programs do; their bytes and
  * per-PID values do not.
  */
-static __always_inline void count_io(__u32 calls, __u64 ret_or_size, long ret, enum ebpfc_socket_pid_event event)
+static __always_inline void count_io(__u32 calls, __u64 ret_or_size, long ret, enum ebpfc_socket_pid_event event, bool btf)
 {
 	ebpfc_count(&tbl_global_sock, calls);
 	if (ret < 0) {
@@ -158,31 +177,31 @@ static __always_inline void count_io(__u32 calls, __u64 ret_or_size, long ret, e
 		return;
 	}
 	ebpfc_count_n(&tbl_global_sock, calls + 2, ret_or_size);
-	pid_count(event, ret_or_size);
+	pid_count_as(event, ret_or_size, btf);
 }
 
 static __always_inline void count_tcp_send(long ret, __u64 bytes)
 {
-	count_io(EBPFC_SOCKET_CALLS_TCP_SENDMSG, bytes, ret, EBPFC_PID_TCP_SENT);
+	count_io(EBPFC_SOCKET_CALLS_TCP_SENDMSG, bytes, ret, EBPFC_PID_TCP_SENT, false);
 }
 
 static __always_inline void count_tcp_recv(long ret, __u64 bytes)
 {
-	count_io(EBPFC_SOCKET_CALLS_TCP_RECV, bytes, ret, EBPFC_PID_TCP_RECEIVED);
+	count_io(EBPFC_SOCKET_CALLS_TCP_RECV, bytes, ret, EBPFC_PID_TCP_RECEIVED, false);
 }
 
 static __always_inline void count_udp_send(long ret, __u64 bytes)
 {
-	count_io(EBPFC_SOCKET_CALLS_UDP_SENDMSG, bytes, ret, EBPFC_PID_UDP_SENT);
+	count_io(EBPFC_SOCKET_CALLS_UDP_SENDMSG, bytes, ret, EBPFC_PID_UDP_SENT, false);
 }
 
 static __always_inline void count_udp_recv(long ret, __u64 bytes)
 {
-	count_io(EBPFC_SOCKET_CALLS_UDP_RECVMSG, bytes, ret, EBPFC_PID_UDP_RECEIVED);
+	count_io(EBPFC_SOCKET_CALLS_UDP_RECVMSG, bytes, ret, EBPFC_PID_UDP_RECEIVED, false);
 }
 
 /* A connect attempt; `failed` only from return programs or a SYN_SENT -> CLOSE. */
-static __always_inline void count_connect(bool v6, bool failed)
+static __always_inline void count_connect_as(bool v6, bool failed, bool btf)
 {
 	__u32 calls = v6 ? EBPFC_SOCKET_CALLS_CONNECT_V6 : EBPFC_SOCKET_CALLS_CONNECT_V4;
 
@@ -191,7 +210,12 @@ static __always_inline void count_connect(bool v6, bool failed)
 		return;
 	}
 	ebpfc_count(&tbl_global_sock, calls);
-	pid_count(v6 ? EBPFC_PID_CONNECT_V6 : EBPFC_PID_CONNECT_V4, 0);
+	pid_count_as(v6 ? EBPFC_PID_CONNECT_V6 : EBPFC_PID_CONNECT_V4, 0, btf);
+}
+
+static __always_inline void count_connect(bool v6, bool failed)
+{
+	count_connect_as(v6, failed, false);
 }
 
 static __always_inline void count_retransmit(bool attribute)
@@ -599,71 +623,141 @@ int BPF_KRETPROBE(probe_tcp_v6_connect_exit, int ret)
 
 /* ------------------------------------------------------------ tracepoint */
 
-/*
- * sock_send_length / sock_recv_length fire in sock_sendmsg / sock_recvmsg
- * (6.3+) for every socket family, in the calling process. raw_tp costs about
- * half of a `tracepoint/` program per event, which matters here because
- * UNIX-socket traffic passes through the same hook and leaves at the family
- * test.
- */
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(tracepoint_sock_send_length, struct sock *sk, int ret, int flags)
+static __always_inline bool is_inet(__u16 family)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 protocol;
+	return family == EBPFC_AF_INET || family == EBPFC_AF_INET6;
+}
 
-	if (family != EBPFC_AF_INET && family != EBPFC_AF_INET6)
-		return 0;
-	protocol = BPF_CORE_READ(sk, sk_protocol);
+/*
+ * One send or receive of an inet socket whose protocol is `protocol`: TCP
+ * and UDP(-Lite) count, anything else (raw, SCTP, MPTCP...) not. `btf`: a
+ * tp_btf program (see pid_key_current).
+ */
+static __always_inline void sock_length(struct sock *sk, __u16 protocol, bool recv, int ret, __u64 bytes, bool btf)
+{
 	if (protocol == EBPFC_IPPROTO_TCP)
-		count_tcp_send(ret, (__u64)ret);
+		count_io(recv ? EBPFC_SOCKET_CALLS_TCP_RECV : EBPFC_SOCKET_CALLS_TCP_SENDMSG, bytes, ret,
+			 recv ? EBPFC_PID_TCP_RECEIVED : EBPFC_PID_TCP_SENT, btf);
 	else if (is_udp(protocol))
-		count_udp_send(ret, (__u64)ret);
+		count_io(recv ? EBPFC_SOCKET_CALLS_UDP_RECVMSG : EBPFC_SOCKET_CALLS_UDP_SENDMSG, bytes, ret,
+			 recv ? EBPFC_PID_UDP_RECEIVED : EBPFC_PID_UDP_SENT, btf);
 	else
-		return 0;
-	nv_count(sk, EBPFC_NV_SENT, ret, (__u64)ret);
+		return;
+	nv_count(sk, recv ? EBPFC_NV_RECV : EBPFC_NV_SENT, ret, bytes);
+}
+
+/* Peeked bytes stay queued and are counted when really read. */
+static __always_inline __u64 recv_bytes(int ret, int flags)
+{
+	return (flags & EBPFC_MSG_PEEK) ? 0 : (__u64)ret;
+}
+
+/*
+ * sock_send_length / sock_recv_length (sk, ret, flags) fire in sock_sendmsg
+ * / sock_recvmsg (6.3+) for every socket family, in the calling process;
+ * UNIX-socket traffic passes through the same hooks and leaves at the family
+ * test. Each comes as three programs; user space loads the first the kernel
+ * supports (a typed hook of the kit's planTracepointHooks):
+ *   _tp_btf  BTF-typed socket: family and protocol are plain loads, CO-RE
+ *            relocated (sk_protocol is a plain u16 since 5.6, long before
+ *            these events);
+ *   _raw_tp  the same arguments as u64: a probe read each, which made a run
+ *            about 1.5x dearer (323-344 against 175-239 ns here,
+ *            bench/event-limits.mjs socket-bpf, session 7);
+ *   (none)   the perf event, reading the record's copies of them.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tracepoint_sock_send_length_tp_btf, struct sock *sk, int ret, int flags)
+{
+	if (is_inet(sk->__sk_common.skc_family))
+		sock_length(sk, sk->sk_protocol, false, ret, (__u64)ret, true);
+	return 0;
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(tracepoint_sock_send_length_raw_tp, struct sock *sk, int ret, int flags)
+{
+	if (is_inet(BPF_CORE_READ(sk, __sk_common.skc_family)))
+		sock_length(sk, BPF_CORE_READ(sk, sk_protocol), false, ret, (__u64)ret, false);
+	return 0;
+}
+
+SEC("tracepoint/sock/sock_send_length")
+int tracepoint_sock_send_length(struct trace_event_raw_sock_msg_length *ctx)
+{
+	if (is_inet(ctx->family))
+		sock_length((struct sock *)ctx->sk, ctx->protocol, false, ctx->ret, (__u64)ctx->ret, false);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tracepoint_sock_recv_length_tp_btf, struct sock *sk, int ret, int flags)
+{
+	if (is_inet(sk->__sk_common.skc_family))
+		sock_length(sk, sk->sk_protocol, true, ret, recv_bytes(ret, flags), true);
 	return 0;
 }
 
 SEC("raw_tp/sock_recv_length")
-int BPF_PROG(tracepoint_sock_recv_length, struct sock *sk, int ret, int flags)
+int BPF_PROG(tracepoint_sock_recv_length_raw_tp, struct sock *sk, int ret, int flags)
 {
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 protocol;
-	/* Peeked bytes stay queued and are counted when really read. */
-	__u64 bytes = (flags & EBPFC_MSG_PEEK) ? 0 : (__u64)ret;
+	if (is_inet(BPF_CORE_READ(sk, __sk_common.skc_family)))
+		sock_length(sk, BPF_CORE_READ(sk, sk_protocol), true, ret, recv_bytes(ret, flags), false);
+	return 0;
+}
 
-	if (family != EBPFC_AF_INET && family != EBPFC_AF_INET6)
-		return 0;
-	protocol = BPF_CORE_READ(sk, sk_protocol);
-	if (protocol == EBPFC_IPPROTO_TCP)
-		count_tcp_recv(ret, bytes);
-	else if (is_udp(protocol))
-		count_udp_recv(ret, bytes);
-	else
-		return 0;
-	nv_count(sk, EBPFC_NV_RECV, ret, bytes);
+SEC("tracepoint/sock/sock_recv_length")
+int tracepoint_sock_recv_length(struct trace_event_raw_sock_msg_length *ctx)
+{
+	if (is_inet(ctx->family))
+		sock_length((struct sock *)ctx->sk, ctx->protocol, true, ctx->ret, recv_bytes(ctx->ret, ctx->flags), false);
 	return 0;
 }
 
 /*
- * CLOSE -> SYN_SENT is set inside tcp_v4_connect / tcp_v6_connect, in the
- * connecting process: one outbound attempt, keyed to it. SYN_SENT -> CLOSE is
- * an attempt that failed (refused, timed out, unreachable, aborted); it
- * usually runs in softirq, so it is only counted host-wide.
+ * inet_sock_set_state(sk, oldstate, newstate). CLOSE -> SYN_SENT is set
+ * inside tcp_v4_connect / tcp_v6_connect, in the connecting process: one
+ * outbound attempt, keyed to it. SYN_SENT -> CLOSE is an attempt that failed
+ * (refused, timed out, unreachable, aborted); it usually runs in softirq, so
+ * it is only counted host-wide. Every other change (five of a connection's
+ * six) counts nothing, so the states are tested before the socket is read.
+ * Three programs as for the length events; the tp_btf twin reads sk_protocol
+ * as a bitfield (it was one before 5.6, and tp_btf is 5.5+), with plain
+ * loads all the same.
  */
+static __always_inline bool connect_change(int oldstate, int newstate)
+{
+	return (oldstate == EBPFC_TCP_CLOSE && newstate == EBPFC_TCP_SYN_SENT) ||
+	       (oldstate == EBPFC_TCP_SYN_SENT && newstate == EBPFC_TCP_CLOSE);
+}
+
+/* A change connect_change accepted, of a TCP socket. */
+static __always_inline void count_connect_change(bool v6, int newstate, bool btf)
+{
+	count_connect_as(v6, newstate == EBPFC_TCP_CLOSE, btf);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tracepoint_inet_sock_set_state_tp_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	if (connect_change(oldstate, newstate) && BPF_CORE_READ_BITFIELD(sk, sk_protocol) == EBPFC_IPPROTO_TCP)
+		count_connect_change(sk->__sk_common.skc_family == EBPFC_AF_INET6, newstate, true);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tracepoint_inet_sock_set_state_raw_tp, const struct sock *sk, int oldstate, int newstate)
+{
+	if (connect_change(oldstate, newstate) && BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == EBPFC_IPPROTO_TCP)
+		count_connect_change(BPF_CORE_READ(sk, __sk_common.skc_family) == EBPFC_AF_INET6, newstate, false);
+	return 0;
+}
+
 SEC("tracepoint/sock/inet_sock_set_state")
 int tracepoint_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	bool v6;
-
-	if (ctx->protocol != EBPFC_IPPROTO_TCP)
-		return 0;
-	v6 = ctx->family == EBPFC_AF_INET6;
-	if (ctx->oldstate == EBPFC_TCP_CLOSE && ctx->newstate == EBPFC_TCP_SYN_SENT)
-		count_connect(v6, false);
-	else if (ctx->oldstate == EBPFC_TCP_SYN_SENT && ctx->newstate == EBPFC_TCP_CLOSE)
-		count_connect(v6, true);
+	if (connect_change(ctx->oldstate, ctx->newstate) && ctx->protocol == EBPFC_IPPROTO_TCP)
+		count_connect_change(ctx->family == EBPFC_AF_INET6, ctx->newstate, false);
 	return 0;
 }
 
@@ -697,32 +791,14 @@ int tracepoint_tcp_destroy_sock(void *ctx)
 }
 
 /*
- * The same three events through their raw tracepoints (tp_btf, else raw_tp;
+ * The same two events through their raw tracepoints (tp_btf, else raw_tp;
  * the `tracepoint/` programs above are the fallback), reading from the
- * arguments what the record above holds:
- *   inet_sock_set_state(const struct sock *sk, int oldstate, int newstate):
- *     the record's family and protocol are sk->sk_family and sk->sk_protocol;
+ * arguments what the record above holds; neither reads the socket but for
+ * the network viewer:
  *   tcp_retransmit_skb(const struct sock *sk, const struct sk_buff *skb, ...):
  *     the record's skaddr is sk;
  *   tcp_destroy_sock(struct sock *sk).
  */
-static __always_inline void inet_sock_set_state_args(const __u64 *args)
-{
-	struct sock *sk = (struct sock *)args[0];
-	int oldstate = (int)args[1];
-	int newstate = (int)args[2];
-	bool v6;
-
-	/* Probed: sk_protocol was a bitfield before 5.6. */
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != EBPFC_IPPROTO_TCP)
-		return;
-	v6 = BPF_CORE_READ(sk, __sk_common.skc_family) == EBPFC_AF_INET6;
-	if (oldstate == EBPFC_TCP_CLOSE && newstate == EBPFC_TCP_SYN_SENT)
-		count_connect(v6, false);
-	else if (oldstate == EBPFC_TCP_SYN_SENT && newstate == EBPFC_TCP_CLOSE)
-		count_connect(v6, true);
-}
-
 static __always_inline void tcp_retransmit_skb_args(const __u64 *args)
 {
 	count_retransmit(false);
@@ -734,7 +810,6 @@ static __always_inline void tcp_destroy_sock_args(const __u64 *args)
 	count_close(false);
 }
 
-EBPFC_TRACEPOINT_PROGRAMS(tracepoint_inet_sock_set_state, inet_sock_set_state, inet_sock_set_state_args)
 EBPFC_TRACEPOINT_PROGRAMS(tracepoint_tcp_retransmit_skb, tcp_retransmit_skb, tcp_retransmit_skb_args)
 EBPFC_TRACEPOINT_PROGRAMS(tracepoint_tcp_destroy_sock, tcp_destroy_sock, tcp_destroy_sock_args)
 

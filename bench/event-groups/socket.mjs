@@ -5,10 +5,11 @@
  * hook type and against bpftrace; the workload is bench/bpf/socket_loop.c.
  *
  * In tracepoint mode on this kernel (6.3+ has sock_send_length and
- * sock_recv_length) the collector attaches raw_tp sock_send_length and
- * sock_recv_length, tp_btf inet_sock_set_state, tcp_retransmit_skb and
- * tcp_destroy_sock, and the per-syscall tracepoints syscalls/sys_exit_accept
- * and sys_exit_accept4 (alone it keeps those: a generic sys_exit program of
+ * sock_recv_length) the collector attaches tp_btf sock_send_length,
+ * sock_recv_length, inet_sock_set_state, tcp_retransmit_skb and
+ * tcp_destroy_sock (the socket read with plain loads; raw_tp twins, probe
+ * reads, where a kernel has no tp_btf), and the per-syscall tracepoints
+ * syscalls/sys_exit_accept and sys_exit_accept4 (alone it keeps those: a generic sys_exit program of
  * its own would cost every other syscall more; collector.ts's
  * ACCEPT_EXIT_ORDER). Every minimal set loads a program for each of these
  * events, as the collector does, so the syscall-tracepoint flag that the
@@ -16,10 +17,11 @@
  *   tracepoint  all seven on perf-event tracepoints (family, protocol and states from the records)
  *   raw_tp      raw_tp for the five events, accept on raw_tp/sys_exit (a switch on the syscall id)
  *   tp_btf      tp_btf for the five events (plain loads from the typed socket), accept on tp_btf/sys_exit
- *   tp_btf + tracepoint accept  the collector's hook layout with minimal bodies, but send and
- *               receive on tp_btf too (plain loads; the collector reads the socket there with probe
- *               reads on raw_tp, and in its tp_btf inet_sock_set_state twin as well): tp_btf for
- *               the five events, accept on syscalls/sys_exit_accept{,4}
+ *   tp_btf + tracepoint accept  the collector's hook layout with minimal bodies: tp_btf for
+ *               the five events (plain loads), accept on syscalls/sys_exit_accept{,4} (until
+ *               session 7 the collector had send and receive on raw_tp and read the socket with
+ *               probe reads there and in its tp_btf inet_sock_set_state twin: its
+ *               `raw_tp twins` row puts all five events on raw_tp)
  * Two measures, a group each per workload:
  *   socket, socket-tcp          the thread's CPU time per operation (the full cost: hook dispatch,
  *                               the syscall tracepoints' slow path, the bodies)
@@ -51,11 +53,12 @@ const MINIMAL = [
   { hook: 'tracepoint', label: 'tracepoint x7 (5 events + sys_exit_accept{,4})', programs: programs('tracepoint') },
   { hook: 'raw_tp', label: 'raw_tp x5 + raw_tp/sys_exit', programs: programs('raw_tp') },
   { hook: 'tp_btf', label: 'tp_btf x5 + tp_btf/sys_exit', programs: programs('tp_btf') },
-  { hook: 'tp_btf+tracepoint', label: 'tp_btf x5 + sys_exit_accept{,4} (its hooks, send/recv on tp_btf)', programs: programs('mixed') },
+  { hook: 'tp_btf+tracepoint', label: 'tp_btf x5 + sys_exit_accept{,4} (its hooks)', programs: programs('mixed') },
 ];
 
 const PLUGIN = [
-  { label: 'as it ships (raw_tp send/recv, tp_btf state/retransmit/destroy, sys_exit_accept{,4})' },
+  { label: 'as it ships (tp_btf send/recv/state/retransmit/destroy, sys_exit_accept{,4})' },
+  { label: 'raw_tp twins (as before)', env: { EBPFC_TRACEPOINT_HOOK: 'raw_tp' } },
   { label: 'network connections = yes (per-socket tables)', programs: { 'network connections': 'yes' } },
 ];
 

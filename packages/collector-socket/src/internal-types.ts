@@ -209,10 +209,13 @@ export const ACCEPT_HOOKS: ReadonlyArray<TracepointHook> = [
 /** Name given to `EBPFC_SYSCALL_EXIT_PROGRAMS` in bpf/socket.bpf.c (accept and accept4 by syscall id). */
 export const ACCEPT_SYSCALL_EXIT_PROGRAM = 'tracepoint_syscall_exit';
 
-/** Socket I/O (calls, bytes, errors) from the two `sock` length tracepoints, Linux 6.3+. */
+/**
+ * Socket I/O (calls, bytes, errors) from the two `sock` length tracepoints, Linux 6.3+: typed, so tp_btf (the socket's
+ * family and protocol by plain loads) where the kernel has it, else raw_tp (probe reads), else the perf event.
+ */
 export const SOCK_LENGTH_HOOKS: ReadonlyArray<TracepointHook> = [
-  { program: 'tracepoint_sock_send_length', category: 'sock', event: 'sock_send_length', raw: true },
-  { program: 'tracepoint_sock_recv_length', category: 'sock', event: 'sock_recv_length', raw: true },
+  { program: 'tracepoint_sock_send_length', category: 'sock', event: 'sock_send_length', typed: true },
+  { program: 'tracepoint_sock_recv_length', category: 'sock', event: 'sock_recv_length', typed: true },
 ];
 
 /**

@@ -368,10 +368,12 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
   it.each([
     { io: 'sock_length', loadMode: 'entry', collectPid: 'real parent', kind: 'tp_btf', accept: 'tp_btf' },
     { io: 'sock_length', loadMode: 'return', collectPid: 'all', kind: 'raw_tp', accept: 'raw_tp' },
+    { io: 'sock_length', loadMode: 'return', collectPid: 'all', kind: 'tracepoint', accept: 'tracepoint' },
     { io: 'syscalls', loadMode: 'entry', collectPid: 'all', kind: 'tracepoint', accept: 'tracepoint' },
     { io: 'syscalls', loadMode: 'return', collectPid: 'real parent', kind: 'tp_btf', accept: 'tracepoint' },
   ] as const)('the shipped self-test passes: socket I/O from $io, $loadMode mode, collect pid = $collectPid, sock/tcp events on $kind, accept exits on $accept', async ({ io, loadMode, collectPid, kind, accept }) => {
-    // tp_btf is what this kernel picks; raw_tp and the perf-event tracepoints are the fallbacks, forced here.
+    // tp_btf is what this kernel picks (plain loads of the socket); raw_tp (probe reads) and the perf-event
+    // tracepoints (the records) are the fallbacks, forced here, the sock_*_length programs' too.
     // The accept exits: per-syscall tracepoints alone, the generic sys_exit program when shared (forced here).
     process.env[TRACEPOINT_KIND_ENV] = kind;
     process.env[SYSCALL_EXIT_HOOK_ENV] = accept;
@@ -386,7 +388,8 @@ describe.skipIf(skip !== undefined)(`socket collector on ${release()}${skip ? ` 
     });
     expect(instance.attachMode).toBe('tracepoint');
     const suffix = kind === 'tracepoint' ? '' : `_${kind}`;
-    expect(logger.lines.join('\n')).toContain(`tracepoint_inet_sock_set_state${suffix}, tracepoint_tcp_retransmit_skb${suffix}, tracepoint_tcp_destroy_sock${suffix},`);
+    const length = io === 'sock_length' ? `tracepoint_sock_send_length${suffix}, tracepoint_sock_recv_length${suffix}, ` : '';
+    expect(logger.lines.join('\n')).toContain(`${length}tracepoint_inet_sock_set_state${suffix}, tracepoint_tcp_retransmit_skb${suffix}, tracepoint_tcp_destroy_sock${suffix},`);
     expect(logger.lines.join('\n')).toContain(accept === 'tracepoint' ? 'tracepoint_sys_exit_accept4' : `tracepoint_syscall_exit_${accept}`);
     if (io === 'syscalls') expect(logger.lines.join('\n')).toMatch(/counts socket I\/O from the read\/write\/send\/recv syscalls/);
     const result = await runSelfTest({ name: 'socket', selfTest: socketSelfTest, instance, config, grouping: table, logger });
