@@ -29,7 +29,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,20 +36,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
+
 #define PAGE 4096L
 #define PAGES 256L
 #define TMPFS_MAGIC 0x01021994
 #define RAMFS_MAGIC 0x858458f6
 
 static char path[4096];
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static void fail(const char *what)
 {
@@ -74,19 +67,9 @@ int main(int argc, char **argv)
 	}
 	long n = atol(argv[2]), repeat = atol(argv[3]);
 	int cpu = atoi(argv[4]);
-	cpu_set_t set;
 	struct statfs fs;
 
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		perror("sched_setaffinity");
-		return 1;
-	}
+	loop_start(n, repeat, cpu);
 	if (statfs(argv[5], &fs) != 0) {
 		fprintf(stderr, "cachestat_loop: %s: %s\n", argv[5], strerror(errno));
 		return 2;
@@ -121,7 +104,7 @@ int main(int argc, char **argv)
 		long page = 0;
 
 		reset(fd);
-		t0 = now_ns();
+		t0 = loop_ns(CLOCK_THREAD_CPUTIME_ID);
 		for (long i = 0; i < n; i++) {
 			if (pwrite(fd, "x", 1, page * PAGE) != 1)
 				fail("pwrite");
@@ -130,7 +113,7 @@ int main(int argc, char **argv)
 				reset(fd);
 			}
 		}
-		per = (now_ns() - t0) / n;
+		per = (loop_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n;
 		if (per < best)
 			best = per;
 	}

@@ -17,7 +17,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
+
 /* Not a umount2 flag (MNT_FORCE 1, MNT_DETACH 2, MNT_EXPIRE 4, UMOUNT_NOFOLLOW 8): refused first. */
 #define BAD_UMOUNT_FLAG 0x100
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* One call of `op` (raw syscalls: no libc wrapper in the way); its return value. */
 static long call(const char *op, int null_fd)
@@ -57,7 +50,6 @@ int main(int argc, char **argv)
 	const char *op = argv[1];
 	long n = atol(argv[2]), repeat = atol(argv[3]);
 	int cpu = atoi(argv[4]);
-	cpu_set_t set;
 	int kind;
 
 	if (strcmp(op, "fdatasync") == 0)
@@ -72,16 +64,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown op %s (fdatasync, umount, shmdt or getppid)\n", op);
 		return 64;
 	}
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
-		perror("sched_setaffinity");
-		return 1;
-	}
+	loop_start(n, repeat, cpu);
 	int null_fd = open("/dev/null", O_WRONLY);
 
 	if (null_fd < 0) {
@@ -95,7 +78,7 @@ int main(int argc, char **argv)
 	double best = 1e300;
 
 	for (long r = 0; r < repeat; r++) {
-		double t0 = now_ns(), per;
+		double t0 = loop_ns(CLOCK_THREAD_CPUTIME_ID), per;
 
 		/* One loop per kind, so the timed loop holds nothing but the syscall. */
 		switch (kind) {
@@ -115,7 +98,7 @@ int main(int argc, char **argv)
 			for (long i = 0; i < n; i++)
 				syscall(SYS_getppid);
 		}
-		per = (now_ns() - t0) / n;
+		per = (loop_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / n;
 		if (per < best)
 			best = per;
 	}

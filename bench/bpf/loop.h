@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 /*
  * What every workload loop of bench/ (bench/bpf/<loop>.c, run by
- * bench/limits.mjs as `<loop> OP N REPEAT CPU [ARGS...]`) does the same way:
- * check N and REPEAT, pin the thread to CPU, read a clock in ns. Static
- * functions: `#include "loop.h"` next to the .c file, nothing to link.
- * Used by io_loop.c, process_loop.c and socket_loop.c.
+ * bench/limits.mjs, bench/hook-limits.mjs and bench/shared-sys-exit.mjs as
+ * `<loop> OP N REPEAT CPU [ARGS...]`) does the same way: check N and REPEAT,
+ * pin the thread to CPU, read a clock in ns. Static functions:
+ * `#include "loop.h"` next to the .c file, nothing to link.
+ * Used by cachestat_loop.c, call_loop.c, io_loop.c, oomkill_loop.c,
+ * process_loop.c, socket_loop.c and syscall_loop.c (which checks neither N
+ * nor REPEAT: it pins and reads the clock only).
  */
 #ifndef BENCH_LOOP_H
 #define BENCH_LOOP_H

@@ -32,7 +32,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +43,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
+
 #define PAGE 4096L
 /* The most a child touches when the OOM killer does not stop it first. */
 #define CAP (64L << 20)
 
 static char cgroup[4096];
-
-static double thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static double children_ns(void)
 {
@@ -155,14 +148,10 @@ int main(int argc, char **argv)
 	}
 	long n = atol(argv[2]), repeat = atol(argv[3]);
 	int cpu = atoi(argv[4]);
-	cpu_set_t set;
 	char buf[4096];
 	long limit, before;
 
-	if (n <= 0 || repeat <= 0) {
-		fprintf(stderr, "N and REPEAT must be positive\n");
-		return 64;
-	}
+	loop_check_counts(n, repeat);
 	snprintf(cgroup, sizeof(cgroup), "%s", argv[5]);
 	/* A limit must hold the child, and a small one: v2 memory.max, else v1 memory.limit_in_bytes. */
 	read_file("memory.max", buf, sizeof(buf));
@@ -179,9 +168,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oomkill_loop: %s is not empty (cgroup.procs: %s): only the loop's own child may be there\n", cgroup, strtok(buf, "\n"));
 		return 2;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+	if (loop_pin(cpu) != 0) {
 		perror("sched_setaffinity");
 		return 1;
 	}
@@ -194,11 +181,11 @@ int main(int argc, char **argv)
 	double best = 1e300;
 
 	for (long r = 0; r < repeat; r++) {
-		double t0 = thread_ns(), c0 = children_ns(), per;
+		double t0 = loop_ns(CLOCK_THREAD_CPUTIME_ID), c0 = children_ns(), per;
 
 		for (long i = 0; i < n; i++)
 			check_status(one());
-		per = (thread_ns() - t0 + children_ns() - c0) / n;
+		per = (loop_ns(CLOCK_THREAD_CPUTIME_ID) - t0 + children_ns() - c0) / n;
 		if (per < best)
 			best = per;
 	}

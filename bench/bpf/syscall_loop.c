@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loop.h"
+
 /*
  * SYSCALL_LOOP_CLOCK=monotonic times with CLOCK_MONOTONIC instead: in the VM
  * lane's emulated guest (bench/vm-hooks.mjs) the thread CPU clock stalls
  * and jumps (an unstable sched_clock; a batch of getppid took 0 ns).
  */
 static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(clock_id, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -48,11 +41,7 @@ int main(int argc, char **argv)
 
 	if (clock_name && strcmp(clock_name, "monotonic") == 0)
 		clock_id = CLOCK_MONOTONIC;
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) != 0) {
+	if (loop_pin(cpu) != 0) {
 		perror("sched_setaffinity");
 		return 1;
 	}
@@ -65,13 +54,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long r = 0; r < repeat; r++) {
-		double t0 = now_ns(), per;
+		double t0 = loop_ns(clock_id), per;
 
 		if (strcmp(op, "read") == 0) {
 			for (long i = 0; i < n; i++)
 				if (read(zero, &byte, 1) != 1)
 					return 2;
-			per = (now_ns() - t0) / n;
+			per = (loop_ns(clock_id) - t0) / n;
 		} else if (strcmp(op, "openclose") == 0) {
 			for (long i = 0; i < n; i++) {
 				int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY);
@@ -79,11 +68,11 @@ int main(int argc, char **argv)
 				if (fd < 0 || close(fd) != 0)
 					return 2;
 			}
-			per = (now_ns() - t0) / n / 2;
+			per = (loop_ns(clock_id) - t0) / n / 2;
 		} else if (strcmp(op, "getppid") == 0) {
 			for (long i = 0; i < n; i++)
 				syscall(SYS_getppid);
-			per = (now_ns() - t0) / n;
+			per = (loop_ns(clock_id) - t0) / n;
 		} else {
 			fprintf(stderr, "unknown op %s\n", op);
 			return 64;
