@@ -61,6 +61,20 @@ export const GOAL_VS_MINIMAL = 1.15;
 export const GOAL_VS_BPFTRACE = 0.5;
 export const GOAL_UNHOOKED = 1.0;
 
+/**
+ * The cells of a counted row: `plus` (ns the configuration added) against the cheapest minimal program's and
+ * bpftrace's (NaN: no bpftrace row), and whether both goals are met.
+ */
+export function countedCells(plus, cheapest, bpftraceAdded) {
+  const rMin = plus / cheapest;
+  const rB = plus / bpftraceAdded;
+  return {
+    vsMin: `${fmt(rMin)}x (<= ${GOAL_VS_MINIMAL}x)`,
+    vsBpftrace: Number.isFinite(rB) ? `${fmt(rB)}x (<= ${GOAL_VS_BPFTRACE}x)` : '-',
+    ok: rMin <= GOAL_VS_MINIMAL && (!Number.isFinite(rB) || rB <= GOAL_VS_BPFTRACE),
+  };
+}
+
 /** The syscall no collector of the bench hooks, timed by bench/bpf/call_loop.c. */
 const UNHOOKED = { loop: 'call_loop', op: 'getppid' };
 
@@ -231,14 +245,11 @@ export async function runLimits({ name, help, groups, defaults, title, notes: ex
         let vsBpftrace = '-';
         let verdict = '-';
         if (hooked) {
-          const rMin = plus / cheapest;
-          const rB = plus / bpftraceAdded;
-          vsMin = `${fmt(rMin)}x (<= ${GOAL_VS_MINIMAL}x)`;
-          if (Number.isFinite(rB)) vsBpftrace = `${fmt(rB)}x (<= ${GOAL_VS_BPFTRACE}x)`;
+          const cells = countedCells(plus, cheapest, bpftraceAdded);
+          ({ vsMin, vsBpftrace } = cells);
           if (config.kind === 'plugin') {
-            const ok = rMin <= GOAL_VS_MINIMAL && (!Number.isFinite(rB) || rB <= GOAL_VS_BPFTRACE);
-            verdict = ok ? 'PASS' : 'FAIL';
-            verdicts.push(ok);
+            verdict = cells.ok ? 'PASS' : 'FAIL';
+            verdicts.push(cells.ok);
           }
         } else {
           // A reference at or below 0 (noise: the tracepoints added nothing measurable) has no meaningful ratio.
