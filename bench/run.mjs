@@ -4,7 +4,7 @@
  * one's loaded maps or JIT state cannot touch the next). Progress and logs go
  * to stderr, result tables to stdout.
  *
- * Usage: node bench/run.mjs [map-read] [hook-overhead] [hook-limits] [call-limits] [plugin-footprint] [plugin-stop] [kernel-functions] [soak] [vm-hooks] [-- options for each]
+ * Usage: node bench/run.mjs [map-read] [hook-overhead] [hook-limits] [call-limits] [event-limits] [plugin-footprint] [plugin-stop] [kernel-functions] [soak] [vm-hooks] [-- options for each]
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ const BENCHMARKS = {
   'hook-overhead': 'time a syscall-heavy workload adds per event with each collector attached vs none (baseline)',
   'hook-limits': 'ns per syscall vfs/fd add (per-syscall tracepoints vs one generic sys_exit program) against minimal programs per hook type and bpftrace, on hooked syscalls and getppid; goals PASS/FAIL',
   'call-limits': 'the same for sync, mount and shm (fdatasync, umount2, shmdt failing with EINVAL, and getppid): minimal programs per hook type and bpftrace; goals PASS/FAIL',
+  'event-limits': 'the same for the event collectors (process, socket, softirq, hardirq, disk, cachestat, oomkill): ns per event their workload causes against minimal programs per hook type and bpftrace; goals PASS/FAIL',
   'plugin-footprint': "the plugin's CPU per second and peak RSS with every collector on vs an idle node process (baseline)",
   'kernel-functions': 'kernel-function lookups at start-up: features.hasKernelFunction vs one BTF parse per name (baseline)',
   'plugin-stop': 'SIGTERM to exit with every collector on: links detached several at once vs one by one (baseline); nothing left attached',
