@@ -105,15 +105,13 @@ enum ebpfc_socket_pid_event {
 
 /*
  * The current task's key. `btf`: the caller is a BTF-typed program (tp_btf),
- * which reads the task with plain loads where the kernel has
- * bpf_get_current_task_btf (5.11+, while tp_btf is 5.5+: a CO-RE constant
- * decides); probe reads otherwise. `collect pid = all` reads no task either way.
+ * which reads the task with plain loads where the kernel allows
+ * (ebpfc_pid_key_current_btf); probe reads otherwise. `collect pid = all`
+ * reads no task either way.
  */
 static __always_inline __u32 pid_key_current(bool btf)
 {
-	if (btf && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		return ebpfc_pid_key_current_btf();
-	return ebpfc_pid_key_current();
+	return btf ? ebpfc_pid_key_current_btf() : ebpfc_pid_key_current();
 }
 
 static __always_inline void pid_count_as(enum ebpfc_socket_pid_event event, __u64 bytes, bool btf)
@@ -293,7 +291,7 @@ static __always_inline struct ebpfc_nv_value *nv_entry(struct sock *sk)
 	if (!sk)
 		return NULL;
 	key.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	protocol = BPF_CORE_READ(sk, sk_protocol);
+	protocol = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 	if (protocol == EBPFC_IPPROTO_TCP)
 		key.protocol = EBPFC_IPPROTO_TCP;
 	else if (is_udp(protocol))
@@ -678,7 +676,7 @@ SEC("raw_tp/sock_send_length")
 int BPF_PROG(tracepoint_sock_send_length_raw_tp, struct sock *sk, int ret, int flags)
 {
 	if (is_inet(BPF_CORE_READ(sk, __sk_common.skc_family)))
-		sock_length(sk, BPF_CORE_READ(sk, sk_protocol), false, ret, (__u64)ret, false);
+		sock_length(sk, BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol), false, ret, (__u64)ret, false);
 	return 0;
 }
 
@@ -702,7 +700,7 @@ SEC("raw_tp/sock_recv_length")
 int BPF_PROG(tracepoint_sock_recv_length_raw_tp, struct sock *sk, int ret, int flags)
 {
 	if (is_inet(BPF_CORE_READ(sk, __sk_common.skc_family)))
-		sock_length(sk, BPF_CORE_READ(sk, sk_protocol), true, ret, recv_bytes(ret, flags), false);
+		sock_length(sk, BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol), true, ret, recv_bytes(ret, flags), false);
 	return 0;
 }
 
@@ -858,7 +856,7 @@ static __always_inline void count_accept(long fd)
 {
 	struct sock *sk = inet_sock_of_fd(fd);
 
-	if (sk && BPF_CORE_READ(sk, sk_protocol) == EBPFC_IPPROTO_TCP) {
+	if (sk && BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) == EBPFC_IPPROTO_TCP) {
 		ebpfc_count(&tbl_global_sock, EBPFC_SOCKET_INBOUND_TCP);
 		nv_count(sk, EBPFC_NV_ACCEPTED, 0, 0);
 	}
@@ -922,7 +920,7 @@ static __always_inline void sock_io_enter(long fd, bool recv, __u64 flags, __u64
 
 	if (!sk)
 		return;
-	protocol = BPF_CORE_READ(sk, sk_protocol);
+	protocol = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 	if (protocol == EBPFC_IPPROTO_TCP)
 		io.tcp = 1;
 	else if (!is_udp(protocol))

@@ -54,12 +54,18 @@ static __always_inline __u32 ebpfc_pid_key_current(void)
 	return ebpfc_pid_key_of((struct task_struct *)bpf_get_current_task());
 }
 
-/* The same with plain loads (5.11+ bpf_get_current_task_btf; tp_btf, fentry). */
+/*
+ * The same with plain loads where the kernel has bpf_get_current_task_btf
+ * (5.11+; tp_btf is 5.5+): a CO-RE constant, so older verifiers never see
+ * the call and take the probe reads instead.
+ */
 static __always_inline __u32 ebpfc_pid_key_current_btf(void)
 {
 	if (ebpfc_collect_pid == EBPFC_COLLECT_ALL)
 		return (__u32)(bpf_get_current_pid_tgid() >> 32);
-	return ebpfc_pid_key_of_btf(bpf_get_current_task_btf());
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return ebpfc_pid_key_of_btf(bpf_get_current_task_btf());
+	return ebpfc_pid_key_of((struct task_struct *)bpf_get_current_task());
 }
 
 /*
