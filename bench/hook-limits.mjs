@@ -22,16 +22,14 @@
  * Usage: node bench/hook-limits.mjs [--rounds 5] [--n 50000] [--repeat 20] [--cpu 1] [--collectors vfs,fd] [--no-bpftrace]
  * Run under `flock /tmp/ebpfc-kernel.lock` on a shared machine.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createLoader } from '@ebpf-collectors/loader-native';
 import {
   EXIT_USAGE,
-  EnvironmentError,
   findBpftrace,
   fmt,
   log,
@@ -45,11 +43,9 @@ import {
   startBpftrace,
   startPlugin,
 } from './lib.mjs';
-import { countedCells } from './limits.mjs';
+import { attachMinimal, buildLoop, buildObject, countedCells } from './limits.mjs';
 import { FUNCTION_MODES, HOOK_MODES, bpftraceScript, buildFunctionHooks, functionMinimalConfigs, functionPluginConfigs } from './hook-modes.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = join(HERE, '..');
 
 const HELP = `Usage: node bench/hook-limits.mjs [options]
 
@@ -255,39 +251,16 @@ function prebuilt(dir) {
 
 /** Build the minimal objects and the workload into `work` (the function-hook object only for a function mode). */
 export function build(work, mode = 'tracepoint') {
-  try {
-    execFileSync(process.execPath, [join(REPO, 'bpf/build.mjs'), 'hook_limits', '--src-dir', join(HERE, 'bpf'), '--out', work, '--no-ts', '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-  } catch (err) {
-    throw new EnvironmentError(`cannot build bench/bpf/hook_limits.bpf.c: ${String(err.stderr ?? err.message).trim()}`);
-  }
-  const loop = join(work, 'syscall_loop');
-  const cc = process.env.CC || 'cc';
-  try {
-    execFileSync(cc, ['-O2', '-Wall', '-o', loop, join(HERE, 'bpf/syscall_loop.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    throw new EnvironmentError(`cannot build bench/bpf/syscall_loop.c with ${cc}: ${String(err.stderr ?? err.message).trim()} (apt-get install gcc)`);
-  }
+  const object = buildObject(work, 'hook_limits');
+  const loop = buildLoop(work, 'syscall_loop');
   const funcObject = FUNCTION_MODES.has(mode) ? buildFunctionHooks(work) : undefined;
-  return { object: join(work, 'hook_limits.bpf.o'), loop, funcObject };
+  return { object, loop, funcObject };
 }
 
 /** Attach one configuration; `detach()` undoes it. */
 async function attach(config, { loader, object, work, bpftrace }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
-  if (config.kind === 'minimal') {
-    const spec = loader.openObject(config.object ?? object, { name: 'hook_limits' });
-    for (const p of spec.programs.values()) p.autoload = config.programs.includes(p.name);
-    const loaded = await spec.load();
-    try {
-      for (const name of config.programs) loaded.program(name).attach();
-    } catch (err) {
-      loaded.close();
-      throw err;
-    }
-    return { detach: async () => loaded.close() };
-  }
+  if (config.kind === 'minimal') return attachMinimal(loader, config.object ?? object, 'hook_limits', config.programs);
   if (config.kind === 'plugin') {
     const args = ['1', '--collectors', config.collector, '--duration', '600', '--config-dir', singleCollectorConfig(work, config.collector, config.mode)];
     if (config.mode) args.push('--mode', config.mode);

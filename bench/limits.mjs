@@ -387,21 +387,24 @@ async function settledPrograms(count) {
   return now;
 }
 
+/** Load only `programs` of the object at `path` and attach them; `detach()` closes the object. */
+export async function attachMinimal(loader, path, name, programs) {
+  const spec = loader.openObject(path, { name });
+  for (const p of spec.programs.values()) p.autoload = programs.includes(p.name);
+  const loaded = await spec.load();
+  try {
+    for (const program of programs) loaded.program(program).attach();
+  } catch (err) {
+    loaded.close();
+    throw err;
+  }
+  return { detach: async () => loaded.close() };
+}
+
 /** Attach one configuration; `detach()` undoes it. */
 export async function attach(config, { loader, objects, work, groups }) {
   if (config.kind === 'baseline') return { detach: async () => {} };
-  if (config.kind === 'minimal') {
-    const spec = loader.openObject(objects.get(config.source), { name: config.source });
-    for (const p of spec.programs.values()) p.autoload = config.programs.includes(p.name);
-    const loaded = await spec.load();
-    try {
-      for (const program of config.programs) loaded.program(program).attach();
-    } catch (err) {
-      loaded.close();
-      throw err;
-    }
-    return { detach: async () => loaded.close() };
-  }
+  if (config.kind === 'minimal') return attachMinimal(loader, objects.get(config.source), config.source, config.programs);
   if (config.kind === 'plugin') {
     const g = groups[config.group];
     const c = g.collector ?? config.group;
